@@ -1,0 +1,92 @@
+// What every `batch-desk` subcommand sees. Commands live one per file in ./commands.
+
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { DEFAULT_API_URL } from '../engine/roboflow/http';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+/** Finished, but some files were rejected (listed with reasons). */
+export const EXIT_REJECTIONS = 2;
+
+export interface GlobalOptions {
+  apiUrl: string;
+  dataDir: string;
+  json: boolean;
+}
+
+export interface CliContext {
+  /** Arguments after the command name. */
+  argv: string[];
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on SIGINT/SIGTERM: finish the current step, journal, exit. */
+  signal: AbortSignal;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  run(ctx: CliContext): Promise<number>;
+}
+
+/** A failure with a message meant for the operator (no stack trace). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = EXIT_FAILURE,
+  ) {
+    super(message);
+  }
+}
+
+export const GLOBAL_OPTIONS = {
+  'api-url': { type: 'string' },
+  'data-dir': { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+} as const satisfies ParseArgsConfig['options'];
+
+export const GLOBAL_USAGE = `Global options:
+  --api-url <url>    Roboflow API (env ROBOFLOW_API_URL; default ${DEFAULT_API_URL})
+  --data-dir <dir>   where plans and journals live (env BATCH_DESK_DATA_DIR)
+  --json             JSON lines instead of a progress display
+  -h, --help         help for the command
+The API key comes from env ROBOFLOW_API_KEY, else the OS keychain profile saved by the app.`;
+
+/** Parses a command's own options together with the global ones. */
+export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(ctx: CliContext, options: O) {
+  try {
+    const parsed = parseArgs({ args: ctx.argv, options: { ...GLOBAL_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    return { values: parsed.values, positionals: parsed.positionals, global: globalOptions(parsed.values, ctx.env) };
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+}
+
+export function globalOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
+  return {
+    apiUrl: (values['api-url'] as string | undefined) ?? env.ROBOFLOW_API_URL ?? DEFAULT_API_URL,
+    dataDir: path.resolve((values['data-dir'] as string | undefined) ?? env.BATCH_DESK_DATA_DIR ?? defaultDataDir()),
+    json: Boolean(values.json),
+  };
+}
+
+/** The per-user data folder used by the command line (the desktop app uses its own user-data folder). */
+export function defaultDataDir(): string {
+  const home = os.homedir();
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Batch Desk');
+  if (process.platform === 'win32') return path.join(process.env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'Batch Desk');
+  return path.join(process.env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'batch-desk');
+}
+
+/** Parses a positive integer option, with a readable error. */
+export function intOption(value: unknown, name: string, min = 1, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}.`);
+  return n;
+}

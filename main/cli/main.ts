@@ -1,0 +1,77 @@
+// `batch-desk`: the headless command line. The same engine runs in the desktop app and web mode.
+
+import { COMMANDS } from './commands';
+import { CliError, EXIT_FAILURE, GLOBAL_USAGE, type CliContext } from './command';
+import { redact } from '../engine/secrets';
+
+declare const __BATCH_DESK_VERSION__: string;
+const VERSION = typeof __BATCH_DESK_VERSION__ === 'string' ? __BATCH_DESK_VERSION__ : '0.0.0-dev';
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const list = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join('\n');
+  return `Batch Desk ${VERSION}: folders in, Roboflow Batch Processing results out.
+
+Usage: batch-desk <command> [options]
+
+Commands:
+${list}
+
+${GLOBAL_USAGE}
+
+Run \`batch-desk <command> --help\` for a command's options.
+Exit codes: 0 every file made it, 2 finished with rejected files, 1 failure.`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage() + '\n');
+    return 0;
+  }
+  if (name === '--version' || name === '-v' || name === 'version') {
+    process.stdout.write(VERSION + '\n');
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.name === name);
+  if (!command) {
+    process.stderr.write(`Unknown command "${name}".\n\n${usage()}\n`);
+    return EXIT_FAILURE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`${command.usage}\n\n${GLOBAL_USAGE}\n`);
+    return 0;
+  }
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    interrupts++;
+    if (interrupts > 1) process.exit(130);
+    process.stderr.write(`\n${sig}: finishing the current step; press Ctrl-C again to quit at once.\n`);
+    controller.abort(new Error(sig));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const ctx: CliContext = { argv: rest, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
+  try {
+    return await command.run(ctx);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`batch-desk ${name}: ${redact(message)}\n`);
+    if (!(err instanceof CliError) && process.env.BATCH_DESK_DEBUG) process.stderr.write(redact(String((err as Error).stack)) + '\n');
+    return err instanceof CliError ? err.exitCode : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(redact(String(err)) + '\n');
+    process.exitCode = EXIT_FAILURE;
+  },
+);

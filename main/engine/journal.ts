@@ -1,0 +1,121 @@
+// An append-only JSON-lines journal. Each append is written and fsync'ed before it returns, so a
+// record that was acted on is always on disk first; a kill -9 can at worst tear the last line,
+// which replay drops (and truncates) because its action never started.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import readline from 'node:readline';
+
+export class Journal<R> {
+  private fd: number;
+
+  private constructor(readonly filePath: string) {
+    this.fd = fs.openSync(filePath, 'a');
+  }
+
+  /** Opens (creating the folder and file if needed) after repairing a torn tail. */
+  static open<R>(filePath: string): Journal<R> {
+    fs.mkdirSync(path.dirname(filePath), { recursive: true });
+    repairTornTail(filePath);
+    return new Journal<R>(filePath);
+  }
+
+  /** Durable on return. */
+  append(record: R): void {
+    this.appendMany([record]);
+  }
+
+  /** One write and one fsync for many records (group commit). */
+  appendMany(records: readonly R[]): void {
+    if (records.length === 0) return;
+    const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    fs.writeSync(this.fd, text);
+    fs.fsyncSync(this.fd);
+  }
+
+  /** Every record, in order. Use `replay` for journals that may be large. */
+  readAll(): R[] {
+    return readRecords<R>(this.filePath);
+  }
+
+  /** Streams the records without holding the file in memory. */
+  replay(): AsyncIterable<R> {
+    return replayRecords<R>(this.filePath);
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+export function readRecords<R>(filePath: string): R[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(filePath, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const out: R[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      out.push(JSON.parse(line) as R);
+    } catch {
+      // a torn final line: its action never started
+    }
+  }
+  return out;
+}
+
+export async function* replayRecords<R>(filePath: string): AsyncIterable<R> {
+  if (!fs.existsSync(filePath)) return;
+  const lines = readline.createInterface({ input: fs.createReadStream(filePath, 'utf8'), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line) continue;
+    try {
+      yield JSON.parse(line) as R;
+    } catch {
+      // torn final line
+    }
+  }
+}
+
+/** Cuts a partial last line left by a crash mid-write, so new records start on a clean line. */
+function repairTornTail(filePath: string): void {
+  let fd: number;
+  try {
+    fd = fs.openSync(filePath, 'r+');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    const size = fs.fstatSync(fd).size;
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    fs.readSync(fd, last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+    // Walk back to the previous newline in small chunks.
+    const chunk = Buffer.alloc(64 * 1024);
+    let end = size;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk.length);
+      const n = fs.readSync(fd, chunk, 0, end - start, start);
+      const idx = chunk.subarray(0, n).lastIndexOf(0x0a);
+      if (idx >= 0) {
+        fs.ftruncateSync(fd, start + idx + 1);
+        fs.fsyncSync(fd);
+        return;
+      }
+      end = start;
+    }
+    fs.ftruncateSync(fd, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}

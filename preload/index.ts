@@ -1,0 +1,2 @@
+// Placeholder until the preload bridge lands.
+export {};
