@@ -1,5 +1,65 @@
-// Data Staging API (roboflow-api.md section 3). Filled in by the ingest work.
-import type { RoboflowHttp } from './http';
+// Data Staging API (roboflow-api.md section 3). Responses are parsed tolerantly: unknown fields are
+// ignored, missing optional ones become undefined, and a missing required one is a clear error.
+
+import { request, type Dispatcher } from 'undici';
+import { ApiError, httpError, toApiError, type RoboflowHttp } from './http';
+
+export interface BatchMetadata {
+  batchId: string;
+  displayName: string;
+  batchType: string;
+  batchContentType: string;
+  createdDate?: string;
+  expiryDate?: string;
+}
+
+export interface BatchPart {
+  partName: string;
+  partType: string;
+  contentType: string;
+  partDescription?: string;
+  nestedContentType?: string;
+}
+
+export interface FileMetadata {
+  downloadURL: string;
+  fileName: string;
+  partName?: string;
+  shardId?: string;
+  contentType: string;
+  nestedContentType?: string;
+}
+
+export interface ShardDetails {
+  shardId: string;
+  statusName: string;
+  statusType: string;
+  eventTimestamp?: string;
+  shardObjectsCount: number;
+  statusMetadata?: Record<string, unknown>;
+}
+
+/** A signed upload URL plus whatever limits the service sent with it. */
+export interface SignedUrlDetails {
+  uploadURL: string;
+  extensionHeaders: Record<string, string>;
+  method: string;
+  /** Largest tar (bulk) or file (video) the URL accepts, when the service says. */
+  maxFileSizeBytes?: number;
+  /** Most files one archive may hold, when the service says. */
+  maxFilesPerArchive?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextPageToken: string | null;
+}
+
+export interface PageQuery {
+  pageSize?: number;
+  nextPageToken?: string | null;
+  signal?: AbortSignal;
+}
 
 export class StagingApi {
   constructor(
@@ -11,4 +71,272 @@ export class StagingApi {
   path(rest: string): string {
     return `/data-staging/v1/external/${encodeURIComponent(this.workspace)}${rest}`;
   }
+
+  private batchPath(batchId: string, rest = ''): string {
+    return this.path(`/batches/${encodeURIComponent(batchId)}${rest}`);
+  }
+
+  async listBatches(q: PageQuery = {}): Promise<Page<BatchMetadata>> {
+    const body = await this.http.json<Record<string, unknown>>('list batches', 'GET', this.path('/batches'), {
+      query: { pageSize: q.pageSize, nextPageToken: q.nextPageToken ?? undefined },
+      signal: q.signal,
+    });
+    return { items: arrayOf(body.batches).map(parseBatch), nextPageToken: tokenOf(body.nextPageToken) };
+  }
+
+  async getBatch(batchId: string, signal?: AbortSignal): Promise<BatchMetadata> {
+    const body = await this.http.json<Record<string, unknown>>('get batch', 'GET', this.batchPath(batchId), { signal });
+    return parseBatch(body.batch ?? body);
+  }
+
+  /** Like getBatch, but undefined when the batch does not exist (yet). */
+  async findBatch(batchId: string, signal?: AbortSignal): Promise<BatchMetadata | undefined> {
+    const res = await this.http.jsonWithStatus<Record<string, unknown>>('get batch', 'GET', this.batchPath(batchId), {
+      signal,
+      acceptStatus: [404],
+    });
+    if (res.status === 404) return undefined;
+    return parseBatch(res.body.batch ?? res.body);
+  }
+
+  /** Indexed files in the batch (or one part); 0 when the batch does not exist yet. */
+  async count(batchId: string, partName?: string, signal?: AbortSignal): Promise<number> {
+    const res = await this.http.jsonWithStatus<Record<string, unknown>>('count batch', 'GET', this.batchPath(batchId, '/count'), {
+      query: { partName },
+      signal,
+      acceptStatus: [404],
+    });
+    if (res.status === 404) return 0;
+    return numberOf(res.body.count) ?? 0;
+  }
+
+  async parts(batchId: string, signal?: AbortSignal): Promise<BatchPart[]> {
+    const body = await this.http.json<Record<string, unknown>>('list batch parts', 'GET', this.batchPath(batchId, '/parts'), { signal });
+    return arrayOf(body.batchParts ?? body.parts).map(parseRecord).map((p) => ({
+      partName: str(p.partName, 'partName'),
+      partType: optStr(p.partType) ?? 'simple-batch',
+      contentType: optStr(p.contentType) ?? 'mixed',
+      partDescription: optStr(p.partDescription),
+      nestedContentType: optStr(p.nestedContentType),
+    }));
+  }
+
+  async listContent(batchId: string, q: PageQuery & { partName?: string } = {}): Promise<Page<FileMetadata>> {
+    const body = await this.http.json<Record<string, unknown>>('list batch content', 'GET', this.batchPath(batchId, '/list'), {
+      query: { partName: q.partName, pageSize: q.pageSize, nextPageToken: q.nextPageToken ?? undefined },
+      signal: q.signal,
+    });
+    return { items: arrayOf(body.filesMetadata).map(parseFile), nextPageToken: tokenOf(body.nextPageToken) };
+  }
+
+  /** Every file of the batch (or one part), page by page. */
+  async *iterateContent(batchId: string, q: Omit<PageQuery, 'nextPageToken'> & { partName?: string } = {}): AsyncIterable<FileMetadata> {
+    let token: string | null = null;
+    do {
+      const page: Page<FileMetadata> = await this.listContent(batchId, { ...q, nextPageToken: token });
+      yield* page.items;
+      token = page.nextPageToken;
+    } while (token);
+  }
+
+  /** Ingest details per shard; an empty list when the batch does not exist yet. */
+  async listShards(batchId: string, q: PageQuery = {}): Promise<Page<ShardDetails>> {
+    const res = await this.http.jsonWithStatus<Record<string, unknown>>('list shards', 'GET', this.batchPath(batchId, '/shards'), {
+      query: { pageSize: q.pageSize, nextPageToken: q.nextPageToken ?? undefined },
+      signal: q.signal,
+      acceptStatus: [404],
+    });
+    if (res.status === 404) return { items: [], nextPageToken: null };
+    return { items: arrayOf(res.body.shards).map(parseShard), nextPageToken: tokenOf(res.body.nextPageToken) };
+  }
+
+  async *iterateShards(batchId: string, q: Omit<PageQuery, 'nextPageToken'> = {}): AsyncIterable<ShardDetails> {
+    let token: string | null = null;
+    do {
+      const page: Page<ShardDetails> = await this.listShards(batchId, { ...q, nextPageToken: token });
+      yield* page.items;
+      token = page.nextPageToken;
+    } while (token);
+  }
+
+  /** A signed URL for one tar shard of images. Each call gives a fresh URL. */
+  async requestBulkUploadUrl(batchId: string, displayName: string | undefined, signal?: AbortSignal): Promise<SignedUrlDetails> {
+    const body = await this.http.json<Record<string, unknown>>(
+      'request shard upload URL',
+      'POST',
+      this.batchPath(batchId, '/bulk-upload/image-files'),
+      { query: { displayName: displayName || batchId }, signal },
+    );
+    return parseSignedUrl(body);
+  }
+
+  /** A signed URL for one video file. */
+  async requestVideoUploadUrl(
+    batchId: string,
+    fileName: string,
+    displayName: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<SignedUrlDetails> {
+    const body = await this.http.json<Record<string, unknown>>('request video upload URL', 'POST', this.batchPath(batchId, '/upload/video'), {
+      query: { fileName, displayName: displayName || batchId },
+      signal,
+    });
+    return parseSignedUrl(body);
+  }
+
+  /** Simple upload of one image (multipart form, one part). For small batches only. */
+  async uploadImage(
+    batchId: string,
+    fileName: string,
+    bytes: Uint8Array,
+    opts: { displayName?: string; signal?: AbortSignal; dispatcher?: Dispatcher } = {},
+  ): Promise<void> {
+    const operation = 'upload image';
+    const boundary = `----batchdesk${Math.random().toString(16).slice(2)}`;
+    const safe = fileName.replace(/["\r\n]/g, '_');
+    const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${safe}"; filename="${safe}"\r\n\r\n`);
+    const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+    const body = Buffer.concat([head, bytes, tail]);
+    const url = this.http.url(this.batchPath(batchId, '/upload/image'), { fileName, displayName: opts.displayName || batchId });
+    let res: Dispatcher.ResponseData;
+    try {
+      res = await request(url, {
+        method: 'POST',
+        signal: opts.signal,
+        dispatcher: opts.dispatcher,
+        headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(body.length) },
+        body,
+      });
+    } catch (err) {
+      throw toApiError(err, operation);
+    }
+    const text = await res.body.text();
+    if (res.statusCode >= 400) throw httpError(operation, res.statusCode, text);
+  }
+}
+
+// ---- tolerant parsing ----
+
+function parseRecord(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function arrayOf(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function tokenOf(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function optStr(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function str(v: unknown, field: string): string {
+  const s = optStr(v);
+  if (s === undefined) throw new ApiError(`The service sent a response without "${field}".`, 'remote', 'parse response');
+  return s;
+}
+
+function numberOf(v: unknown): number | undefined {
+  const n = typeof v === 'string' ? Number(v) : v;
+  return typeof n === 'number' && Number.isFinite(n) ? n : undefined;
+}
+
+function parseBatch(v: unknown): BatchMetadata {
+  const b = parseRecord(v);
+  const batchId = str(b.batchId, 'batchId');
+  return {
+    batchId,
+    displayName: optStr(b.displayName) ?? batchId,
+    batchType: optStr(b.batchType) ?? 'simple-batch',
+    batchContentType: optStr(b.batchContentType) ?? 'mixed',
+    createdDate: optStr(b.createdDate),
+    expiryDate: optStr(b.expiryDate),
+  };
+}
+
+function parseFile(v: unknown): FileMetadata {
+  const f = parseRecord(v);
+  return {
+    downloadURL: str(f.downloadURL, 'downloadURL'),
+    fileName: str(f.fileName, 'fileName'),
+    partName: optStr(f.partName),
+    shardId: optStr(f.shardId),
+    contentType: optStr(f.contentType) ?? '',
+    nestedContentType: optStr(f.nestedContentType),
+  };
+}
+
+function parseShard(v: unknown): ShardDetails {
+  const s = parseRecord(v);
+  const meta = s.statusMetadata;
+  return {
+    shardId: str(s.shardId, 'shardId'),
+    statusName: optStr(s.statusName) ?? '',
+    statusType: optStr(s.statusType) ?? '',
+    eventTimestamp: optStr(s.eventTimestamp),
+    shardObjectsCount: numberOf(s.shardObjectsCount) ?? 0,
+    statusMetadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
+  };
+}
+
+/** Reads `signedURLDetails`, including any limit the service sends under one of its likely names. */
+export function parseSignedUrl(body: Record<string, unknown>): SignedUrlDetails {
+  const d = parseRecord(body.signedURLDetails ?? body);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parseRecord(d.extensionHeaders))) if (v !== undefined && v !== null) headers[k] = String(v);
+  const pick = (...names: string[]) => {
+    for (const n of names) {
+      const x = numberOf(d[n] ?? body[n]);
+      if (x !== undefined && x > 0) return x;
+    }
+    return undefined;
+  };
+  return {
+    uploadURL: str(d.uploadURL, 'signedURLDetails.uploadURL'),
+    extensionHeaders: headers,
+    method: (optStr(d.method) ?? 'PUT').toUpperCase(),
+    maxFileSizeBytes: pick('maxFileSizeBytes', 'maxFileSize', 'maxArchiveSizeBytes', 'maxSizeBytes'),
+    maxFilesPerArchive: pick('maxFilesPerArchive', 'maxFilesInArchive', 'maxFiles', 'maxImagesPerArchive'),
+  };
+}
+
+/** Per-file outcomes a shard's statusMetadata reports (emulator: `{ ingestedFiles, failedFiles: [...] }`). */
+export interface ShardFileFailure {
+  fileName: string;
+  type: string;
+  reason: string;
+}
+
+export function shardFailures(shard: ShardDetails): ShardFileFailure[] {
+  const m = shard.statusMetadata ?? {};
+  const list = arrayOf(m.failedFiles ?? m.failed_files);
+  const out: ShardFileFailure[] = [];
+  for (const item of list) {
+    if (typeof item === 'string') {
+      out.push({ fileName: item, type: 'failed', reason: 'rejected by the service' });
+      continue;
+    }
+    const f = parseRecord(item);
+    const fileName = optStr(f.fileName ?? f.file_name ?? f.name);
+    if (!fileName) continue;
+    out.push({ fileName, type: optStr(f.type) ?? 'failed', reason: optStr(f.reason ?? f.message) ?? 'rejected by the service' });
+  }
+  return out;
+}
+
+/** True when the shard has reached an end state (indexed, or failed as a whole). */
+export function shardSettled(shard: ShardDetails): boolean {
+  const t = shard.statusType.toLowerCase();
+  const n = shard.statusName.toLowerCase();
+  if (t.includes('error') || t === 'success') return true;
+  return /indexed|complete|success|failed|error|done/.test(n) && !/indexing$|pending|processing|queued/.test(n);
+}
+
+export function shardFailedWhole(shard: ShardDetails): boolean {
+  return shard.statusType.toLowerCase().includes('error');
 }
