@@ -1,0 +1,40 @@
+// A whole main side for tests: an app host over a temp data dir, with a recording log and an
+// in-memory keychain (the real OS keychain has its own test in test/security).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { KeychainStatus } from '../../shared/domain';
+import type { Keychain } from '../../main/engine/keychain/os-keychain';
+import { createLogger } from '../../main/engine/log';
+import { createAppHost, type AppHostOptions } from '../../main/host/app-host';
+
+export function memoryKeychain(status: KeychainStatus = { available: true }): Keychain & { entries: Map<string, string> } {
+  const entries = new Map<string, string>();
+  return {
+    entries,
+    status: async () => status,
+    get: async (a) => entries.get(a) ?? null,
+    set: async (a, s) => void entries.set(a, s),
+    delete: async (a) => void entries.delete(a),
+  };
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function testApp(opts: Partial<AppHostOptions> = {}) {
+  const dataDir = opts.dataDir ?? tempDir('bd-host-');
+  const logLines: string[] = [];
+  const keychain = opts.keychain ?? memoryKeychain();
+  const app = createAppHost({
+    dataDir,
+    platform: { mode: 'web' },
+    env: {},
+    keychain,
+    log: createLogger([{ write: (l) => logLines.push(l) }], 'debug'),
+    progressIntervalMs: 20,
+    ...opts,
+  });
+  return { ...app, dataDir, logLines, keychain };
+}
