@@ -1,0 +1,517 @@
+// One running watch: the folder's watcher and scans feed a stability tracker; complete files join
+// the open batch, which closes by the rule and becomes a normal queue item. Every step is journaled
+// before it is acted on, so a crash at any moment resumes without taking a file twice:
+//   seen → stable (open batch) → close <batch id> (intent) → engine.add → item <item id>.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ItemSpec, ItemSummary, JobOptions, WatchSpec, WatchState, WatchSummary } from '../../../shared/domain';
+import type { Journal } from '../journal';
+import { silentLogger, type Logger } from '../log';
+import { closeTime, describeRule, isFull } from './batching-rule';
+import { watchBatchId } from './batch-id';
+import { scanFolder } from './folder-scan';
+import { FsWatcher } from './fs-watcher';
+import { openLedger, signature, type Ledger, type LedgerRecord } from './ledger';
+import { StabilityTracker, type StableFile } from './stability';
+
+/** What a watch needs from the engine (the real Engine satisfies it). */
+export interface WatchEngine {
+  add(spec: ItemSpec): ItemSummary;
+  list(): ItemSummary[];
+}
+
+export interface WatchTiming {
+  /** Size and mtime must hold still this long before a file is taken (default 2 s). */
+  stableMs: number;
+  /** How often the folder itself is checked (gone, unreadable, remounted) (default 2 s). */
+  folderCheckMs: number;
+  /** Polling interval when notifications are not available (default 1 s). */
+  pollIntervalMs: number;
+  /** Full rescan as a backstop for dropped notifications (default 10 min). */
+  rescanMs: number;
+  /** Group commit window for `seen` records (default 100 ms). */
+  seenFlushMs: number;
+}
+
+export const DEFAULT_TIMING: WatchTiming = {
+  stableMs: 2000,
+  folderCheckMs: 2000,
+  pollIntervalMs: 1000,
+  rescanMs: 10 * 60_000,
+  seenFlushMs: 100,
+};
+
+export interface BatchCreated {
+  watchId: string;
+  batchId: string;
+  itemId: string;
+  files: number;
+}
+
+export interface FolderWatchOptions {
+  id: string;
+  spec: WatchSpec;
+  /** This watch's own folder (journal), `<dataDir>/watches/<id>`. */
+  dir: string;
+  engine: WatchEngine;
+  timing?: Partial<WatchTiming>;
+  forcePolling?: boolean;
+  log?: Logger;
+  /** Something in the summary changed (the owner coalesces). */
+  onChange?: () => void;
+  onBatch?: (batch: BatchCreated) => void;
+}
+
+type Phase = 'stopped' | 'starting' | 'active' | 'paused' | 'missing' | 'error';
+
+export class FolderWatch {
+  readonly id: string;
+  readonly spec: WatchSpec;
+  private readonly folder: string;
+  private readonly timing: WatchTiming;
+  private readonly log: Logger;
+  private readonly tracker: StabilityTracker;
+  private ledger!: Ledger;
+  private journal: Journal<LedgerRecord> | null = null;
+  private phase: Phase = 'stopped';
+  private problem = '';
+  private fsw: FsWatcher | null = null;
+  private folderDev: number | undefined;
+  private closeTimer: NodeJS.Timeout | null = null;
+  private rescanTimer: NodeJS.Timeout | null = null;
+  private healthTimer: NodeJS.Timeout | null = null;
+  private seenTimer: NodeJS.Timeout | null = null;
+  private seenBuffer: LedgerRecord[] = [];
+  private scanning: Promise<void> | null = null;
+  private scanAbort: AbortController | null = null;
+  private transition: Promise<void> = Promise.resolve();
+  private checkingHealth = false;
+
+  constructor(private readonly opts: FolderWatchOptions) {
+    this.id = opts.id;
+    this.spec = opts.spec;
+    this.folder = path.resolve(opts.spec.folder);
+    this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    this.log = (opts.log ?? silentLogger).child(`watch.${opts.id}`);
+    this.tracker = new StabilityTracker(
+      { stableMs: this.timing.stableMs },
+      (files) => this.onStable(files),
+      () => this.onGone(),
+    );
+  }
+
+  /** Replays the journal, creates items for batches closed before a crash, then watches (unless paused). */
+  async start(paused = false): Promise<void> {
+    const { ledger, journal } = await openLedger(path.join(this.opts.dir, 'journal.jsonl'));
+    this.ledger = ledger;
+    this.journal = journal;
+    this.recoverClosedBatches();
+    // Files seen before the restart but not yet complete are looked at again.
+    for (const [p, sig] of ledger.seen) {
+      const [s, m] = sig.split(':').map(Number);
+      this.tracker.observe(p, s, m);
+    }
+    ledger.seen.clear();
+    this.healthTimer = setInterval(() => void this.checkHealth(), this.timing.folderCheckMs);
+    if (paused) {
+      this.phase = 'paused';
+      this.changed();
+      return;
+    }
+    await this.serially(() => this.activate());
+  }
+
+  async pause(): Promise<void> {
+    await this.serially(async () => {
+      if (this.phase === 'paused' || this.phase === 'stopped') return;
+      await this.deactivate();
+      this.phase = 'paused';
+      this.changed();
+    });
+  }
+
+  async resume(): Promise<void> {
+    await this.serially(async () => {
+      if (this.phase !== 'paused') return;
+      await this.activate();
+    });
+  }
+
+  /** Stops everything and closes the journal; the open batch stays open for the next start. */
+  async stop(): Promise<void> {
+    if (this.healthTimer) clearInterval(this.healthTimer);
+    this.healthTimer = null;
+    await this.serially(async () => {
+      await this.deactivate();
+      this.phase = 'stopped';
+      this.journal?.close();
+      this.journal = null;
+    });
+  }
+
+  /** Resolves when a scan under way has finished (tests and the CLI use it). */
+  async idle(): Promise<void> {
+    await this.transition;
+    await this.scanning;
+  }
+
+  summary(): WatchSummary {
+    const open = this.ledger?.open.size ?? 0;
+    const next = this.phase === 'active' && this.ledger ? closeTime(this.spec.rule, this.openTiming()) : null;
+    return {
+      id: this.id,
+      spec: this.spec,
+      state: this.state(),
+      status: this.statusSentence(),
+      pendingFiles: this.tracker.size + open,
+      waitingForWrite: this.tracker.size,
+      lastBatchItemId: this.ledger?.lastItemId,
+      nextCloseAt: next === null ? undefined : new Date(next).toISOString(),
+      batchesCreated: this.ledger?.batchesCreated ?? 0,
+    };
+  }
+
+  // ---- activation ----
+
+  /** Runs state changes one at a time (pause during a rescan, folder back during a pause…). */
+  private serially(fn: () => Promise<void>): Promise<void> {
+    const next = this.transition.then(fn, fn);
+    this.transition = next.catch(() => undefined);
+    return next;
+  }
+
+  private async activate(): Promise<void> {
+    this.phase = 'starting';
+    const problem = await folderProblem(this.folder);
+    if (problem) return this.enterMissing(problem.message);
+    this.folderDev = (await fs.promises.stat(this.folder).catch(() => null))?.dev;
+    try {
+      const fsw = await FsWatcher.open({
+        root: this.folder,
+        filter: this.spec.filter,
+        forcePolling: this.opts.forcePolling,
+        pollIntervalMs: this.timing.pollIntervalMs,
+      });
+      this.fsw = fsw;
+      fsw.on('file', (p, st) => this.phase === 'active' && this.observe(p, st?.size, st?.mtimeMs));
+      fsw.on('unlink', (p) => this.phase === 'active' && this.onUnlink(p));
+      fsw.on('root', () => void this.checkHealth());
+      fsw.on('mode', (_mode, status) => {
+        this.log.warn('watcher fell back to polling', { status });
+        this.changed();
+        void this.rescan(); // notifications may have been lost before the switch
+      });
+      fsw.on('problem', (err) => this.log.warn('watcher problem', { error: err.message }));
+    } catch (err) {
+      return this.enterMissing(`The folder ${this.folder} cannot be watched: ${(err as Error).message}`);
+    }
+    if (this.fsw?.mode === 'polling') this.log.info('polling', { status: this.fsw.status });
+    this.phase = 'active';
+    this.problem = '';
+    this.tracker.start();
+    this.armCloseTimer();
+    this.rescanTimer = setInterval(() => void this.rescan(), this.timing.rescanMs);
+    this.changed();
+    void this.rescan();
+  }
+
+  private async deactivate(): Promise<void> {
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    if (this.rescanTimer) clearInterval(this.rescanTimer);
+    this.closeTimer = this.rescanTimer = null;
+    this.scanAbort?.abort();
+    await this.scanning;
+    await this.tracker.stop();
+    this.tracker.clear(); // rediscovered by the scan on the next activation
+    const fsw = this.fsw;
+    this.fsw = null;
+    await fsw?.close();
+    this.flushSeen();
+  }
+
+  private async enterMissing(message: string): Promise<void> {
+    await this.deactivate();
+    if (this.phase !== 'missing') this.log.warn('folder unavailable', { folder: this.folder, message });
+    this.phase = 'missing';
+    this.problem = message;
+    this.changed();
+  }
+
+  /** Folder gone or unreadable → pause with a reason; back again → watch and rescan; remounted → rewatch. */
+  private async checkHealth(): Promise<void> {
+    if (this.checkingHealth || this.phase === 'stopped' || this.phase === 'paused' || this.phase === 'starting') return;
+    this.checkingHealth = true;
+    try {
+      if (this.ledger.unmatched.size > 0) this.recoverClosedBatches();
+      const problem = await folderProblem(this.folder);
+      await this.serially(async () => {
+        if (this.phase === 'active') {
+          if (problem) return this.enterMissing(problem.message);
+          const dev = (await fs.promises.stat(this.folder).catch(() => null))?.dev;
+          if (dev !== undefined && dev !== this.folderDev) {
+            this.log.info('folder remounted; watching again', { folder: this.folder });
+            await this.deactivate();
+            await this.activate();
+          }
+        } else if ((this.phase === 'missing' || this.phase === 'error') && !problem) {
+          this.log.info('folder available again', { folder: this.folder });
+          await this.activate();
+        }
+      });
+    } finally {
+      this.checkingHealth = false;
+    }
+  }
+
+  // ---- files ----
+
+  private observe(p: string, size?: number, mtimeMs?: number): void {
+    if (this.ledger.open.has(p)) return;
+    const taken = this.ledger.taken.get(p);
+    if (taken !== undefined && size !== undefined && taken === signature(size, mtimeMs!)) return;
+    if (this.tracker.observe(p, size, mtimeMs)) {
+      this.seenBuffer.push({ k: 'seen', p, s: size ?? -1, m: mtimeMs ?? -1 });
+      if (this.seenBuffer.length >= 5000) this.flushSeen();
+      else this.seenTimer ??= setTimeout(() => this.flushSeen(), this.timing.seenFlushMs);
+    }
+    this.changed();
+  }
+
+  private onUnlink(p: string): void {
+    this.tracker.forget(p);
+    if (!this.ledger.open.has(p)) return this.changed();
+    // A whole folder vanishing unlinks every file: that is "folder missing", not a batch to shrink.
+    if (!fs.existsSync(this.folder)) return void this.checkHealth();
+    this.commit([{ k: 'drop', p }]);
+  }
+
+  /** Files that vanished while waiting to be complete are simply forgotten. */
+  private onGone(): void {
+    if (this.phase === 'active' && !fs.existsSync(this.folder)) void this.checkHealth();
+    this.changed();
+  }
+
+  private onStable(files: StableFile[]): void {
+    const records: LedgerRecord[] = [];
+    const now = Date.now();
+    let openCount = this.ledger.open.size;
+    let seq = this.ledger.seq;
+    for (const f of files) {
+      if (this.ledger.open.has(f.path)) continue;
+      const sig = signature(f.size, f.mtimeMs);
+      const taken = this.ledger.taken.get(f.path);
+      if (taken === sig) continue;
+      if (taken !== undefined && !this.spec.reingestChanged) {
+        this.log.warn('file changed after it was sent; not sending it again', { path: f.path });
+        records.push({ k: 'changed', p: f.path, s: f.size, m: f.mtimeMs });
+        continue;
+      }
+      records.push({ k: 'stable', p: f.path, s: f.size, m: f.mtimeMs, t: now });
+      if (isFull(this.spec.rule, ++openCount)) {
+        seq++;
+        records.push({ k: 'close', b: watchBatchId(this.batchPrefix(), seq, new Date(now)), seq, t: now });
+        openCount = 0;
+      }
+    }
+    this.commit(records);
+  }
+
+  private closeOpenBatch(): void {
+    this.closeTimer = null;
+    if (this.phase !== 'active' || this.ledger.open.size === 0) return;
+    const now = Date.now();
+    const due = closeTime(this.spec.rule, this.openTiming());
+    if (due !== null && due > now) return this.armCloseTimer();
+    const seq = this.ledger.seq + 1;
+    this.commit([{ k: 'close', b: watchBatchId(this.batchPrefix(), seq, new Date(now)), seq, t: now }]);
+  }
+
+  /** Journal first (one write, one fsync), then apply; closed batches become items. */
+  private commit(records: LedgerRecord[]): void {
+    if (records.length === 0) return;
+    if (!this.journal) return; // stopped meanwhile: the files are found again by the next scan
+    this.flushSeen();
+    try {
+      this.journal.appendMany(records);
+    } catch (err) {
+      this.fail(`Could not write the watch journal: ${(err as Error).message}`);
+      return;
+    }
+    for (const r of records) this.ledger.apply(r);
+    for (const r of records) if (r.k === 'close') this.createItem(r.b, false);
+    this.armCloseTimer();
+    this.changed();
+  }
+
+  private flushSeen(): void {
+    if (this.seenTimer) clearTimeout(this.seenTimer);
+    this.seenTimer = null;
+    if (this.seenBuffer.length === 0 || !this.journal) return;
+    const batch = this.seenBuffer;
+    this.seenBuffer = [];
+    try {
+      this.journal.appendMany(batch);
+    } catch (err) {
+      // Seen records are informational (a restart rescans); the batch records are what count.
+      this.log.warn('could not journal seen files', { error: (err as Error).message });
+    }
+  }
+
+  // ---- batches → items ----
+
+  /** After a crash: a closed batch without its item gets one, unless the engine already has it. */
+  private recoverClosedBatches(): void {
+    for (const b of [...this.ledger.unmatched.keys()]) this.createItem(b, true);
+  }
+
+  private createItem(batchId: string, checkEngine: boolean): void {
+    const batch = this.ledger.unmatched.get(batchId);
+    if (!batch || !this.journal) return;
+    let item: ItemSummary | undefined;
+    if (checkEngine) item = this.opts.engine.list().find((i) => i.batchId === batchId && (i.watchId === undefined || i.watchId === this.id));
+    try {
+      item ??= this.opts.engine.add({
+        roots: batch.files,
+        name: `${path.basename(this.folder)} #${batch.seq}`,
+        batchId,
+        pipeline: 'full',
+        job: jobForBatch(this.spec.job),
+        outDir: path.join(this.spec.outDir, batchId),
+        watchId: this.id,
+      });
+    } catch (err) {
+      // Stays unmatched; the folder check retries it.
+      this.log.error('could not create the item for a batch', { batchId, error: (err as Error).message });
+      this.problem = `Could not queue batch ${batchId}: ${(err as Error).message}. Retrying.`;
+      this.changed();
+      return;
+    }
+    const record: LedgerRecord = { k: 'item', b: batchId, item: item.id };
+    this.journal.append(record);
+    this.ledger.apply(record);
+    this.log.info('batch queued', { batchId, item: item.id, files: batch.files.length });
+    this.opts.onBatch?.({ watchId: this.id, batchId, itemId: item.id, files: batch.files.length });
+    this.changed();
+  }
+
+  private fail(message: string): void {
+    this.log.error('watch error', { message });
+    this.problem = message;
+    void this.serially(async () => {
+      await this.deactivate();
+      this.phase = 'error'; // the folder check tries again
+      this.changed();
+    });
+  }
+
+  // ---- timers and words ----
+
+  private armCloseTimer(): void {
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
+    if (this.phase !== 'active') return;
+    const due = closeTime(this.spec.rule, this.openTiming());
+    if (due === null) return;
+    this.closeTimer = setTimeout(() => this.closeOpenBatch(), Math.max(0, due - Date.now()));
+  }
+
+  private openTiming() {
+    return { files: this.ledger.open.size, firstAt: this.ledger.openFirstAt, lastAt: this.ledger.openLastAt };
+  }
+
+  private async rescan(): Promise<void> {
+    if (this.scanning || this.phase !== 'active') return this.scanning ?? undefined;
+    const abort = new AbortController();
+    this.scanAbort = abort;
+    this.scanning = (async () => {
+      try {
+        for await (const f of scanFolder(this.folder, this.spec.filter, abort.signal)) {
+          if (this.phase !== 'active') break;
+          this.observe(f.path, f.size, f.mtimeMs);
+        }
+      } catch (err) {
+        this.log.warn('scan failed', { error: (err as Error).message });
+        void this.checkHealth();
+      }
+    })().finally(() => {
+      this.scanning = null;
+      this.scanAbort = null;
+    });
+    return this.scanning;
+  }
+
+  private batchPrefix(): string {
+    return this.spec.batchPrefix ?? path.basename(this.folder);
+  }
+
+  private state(): WatchState {
+    switch (this.phase) {
+      case 'paused':
+      case 'stopped':
+        return 'paused';
+      case 'missing':
+        return 'folder-missing';
+      case 'error':
+        return 'error';
+      default:
+        return this.fsw?.mode === 'polling' ? 'polling' : 'watching';
+    }
+  }
+
+  private statusSentence(): string {
+    let s: string;
+    switch (this.phase) {
+      case 'stopped':
+        s = 'Stopped.';
+        break;
+      case 'paused':
+        s = 'Paused. Files that arrive meanwhile are picked up on resume.';
+        break;
+      case 'missing':
+      case 'error':
+        s = this.problem;
+        break;
+      case 'starting':
+        s = `Starting to watch ${this.folder}.`;
+        break;
+      default:
+        s = this.fsw?.mode === 'polling' ? this.fsw.status : `Watching ${this.folder}; ${describeRule(this.spec.rule)}.`;
+        if (this.problem) s += ` ${this.problem}`;
+    }
+    const changed = this.ledger?.changedAfterSend ?? 0;
+    if (changed > 0 && !this.spec.reingestChanged) {
+      s += ` ${changed === 1 ? '1 file' : `${changed} files`} changed after being sent and ${changed === 1 ? 'was' : 'were'} not sent again (turn on "re-send changed files" to send new versions).`;
+    }
+    return s;
+  }
+
+  private changed(): void {
+    this.opts.onChange?.();
+  }
+}
+
+/** Each batch gets its own job: a fixed job id in the watch would collide on the second batch. */
+function jobForBatch(job: JobOptions): JobOptions {
+  const { jobId: _ignored, ...rest } = job;
+  return rest;
+}
+
+/** Why the folder cannot be watched now, in plain words; null when it can. */
+export async function folderProblem(folder: string): Promise<{ code: string; message: string } | null> {
+  try {
+    const st = await fs.promises.stat(folder);
+    if (!st.isDirectory()) return { code: 'ENOTDIR', message: `${folder} is not a folder. The watch resumes by itself when the folder is back.` };
+    await fs.promises.access(folder, fs.constants.R_OK | fs.constants.X_OK);
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    if (code === 'EACCES' || code === 'EPERM') {
+      return { code, message: `The folder ${folder} cannot be read (permission denied). The watch resumes by itself when it can be read again.` };
+    }
+    return {
+      code,
+      message: `The folder ${folder} is not available (${code}); an unplugged drive or an unmounted share? The watch resumes by itself when it is back.`,
+    };
+  }
+}
