@@ -23,7 +23,7 @@ export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function testApp(opts: Partial<AppHostOptions> = {}) {
+export function testApp(opts: Partial<AppHostOptions> & { keychain?: ReturnType<typeof memoryKeychain> } = {}) {
   const dataDir = opts.dataDir ?? tempDir('bd-host-');
   const logLines: string[] = [];
   const keychain = opts.keychain ?? memoryKeychain();
@@ -35,6 +35,7 @@ export function testApp(opts: Partial<AppHostOptions> = {}) {
     log: createLogger([{ write: (l) => logLines.push(l) }], 'debug'),
     progressIntervalMs: 20,
     ...opts,
+    keychain,
   });
   return { ...app, dataDir, logLines, keychain };
 }
