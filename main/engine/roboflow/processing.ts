@@ -1,5 +1,60 @@
-// Batch Processing API (roboflow-api.md section 5). Filled in by the jobs work.
-import type { RoboflowHttp } from './http';
+// Batch Processing API (roboflow-api.md section 5). Responses are parsed tolerantly: unknown fields
+// are ignored, missing optional ones get the defaults the official client uses.
+
+import { ApiError, type RoboflowHttp } from './http';
+
+export interface JobMetadata {
+  jobId: string;
+  name: string;
+  jobDefinition: Record<string, unknown>;
+  currentStage: string | null;
+  plannedStages: string[];
+  error: boolean;
+  isTerminal: boolean;
+  /** Object, string or null as the service sends it. */
+  lastNotification: unknown;
+  createdAt?: string;
+  lastUpdate?: string;
+  restartParametersOverride: Record<string, unknown>[];
+}
+
+export interface JobStage {
+  processingStageId: string;
+  processingStageName: string;
+  tasksNumber: number;
+  outputBatches: string[];
+  startTimestamp?: string;
+  notification: unknown;
+  statusType: string;
+  lastEventTimestamp?: string;
+}
+
+export interface JobTask {
+  taskId: string;
+  notification: unknown;
+  statusType: string;
+  /** 0..1, null when the task has not started. */
+  progress: number | null;
+  eventTimestamp?: string;
+}
+
+export interface JobLog {
+  createdAt: string;
+  processingStageId: string | null;
+  taskId: string | null;
+  severity: 'info' | 'warning' | 'error';
+  reportingModule: string;
+  logType: string;
+  payload: Record<string, unknown>;
+}
+
+export interface JobPage<T> {
+  items: T[];
+  nextPageToken: string | null;
+}
+
+/** The restart body of 5.7; send only when at least one override is given. */
+export type RestartBody = Record<string, unknown>;
 
 export class ProcessingApi {
   constructor(
@@ -11,4 +66,177 @@ export class ProcessingApi {
   path(rest: string): string {
     return `/batch-processing/v1/external/${encodeURIComponent(this.workspace)}${rest}`;
   }
+
+  private jobPath(jobId: string, rest = ''): string {
+    return this.path(`/jobs/${encodeURIComponent(jobId)}${rest}`);
+  }
+
+  /**
+   * Creates (or, for the same id and body, idempotently re-creates) a job. A retry after a lost
+   * answer re-sends the same id and body, so it can never start a second job.
+   */
+  async createJob(jobId: string, body: Record<string, unknown>, name?: string, signal?: AbortSignal): Promise<void> {
+    try {
+      await this.http.json('start job', 'POST', this.jobPath(jobId), { query: { name: name || undefined }, body, signal });
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 409) {
+        throw new ApiError(`A job with id ${jobId} already exists with different settings.`, 'conflict', 'start job', 409, false, err.body);
+      }
+      throw err;
+    }
+  }
+
+  async getJob(jobId: string, signal?: AbortSignal): Promise<JobMetadata> {
+    const body = await this.http.json<Record<string, unknown>>('get job', 'GET', this.jobPath(jobId), { signal });
+    return parseJob(body.job ?? body);
+  }
+
+  async listJobs(q: { pageSize?: number; nextPageToken?: string | null; signal?: AbortSignal } = {}): Promise<JobPage<JobMetadata>> {
+    const body = await this.http.json<Record<string, unknown>>('list jobs', 'GET', this.path('/jobs'), {
+      query: { pageSize: q.pageSize, nextPageToken: q.nextPageToken ?? undefined },
+      signal: q.signal,
+    });
+    return { items: arrayOf(body.jobs).map(parseJob), nextPageToken: tokenOf(body.nextPageToken) };
+  }
+
+  async stages(jobId: string, signal?: AbortSignal): Promise<JobStage[]> {
+    const body = await this.http.json<Record<string, unknown>>('list job stages', 'GET', this.jobPath(jobId, '/stages'), { signal });
+    return arrayOf(body.stages).map(parseStage);
+  }
+
+  /** Every task of a stage, all pages. */
+  async tasks(jobId: string, stageId: string, signal?: AbortSignal): Promise<JobTask[]> {
+    const out: JobTask[] = [];
+    let token: string | null = null;
+    do {
+      const body: Record<string, unknown> = await this.http.json<Record<string, unknown>>(
+        'list stage tasks',
+        'GET',
+        this.jobPath(jobId, `/stages/${encodeURIComponent(stageId)}/tasks`),
+        { query: { nextPageToken: token ?? undefined }, signal },
+      );
+      for (const t of arrayOf(body.tasks)) out.push(parseTask(t));
+      token = tokenOf(body.nextPageToken);
+    } while (token);
+    return out;
+  }
+
+  async abort(jobId: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return record(await this.http.json<unknown>('abort job', 'POST', this.jobPath(jobId, '/abort'), { signal }));
+  }
+
+  /** Restart; `body` undefined sends no body at all (5.7). */
+  async restart(jobId: string, body: RestartBody | undefined, signal?: AbortSignal): Promise<Record<string, unknown>> {
+    return record(await this.http.json<unknown>('restart job', 'POST', this.jobPath(jobId, '/restart'), { body, signal }));
+  }
+
+  /** Job logs, all pages, optionally of one severity. */
+  async logs(jobId: string, opts: { severity?: 'info' | 'warning' | 'error'; limit?: number; signal?: AbortSignal } = {}): Promise<JobLog[]> {
+    const out: JobLog[] = [];
+    let token: string | null = null;
+    do {
+      const body: Record<string, unknown> = await this.http.json<Record<string, unknown>>('fetch job logs', 'GET', this.jobPath(jobId, '/logs'), {
+        query: { severity: opts.severity, nextPageToken: token ?? undefined },
+        signal: opts.signal,
+      });
+      for (const l of arrayOf(body.logs)) out.push(parseLog(l));
+      token = tokenOf(body.nextPageToken);
+    } while (token && (opts.limit === undefined || out.length < opts.limit));
+    return opts.limit === undefined ? out : out.slice(0, opts.limit);
+  }
+}
+
+// ---- tolerant parsing ----
+
+function record(v: unknown): Record<string, unknown> {
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function arrayOf(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+function tokenOf(v: unknown): string | null {
+  return typeof v === 'string' && v.length > 0 ? v : null;
+}
+
+function optStr(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return String(v);
+  return undefined;
+}
+
+function reqStr(v: unknown, field: string): string {
+  const s = optStr(v);
+  if (s === undefined) throw new ApiError(`The service sent a response without "${field}".`, 'remote', 'parse response');
+  return s;
+}
+
+function parseJob(v: unknown): JobMetadata {
+  const j = record(v);
+  const jobId = reqStr(j.jobId, 'jobId');
+  return {
+    jobId,
+    name: optStr(j.name) ?? jobId,
+    jobDefinition: record(j.jobDefinition),
+    currentStage: optStr(j.currentStage) ?? null,
+    plannedStages: arrayOf(j.plannedStages).filter((s): s is string => typeof s === 'string'),
+    error: j.error === true,
+    isTerminal: j.isTerminal === true,
+    lastNotification: j.lastNotification ?? null,
+    createdAt: optStr(j.createdAt),
+    lastUpdate: optStr(j.lastUpdate),
+    restartParametersOverride: arrayOf(j.restartParametersOverride).map(record),
+  };
+}
+
+function parseStage(v: unknown): JobStage {
+  const s = record(v);
+  const tasksNumber = Number(s.tasksNumber);
+  return {
+    processingStageId: reqStr(s.processingStageId, 'processingStageId'),
+    processingStageName: optStr(s.processingStageName) ?? '',
+    // The official client divides by it; never let a 0 through.
+    tasksNumber: Number.isFinite(tasksNumber) && tasksNumber > 0 ? Math.floor(tasksNumber) : 1,
+    outputBatches: arrayOf(s.outputBatches).filter((b): b is string => typeof b === 'string'),
+    startTimestamp: optStr(s.startTimestamp),
+    notification: s.notification ?? null,
+    statusType: optStr(s.statusType) ?? 'info',
+    lastEventTimestamp: optStr(s.lastEventTimestamp),
+  };
+}
+
+function parseTask(v: unknown): JobTask {
+  const t = record(v);
+  const p = typeof t.progress === 'number' && Number.isFinite(t.progress) ? Math.min(1, Math.max(0, t.progress)) : null;
+  return {
+    taskId: reqStr(t.taskId, 'taskId'),
+    notification: t.notification ?? null,
+    statusType: optStr(t.statusType) ?? 'info',
+    progress: p,
+    eventTimestamp: optStr(t.eventTimestamp),
+  };
+}
+
+function parseLog(v: unknown): JobLog {
+  const l = record(v);
+  const sev = optStr(l.severity);
+  return {
+    createdAt: optStr(l.createdAt) ?? '',
+    processingStageId: optStr(l.processingStageId) ?? null,
+    taskId: optStr(l.taskId) ?? null,
+    severity: sev === 'error' || sev === 'warning' ? sev : 'info',
+    reportingModule: optStr(l.reportingModule) ?? '',
+    logType: optStr(l.logType) ?? '',
+    payload: record(l.payload),
+  };
+}
+
+/** A notification (object or string) as one readable sentence. */
+export function notificationText(n: unknown): string {
+  if (n === null || n === undefined) return '';
+  if (typeof n === 'string') return n;
+  const o = record(n);
+  const msg = optStr(o.message) ?? optStr(o.reason) ?? optStr(o.type);
+  return msg ?? JSON.stringify(n);
 }

@@ -1,0 +1,168 @@
+// One resumable download from a signed URL. Bytes go to `<dest>.part`; after any interruption the
+// next attempt asks only for what is missing (HTTP Range from the .part size). The size is checked
+// against Content-Length / Content-Range, the file is fsync'ed, and only then is it complete: the
+// caller journals it and renames it into place. A 403 means the signed URL expired: the caller lists
+// the batch again for a fresh one and calls back, which resumes from the same .part.
+
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { request, type Dispatcher } from 'undici';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep, type BackoffPolicy } from '../retry';
+import { redact } from '../secrets';
+
+export class UrlExpiredError extends Error {
+  constructor(readonly status: number) {
+    super(`The download link expired (${status}); listing the batch again for a fresh one.`);
+  }
+}
+
+export class DownloadError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(redact(message));
+  }
+}
+
+export interface DownloadOptions {
+  url: string;
+  /** The .part file to fill. */
+  partPath: string;
+  dispatcher?: Dispatcher;
+  signal?: AbortSignal;
+  /** Called with every chunk's size as it is written (progress, throughput). */
+  onBytes?: (n: number) => void;
+  retry?: BackoffPolicy;
+}
+
+export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000, maxAttempts: 8 };
+
+function partSize(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw err;
+  }
+}
+
+function parseContentRange(v: unknown): { start: number; total: number | null } | null {
+  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(String(v ?? '').trim());
+  if (!m) return null;
+  return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
+}
+
+function isLocalIoError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EISDIR' || code === 'ENOTDIR';
+}
+
+/** Downloads into `partPath` until it is whole; returns its size. The .part is fsync'ed. */
+export async function downloadToPart(opts: DownloadOptions): Promise<number> {
+  const policy = opts.retry ?? DOWNLOAD_BACKOFF;
+  let lastError: unknown;
+  for (let attempt = 0; attempt < policy.maxAttempts; attempt++) {
+    opts.signal?.throwIfAborted();
+    let wait: number | undefined;
+    const before = partSize(opts.partPath);
+    try {
+      const size = await attemptOnce(opts);
+      if (size !== null) return size;
+      lastError = new DownloadError('the download ended early', true);
+    } catch (err) {
+      if (err instanceof UrlExpiredError || isLocalIoError(err) || opts.signal?.aborted) throw err;
+      if (err instanceof DownloadError && !err.retryable) throw err;
+      if (err instanceof RetryAfter) wait = err.ms;
+      lastError = err;
+    }
+    // An attempt that moved the download forward does not count against the budget.
+    if (partSize(opts.partPath) > before) attempt = -1;
+    await sleep(wait ?? backoffDelay(Math.max(0, attempt), policy), opts.signal);
+  }
+  const reason = lastError instanceof Error ? lastError.message : String(lastError);
+  throw new DownloadError(`Download failed after ${policy.maxAttempts} attempts: ${reason}`, true);
+}
+
+class RetryAfter extends Error {
+  constructor(readonly ms: number | undefined) {
+    super('server asked to wait');
+  }
+}
+
+/** One request. Returns the complete size, or null when the body ended short (resume next time). */
+async function attemptOnce(opts: DownloadOptions): Promise<number | null> {
+  let offset = partSize(opts.partPath);
+  const res = await request(opts.url, {
+    method: 'GET',
+    dispatcher: opts.dispatcher,
+    signal: opts.signal,
+    headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
+  });
+  const status = res.statusCode;
+  if (status === 403 || status === 401) {
+    await res.body.dump();
+    throw new UrlExpiredError(status);
+  }
+  if (status === 416) {
+    // Our .part is not a prefix the server knows; start over.
+    await res.body.dump();
+    fs.truncateSync(opts.partPath, 0);
+    return null;
+  }
+  if (status >= 400) {
+    await res.body.dump();
+    if (isRetryableStatus(status)) throw new RetryAfter(parseRetryAfter(res.headers['retry-after'] as string | undefined));
+    throw new DownloadError(`the storage answered ${status}`, false);
+  }
+  let total: number | null = null;
+  if (status === 206) {
+    const range = parseContentRange(res.headers['content-range']);
+    if (!range || range.start !== offset) {
+      await res.body.dump();
+      fs.truncateSync(opts.partPath, 0);
+      return null;
+    }
+    total = range.total;
+  } else {
+    // 200: the whole file (the server ignored or was not asked for a range).
+    offset = 0;
+    const len = Number(res.headers['content-length']);
+    total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : null;
+  }
+  const out = fs.createWriteStream(opts.partPath, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
+  const onBytes = opts.onBytes;
+  let streamError: unknown;
+  try {
+    await pipeline(
+      res.body,
+      async function* (source: AsyncIterable<Buffer>) {
+        for await (const chunk of source) {
+          onBytes?.(chunk.length);
+          yield chunk;
+        }
+      },
+      out,
+    );
+  } catch (err) {
+    if (isLocalIoError(err) || opts.signal?.aborted) throw err;
+    streamError = err; // cut midway: keep what arrived, resume from it
+  }
+  const size = partSize(opts.partPath);
+  if (total !== null) {
+    if (size > total) {
+      fs.truncateSync(opts.partPath, 0);
+      return null;
+    }
+    if (size < total) return null;
+  } else if (streamError) {
+    return null;
+  }
+  const fd = fs.openSync(opts.partPath, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return size;
+}

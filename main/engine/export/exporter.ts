@@ -1,0 +1,258 @@
+// Exports one output batch into a folder: lists its parts and pages through its files, downloads K
+// at a time (resumable, see download.ts), extracts archives safely, and journals every completed file
+// so a re-run (or a resume after kill -9) skips what is complete and fetches only missing bytes.
+// Signed URLs that expire (403) are refreshed by listing the batch again in another pass.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { Agent, type Dispatcher } from 'undici';
+import type { Counter } from '../../../shared/domain';
+import { fsyncDir } from '../atomic-file';
+import { Journal, readRecords } from '../journal';
+import { silentLogger, type Logger } from '../log';
+import type { FileMetadata, StagingApi } from '../roboflow/staging';
+import { ApiError } from '../roboflow/http';
+import { DownloadError, UrlExpiredError, downloadToPart } from './download';
+import { extractArchive, isArchiveName, memberTarget, type RefusedMember } from './extract';
+import { RateMeter } from './rate-meter';
+
+export type ExportJournalRecord =
+  | { t: 'file'; key: string; rel: string; size: number; archive: boolean }
+  | { t: 'extracted'; key: string; refused: RefusedMember[] };
+
+export interface ExportProgress {
+  exportFiles: Counter;
+  exportBytes: Counter;
+  throughput: number;
+  etaSeconds: number | null;
+}
+
+export interface ExportOptions {
+  staging: Pick<StagingApi, 'getBatch' | 'parts' | 'count' | 'listContent'>;
+  batchId: string;
+  /** Where the files go (`<destDir>/<partName>/<fileName>`). */
+  destDir: string;
+  journalPath: string;
+  /** Parallel downloads (default 8). */
+  concurrency?: number;
+  signal: AbortSignal;
+  log?: Logger;
+  onProgress?: (p: ExportProgress) => void;
+  dispatcher?: Dispatcher;
+  /** Passes over the listing to refresh expired URLs before giving up (default 6). */
+  maxPasses?: number;
+}
+
+export interface ExportSummary {
+  files: number;
+  bytes: number;
+  refused: { archive: string; name: string; reason: string }[];
+}
+
+let sharedAgent: Agent | undefined;
+function downloadAgent(): Agent {
+  sharedAgent ??= new Agent({ connections: 64, keepAliveTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
+  return sharedAgent;
+}
+
+export function fileKey(batchId: string, f: Pick<FileMetadata, 'fileName' | 'partName' | 'shardId'>): string {
+  return [batchId, f.partName ?? '', f.shardId ?? '', f.fileName].join('\u0000');
+}
+
+interface DoneState {
+  rel: string;
+  size: number;
+  archive: boolean;
+  extracted: boolean;
+  refused: RefusedMember[];
+}
+
+function readDone(journalPath: string): Map<string, DoneState> {
+  const done = new Map<string, DoneState>();
+  for (const r of readRecords<ExportJournalRecord>(journalPath)) {
+    if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [] });
+    else if (r.t === 'extracted') {
+      const d = done.get(r.key);
+      if (d) {
+        d.extracted = true;
+        d.refused = r.refused;
+      }
+    }
+  }
+  return done;
+}
+
+function exists(p: string): boolean {
+  try {
+    fs.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function fileSize(p: string): number {
+  try {
+    return fs.statSync(p).size;
+  } catch {
+    return -1;
+  }
+}
+
+export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
+  const log = opts.log ?? silentLogger;
+  const concurrency = Math.max(1, opts.concurrency ?? 8);
+  const dispatcher = opts.dispatcher ?? downloadAgent();
+  const root = path.resolve(opts.destDir);
+  fs.mkdirSync(root, { recursive: true });
+  const journal = Journal.open<ExportJournalRecord>(opts.journalPath);
+  const done = readDone(opts.journalPath);
+  const meter = new RateMeter();
+  const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
+
+  const batch = await opts.staging.getBatch(opts.batchId, opts.signal);
+  const parts: (string | undefined)[] =
+    batch.batchType === 'multipart-batch' ? (await opts.staging.parts(opts.batchId, opts.signal)).map((p) => p.partName) : [undefined];
+  let filesTotal = 0;
+  for (const p of parts) filesTotal += await opts.staging.count(opts.batchId, p, opts.signal);
+
+  let filesDone = 0;
+  let bytesDone = 0;
+  const report = () => {
+    const rate = meter.rate();
+    const bytesTotal = filesDone > 0 ? Math.max(bytesDone, Math.round((bytesDone / filesDone) * filesTotal)) : bytesDone;
+    const left = bytesTotal - bytesDone;
+    opts.onProgress?.({
+      exportFiles: { done: filesDone, total: Math.max(filesTotal, filesDone) },
+      exportBytes: { done: bytesDone, total: bytesTotal },
+      throughput: rate,
+      etaSeconds: rate > 0 && left >= 0 ? left / rate : null,
+    });
+  };
+  let lastReport = 0;
+  const onBytes = (n: number) => {
+    bytesDone += n;
+    meter.add(n);
+    const t = Date.now();
+    if (t - lastReport >= 100) {
+      lastReport = t;
+      report();
+    }
+  };
+
+  const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string) => {
+    const res = await extractArchive(finalPath, dir, opts.signal);
+    journal.append({ t: 'extracted', key, refused: res.refused });
+    for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
+    if (res.refused.length) log.warn('archive members refused', { archive: archiveRel, refused: res.refused });
+    fs.rmSync(finalPath, { force: true });
+  };
+
+  /** Handles one listed file; returns 'expired' when its URL must be refreshed. */
+  const handle = async (f: FileMetadata): Promise<'ok' | 'expired'> => {
+    const key = fileKey(opts.batchId, f);
+    const dir = f.partName ? memberTarget(root, f.partName) : { path: root };
+    if ('reason' in dir) throw new ApiError(`Refused part name "${f.partName}": ${dir.reason}.`, 'remote', 'export');
+    const target = memberTarget(dir.path, f.fileName);
+    if ('reason' in target) {
+      summary.refused.push({ archive: '', name: f.fileName, reason: target.reason });
+      return 'ok';
+    }
+    const finalPath = target.path;
+    const rel = path.relative(root, finalPath);
+    const archive = isArchiveName(f.fileName);
+    const partPath = `${finalPath}.part`;
+    const prior = done.get(key);
+    if (prior) {
+      if (prior.archive && prior.extracted) return countDone(prior.size, prior.refused, rel);
+      if (!prior.archive && exists(finalPath)) return countDone(prior.size, [], rel);
+      if (!exists(finalPath) && fileSize(partPath) === prior.size) fs.renameSync(partPath, finalPath);
+      if (exists(finalPath)) {
+        if (prior.archive) await finishArchive(key, finalPath, rel, dir.path);
+        return countDone(prior.size, [], rel);
+      }
+      done.delete(key); // the file vanished: fetch it again
+    }
+    fs.mkdirSync(path.dirname(finalPath), { recursive: true });
+    const before = Math.max(0, fileSize(partPath));
+    if (before > 0) {
+      bytesDone += before; // what an earlier run already fetched
+    }
+    let size: number;
+    try {
+      size = await downloadToPart({ url: f.downloadURL, partPath, dispatcher, signal: opts.signal, onBytes });
+    } catch (err) {
+      if (before > 0) bytesDone -= before;
+      if (err instanceof UrlExpiredError) return 'expired';
+      throw err;
+    }
+    // Journal first, then rename: a crash in between is repaired on the next run (size matches).
+    journal.append({ t: 'file', key, rel, size, archive });
+    fs.renameSync(partPath, finalPath);
+    done.set(key, { rel, size, archive, extracted: false, refused: [] });
+    if (archive) await finishArchive(key, finalPath, rel, dir.path);
+    filesDone++;
+    summary.files++;
+    summary.bytes += size;
+    report();
+    return 'ok';
+  };
+
+  function countDone(size: number, refused: RefusedMember[], rel: string): 'ok' {
+    filesDone++;
+    bytesDone += size;
+    summary.files++;
+    summary.bytes += size;
+    for (const r of refused) summary.refused.push({ archive: rel, ...r });
+    return 'ok';
+  }
+
+  try {
+    const maxPasses = opts.maxPasses ?? 6;
+    for (let pass = 0; ; pass++) {
+      filesDone = 0;
+      bytesDone = 0;
+      summary.files = 0;
+      summary.bytes = 0;
+      summary.refused = [];
+      let expired = 0;
+      const failures: unknown[] = [];
+      const running = new Set<Promise<void>>();
+      for (const part of parts) {
+        let token: string | null = null;
+        do {
+          const page = await opts.staging.listContent(opts.batchId, { partName: part, nextPageToken: token, signal: opts.signal });
+          for (const f of page.items) {
+            while (running.size >= concurrency) await Promise.race(running);
+            if (failures.length) break;
+            const p: Promise<void> = handle(f).then(
+              (r) => {
+                if (r === 'expired') expired++;
+              },
+              (err) => {
+                failures.push(err);
+              },
+            );
+            const tracked = p.finally(() => running.delete(tracked));
+            running.add(tracked);
+          }
+          token = page.nextPageToken;
+        } while (token && !failures.length);
+        if (failures.length) break;
+      }
+      await Promise.all(running);
+      opts.signal.throwIfAborted();
+      if (failures.length) throw failures[0];
+      if (expired === 0) break;
+      if (pass + 1 >= maxPasses) {
+        throw new DownloadError(`${expired} download links kept expiring; the results may be gone from the service. Try the export again.`, true);
+      }
+      log.info('download links expired; listing again', { expired, pass: pass + 1 });
+    }
+    fsyncDir(root);
+    report();
+    return summary;
+  } finally {
+    journal.close();
+  }
+}

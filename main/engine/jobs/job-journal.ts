@@ -1,0 +1,66 @@
+// The item's job journal (<itemDir>/job.jsonl). The intent to start a job — its id and exact body —
+// is journaled before the POST, so after any crash the same id and body are sent again (idempotent
+// at the service) instead of a new job being created. Restarts and terminal states are kept too.
+
+import path from 'node:path';
+import { Journal, readRecords } from '../journal';
+import type { JobMediaKind } from './job-body';
+
+export type JobJournalRecord =
+  | { t: 'intent'; jobId: string; kind: JobMediaKind; batchId: string; body: Record<string, unknown>; name?: string; at: string }
+  | { t: 'created'; jobId: string; at: string }
+  | { t: 'terminal'; jobId: string; error: boolean; message: string; at: string }
+  | { t: 'restart-intent'; jobId: string; body?: Record<string, unknown>; at: string }
+  | { t: 'restarted'; jobId: string; at: string }
+  | { t: 'abort'; jobId: string; at: string };
+
+export interface JobState {
+  jobId: string;
+  kind: JobMediaKind;
+  batchId: string;
+  body: Record<string, unknown>;
+  name?: string;
+  created: boolean;
+  /** The last terminal state seen, cleared by a later restart. */
+  terminal?: { error: boolean; message: string };
+  /** A restart was journaled but its answer was not. */
+  restartPending: boolean;
+  /** The body of the pending restart, sent again as it was. */
+  restartBody?: Record<string, unknown>;
+}
+
+export function jobJournalPath(itemDir: string): string {
+  return path.join(itemDir, 'job.jsonl');
+}
+
+export function openJobJournal(itemDir: string): Journal<JobJournalRecord> {
+  return Journal.open<JobJournalRecord>(jobJournalPath(itemDir));
+}
+
+/** Folds the journal into one state per job, in the order the jobs were first intended. */
+export function readJobStates(itemDir: string): JobState[] {
+  const jobs = new Map<string, JobState>();
+  for (const r of readRecords<JobJournalRecord>(jobJournalPath(itemDir))) {
+    if (r.t === 'intent') {
+      if (!jobs.has(r.jobId)) {
+        jobs.set(r.jobId, { jobId: r.jobId, kind: r.kind, batchId: r.batchId, body: r.body, name: r.name, created: false, restartPending: false });
+      }
+      continue;
+    }
+    const j = jobs.get(r.jobId);
+    if (!j) continue;
+    if (r.t === 'created') j.created = true;
+    else if (r.t === 'terminal') j.terminal = { error: r.error, message: r.message };
+    else if (r.t === 'restart-intent') {
+      j.restartPending = true;
+      j.restartBody = r.body;
+    }
+    else if (r.t === 'restarted') {
+      j.restartPending = false;
+      j.terminal = undefined;
+    }
+  }
+  return [...jobs.values()];
+}
+
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,79 @@
+// One poll of a job: its metadata, its stages and the tasks of the stages still running (tasks of
+// finished stages are read once and kept).
+
+import type { TaskCounts } from '../../../shared/domain';
+import type { RoboflowClient } from '../roboflow/client';
+import type { JobMetadata, JobStage, JobTask } from '../roboflow/processing';
+import { isRunningStatus, sumTaskCounts, taskCounts } from './task-counts';
+
+export interface JobSnapshot {
+  job: JobMetadata;
+  stages: JobStage[];
+  counts: Map<string, TaskCounts>;
+}
+
+export class JobReader {
+  private readonly finishedTasks = new Map<string, JobTask[]>();
+
+  constructor(
+    private readonly client: RoboflowClient,
+    readonly jobId: string,
+  ) {}
+
+  async read(signal: AbortSignal): Promise<JobSnapshot> {
+    const job = await this.client.processing.getJob(this.jobId, signal);
+    const stages = (await this.client.processing.stages(this.jobId, signal)).sort((a, b) =>
+      (a.startTimestamp ?? '').localeCompare(b.startTimestamp ?? ''),
+    );
+    const counts = new Map<string, TaskCounts>();
+    for (const stage of stages) {
+      let tasks = this.finishedTasks.get(stage.processingStageId);
+      if (!tasks) {
+        tasks = await this.client.processing.tasks(this.jobId, stage.processingStageId, signal);
+        if (!isRunningStatus(stage.statusType)) this.finishedTasks.set(stage.processingStageId, tasks);
+      }
+      counts.set(stage.processingStageId, taskCounts(stage.tasksNumber, tasks));
+    }
+    return { job, stages, counts };
+  }
+
+  /** A restart throws the old stages away. */
+  reset(): void {
+    this.finishedTasks.clear();
+  }
+}
+
+/** Counts of the stage the job is in now (or the last one started). */
+export function currentCounts(s: JobSnapshot): TaskCounts | undefined {
+  const stage = s.stages.find((st) => st.processingStageName === s.job.currentStage) ?? s.stages[s.stages.length - 1];
+  return stage ? s.counts.get(stage.processingStageId) : undefined;
+}
+
+export function combinedCounts(snaps: readonly JobSnapshot[]): TaskCounts | undefined {
+  const list = snaps.map(currentCounts).filter((c): c is TaskCounts => !!c);
+  return list.length ? sumTaskCounts(list) : undefined;
+}
+
+/** Changes when anything an operator would notice changes; equal texts let the poller back off. */
+export function snapshotFingerprint(s: JobSnapshot): string {
+  return JSON.stringify([
+    s.job.isTerminal,
+    s.job.error,
+    s.job.currentStage,
+    s.stages.map((st) => [st.processingStageId, st.statusType, s.counts.get(st.processingStageId)]),
+  ]);
+}
+
+/** Output batches of a job, best first: export stage, then processing stage, then the final notification. */
+export function outputBatchesOf(s: Pick<JobSnapshot, 'job' | 'stages'>): string[] {
+  const out: string[] = [];
+  const add = (ids: unknown) => {
+    if (Array.isArray(ids)) for (const id of ids) if (typeof id === 'string' && !out.includes(id)) out.push(id);
+  };
+  for (const st of s.stages) if (st.processingStageName.toLowerCase() === 'export') add(st.outputBatches);
+  const n = s.job.lastNotification;
+  if (n && typeof n === 'object') add((n as Record<string, unknown>).resultsBatches);
+  for (const st of s.stages) if (st.processingStageName.toLowerCase() === 'processing') add(st.outputBatches);
+  for (const st of s.stages) add(st.outputBatches);
+  return out;
+}

@@ -1,0 +1,124 @@
+// The `processing` step: start the item's job(s) exactly once, then poll until they end. On
+// success the output batches are recorded for the export step; on failure the job's error logs are
+// kept with the item and the item fails with the job's own message.
+
+import type { JobStageRow } from '../../../shared/domain';
+import { ApiError } from '../roboflow/http';
+import type { RoboflowClient } from '../roboflow/client';
+import type { Step, StepContext } from '../pipeline/step';
+import { notificationText } from '../roboflow/processing';
+import { pollUntil, type PollTimings } from '../poll/poller';
+import { noteExpiry } from './expiry';
+import { now, openJobJournal, readJobStates, type JobState } from './job-journal';
+import { sendRestart } from './job-control';
+import { JobReader, combinedCounts, outputBatchesOf, snapshotFingerprint, type JobSnapshot } from './job-snapshot';
+import { discoverTargets, ensureCreated, jobIdFor, journalIntent, sameDefinition } from './start-job';
+import { logRow, stageRow, writeJobLogs, writeJobStages } from './job-view';
+
+export interface JobOutputs {
+  /** Output batch ids, best first (export stage first). */
+  batches: string[];
+}
+
+export function createProcessingStep(timings?: Partial<PollTimings>): Step {
+  return { stage: 'processing', run: (ctx) => runProcessing(ctx, timings) };
+}
+
+async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): Promise<void> {
+  const options = ctx.item.spec.job;
+  if (!options?.workflowId) throw new ApiError('No Workflow was given for this item; set one to process it.', 'invalid-argument', 'start job');
+  const client = await ctx.client();
+  const journal = openJobJournal(ctx.itemDir);
+  try {
+    const all = readJobStates(ctx.itemDir);
+    let jobs = all.filter((j) => sameDefinition(j, options, client.workspace));
+    if (jobs.length === 0) {
+      // First start (or new settings after a failed job): journal every intent before any POST.
+      const targets = await discoverTargets(client, { batchId: ctx.item.batchId, videoBatchId: ctx.item.videoBatchId }, ctx.signal);
+      if (targets.length === 0) throw new ApiError(`Nothing to process: batch ${ctx.item.batchId} does not exist or holds no files.`, 'not-found', 'start job');
+      const taken = new Set(all.map((j) => j.jobId));
+      jobs = targets.map((t, i) => {
+        const id = jobIdFor(options, i, taken);
+        taken.add(id);
+        return journalIntent(journal, options, t, client.workspace, id);
+      });
+      ctx.patch({ jobId: jobs[0]!.jobId, facts: { ...ctx.item.facts, jobIds: jobs.map((j) => j.jobId) } });
+    } else if (ctx.item.jobId !== jobs[0]!.jobId) {
+      ctx.patch({ jobId: jobs[0]!.jobId, facts: { ...ctx.item.facts, jobIds: jobs.map((j) => j.jobId) } });
+    }
+
+    const inputs = await Promise.all(jobs.map((j) => client.staging.findBatch(j.batchId, ctx.signal)));
+    noteExpiry(ctx, 'Inputs', inputs.map((b) => b?.expiryDate));
+
+    for (const job of jobs) {
+      await ensureCreated(journal, client, job, ctx.signal);
+      await restartIfRetried(journal, client, job, ctx.signal);
+    }
+
+    const readers = jobs.map((j) => new JobReader(client, j.jobId));
+    const stageRows = new Map<string, JobStageRow[]>();
+    let lastRows = '';
+    const final = await pollUntil<JobSnapshot[]>({
+      what: 'job',
+      signal: ctx.signal,
+      timings,
+      log: ctx.log,
+      read: async (signal) => Promise.all(readers.map((r) => r.read(signal))),
+      fingerprint: (snaps) => snaps.map(snapshotFingerprint).join('|'),
+      onValue: (snaps) => {
+        for (const s of snaps) stageRows.set(s.job.jobId, s.stages.map((st) => stageRow(st, s.counts.get(st.processingStageId)!)));
+        const rows = jobs.flatMap((j) => stageRows.get(j.jobId) ?? []);
+        const text = JSON.stringify(rows);
+        if (text !== lastRows) {
+          writeJobStages(ctx.itemDir, rows);
+          lastRows = text;
+        }
+        const tasks = combinedCounts(snaps);
+        if (tasks) ctx.progress({ tasks });
+      },
+      done: (snaps) => snaps.every((s) => s.job.isTerminal),
+    });
+
+    const failed = final.find((s) => s.job.error);
+    for (const s of final) {
+      const message = notificationText(s.job.lastNotification) || (s.job.error ? 'The job failed.' : 'Job completed.');
+      journal.append({ t: 'terminal', jobId: s.job.jobId, error: s.job.error, message, at: now() });
+    }
+    if (failed) {
+      await keepErrorLogs(ctx, client, final.filter((s) => s.job.error).map((s) => s.job.jobId));
+      const message = notificationText(failed.job.lastNotification) || 'no reason given';
+      throw new ApiError(`Job ${failed.job.jobId} failed: ${message}`, 'remote', 'job');
+    }
+    const outputs: Record<string, JobOutputs> = {};
+    for (const s of final) outputs[s.job.jobId] = { batches: outputBatchesOf(s) };
+    ctx.patch({ facts: { ...ctx.item.facts, jobOutputs: outputs } });
+  } finally {
+    journal.close();
+  }
+}
+
+/** A job that failed before and is being retried is restarted (unless a restart is already under way). */
+async function restartIfRetried(
+  journal: ReturnType<typeof openJobJournal>,
+  client: RoboflowClient,
+  job: JobState,
+  signal: AbortSignal,
+): Promise<void> {
+  if (!job.restartPending && !job.terminal?.error) return;
+  const remote = await client.processing.getJob(job.jobId, signal);
+  if (remote.isTerminal && remote.error) await sendRestart(journal, client, job, job.restartPending ? job.restartBody : undefined, signal);
+  else if (job.restartPending) journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
+}
+
+async function keepErrorLogs(ctx: StepContext, client: RoboflowClient, jobIds: string[]): Promise<void> {
+  try {
+    const rows = [];
+    for (const id of jobIds) {
+      const logs = await client.processing.logs(id, { severity: 'error', limit: 1000, signal: ctx.signal });
+      rows.push(...logs.map(logRow));
+    }
+    writeJobLogs(ctx.itemDir, rows);
+  } catch (err) {
+    ctx.log.warn('could not fetch the job logs', { error: (err as Error).message });
+  }
+}
