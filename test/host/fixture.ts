@@ -31,7 +31,6 @@ export function testApp(opts: Partial<AppHostOptions> & { keychain?: ReturnType<
     dataDir,
     platform: { mode: 'web' },
     env: {},
-    keychain,
     log: createLogger([{ write: (l) => logLines.push(l) }], 'debug'),
     progressIntervalMs: 20,
     ...opts,
