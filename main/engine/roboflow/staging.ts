@@ -37,6 +37,8 @@ export interface ShardDetails {
   eventTimestamp?: string;
   shardObjectsCount: number;
   statusMetadata?: Record<string, unknown>;
+  /** Older services say outright whether the shard reached an end state. */
+  isTerminal?: boolean;
 }
 
 /** A signed upload URL plus whatever limits the service sent with it. */
@@ -281,6 +283,7 @@ function parseShard(v: unknown): ShardDetails {
     eventTimestamp: optStr(s.eventTimestamp),
     shardObjectsCount: numberOf(s.shardObjectsCount) ?? 0,
     statusMetadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
+    isTerminal: typeof s.isTerminal === 'boolean' ? s.isTerminal : undefined,
   };
 }
 
@@ -329,12 +332,10 @@ export function shardFailures(shard: ShardDetails): ShardFileFailure[] {
   return out;
 }
 
-/** True when the shard has reached an end state (indexed, or failed as a whole). */
+/** True when the shard has reached an end state (indexed, or failed as a whole); `info` means still moving. */
 export function shardSettled(shard: ShardDetails): boolean {
-  const t = shard.statusType.toLowerCase();
-  const n = shard.statusName.toLowerCase();
-  if (t.includes('error') || t === 'success') return true;
-  return /indexed|complete|success|failed|error|done/.test(n) && !/indexing$|pending|processing|queued/.test(n);
+  if (shard.isTerminal !== undefined) return shard.isTerminal;
+  return /error|fail|success|succeeded|done|complete/i.test(shard.statusType);
 }
 
 export function shardFailedWhole(shard: ShardDetails): boolean {

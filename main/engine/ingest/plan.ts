@@ -1,0 +1,256 @@
+// The plan: every file an item will send, written to the item folder before anything is uploaded.
+// Files in the item folder:
+//   plan.jsonl            one PlanEntry per line, in walk order (images and videos)
+//   shards.jsonl          one PlannedShard per line (contiguous runs of image entries)
+//   scan-rejections.jsonl Rejections found while walking (and collision renames)
+//   plan.json             PlanSummary, written last: its presence means the plan is complete
+// The walk streams straight into these files, so memory stays flat however many files there are.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Rejection } from '../../../shared/domain';
+import { writeJsonAtomic, readJson, fsyncDir } from '../atomic-file';
+import { replayRecords } from '../journal';
+import { walk } from '../walk/walker';
+import { NameRegistry, baseBatchName } from './batch-names';
+import { TAR_END, tarMemberSize } from './tar-size';
+
+export interface PlanEntry {
+  /** Position in the plan (0-based), stable for the item's life. */
+  index: number;
+  sourcePath: string;
+  /** The file's unique name inside the staging batch (images) or the video batch (videos). */
+  batchName: string;
+  size: number;
+  mtimeMs: number;
+  kind: 'image' | 'video';
+  /** The tar shard that carries it (images); null for videos, which are sent one by one. */
+  shard: number | null;
+}
+
+export interface PlannedShard {
+  index: number;
+  /** Plan index of its first entry; its entries are the next `files` image entries of the plan. */
+  first: number;
+  files: number;
+  /** Sum of file sizes. */
+  fileBytes: number;
+  /** Exact tar size as planned. */
+  tarBytes: number;
+}
+
+export interface PlanSummary {
+  version: 1;
+  createdAt: string;
+  images: number;
+  imageBytes: number;
+  videos: number;
+  videoBytes: number;
+  shards: number;
+  /** Files not planned (every reason except renames). */
+  rejected: number;
+  renamed: number;
+  shardFiles: number;
+  shardBytes: number;
+}
+
+export const PLAN_FILE = 'plan.jsonl';
+export const SHARDS_FILE = 'shards.jsonl';
+export const SCAN_REJECTIONS_FILE = 'scan-rejections.jsonl';
+export const PLAN_SUMMARY_FILE = 'plan.json';
+
+export interface ScanProgress {
+  files: number;
+  bytes: number;
+  rejected: number;
+}
+
+export interface BuildPlanOptions {
+  roots: string[];
+  followSymlinks: boolean;
+  /** Files per shard (capped at 500). */
+  shardFiles: number;
+  /** Tar bytes per shard. */
+  shardBytes: number;
+  signal?: AbortSignal;
+  onProgress?: (p: ScanProgress) => void;
+}
+
+/** Upper bound the service puts on files per archive. */
+export const MAX_SHARD_FILES = 500;
+
+export function readPlanSummary(itemDir: string): PlanSummary | undefined {
+  return readJson<PlanSummary>(path.join(itemDir, PLAN_SUMMARY_FILE));
+}
+
+/** Buffered line writer; flushes in large writes and fsyncs on close. */
+class LineWriter {
+  private fd: number;
+  private buf: string[] = [];
+  private bytes = 0;
+  constructor(readonly filePath: string) {
+    this.fd = fs.openSync(filePath, 'w', 0o600);
+  }
+  write(record: unknown): void {
+    const line = JSON.stringify(record) + '\n';
+    this.buf.push(line);
+    this.bytes += line.length;
+    if (this.bytes >= 1 << 20) this.flush();
+  }
+  flush(): void {
+    if (this.buf.length === 0) return;
+    fs.writeSync(this.fd, this.buf.join(''));
+    this.buf = [];
+    this.bytes = 0;
+  }
+  close(): void {
+    this.flush();
+    fs.fsyncSync(this.fd);
+    fs.closeSync(this.fd);
+  }
+  abandon(): void {
+    try {
+      fs.closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+/**
+ * Walks the roots and writes the plan. Idempotent: when a complete plan exists it is returned as
+ * is (a restart never re-plans, so batch names stay stable); a partial one from a crash is redone.
+ */
+export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promise<PlanSummary> {
+  const existing = readPlanSummary(itemDir);
+  if (existing) return existing;
+  fs.mkdirSync(itemDir, { recursive: true });
+  const shardFiles = Math.max(1, Math.min(MAX_SHARD_FILES, opts.shardFiles));
+  const shardBytes = Math.max(1, opts.shardBytes);
+  const tmp = (f: string) => path.join(itemDir, `${f}.partial`);
+  const plan = new LineWriter(tmp(PLAN_FILE));
+  const shards = new LineWriter(tmp(SHARDS_FILE));
+  const rejections = new LineWriter(tmp(SCAN_REJECTIONS_FILE));
+  const names = new NameRegistry();
+  const videoNames = new NameRegistry();
+  const summary: PlanSummary = {
+    version: 1,
+    createdAt: new Date().toISOString(),
+    images: 0,
+    imageBytes: 0,
+    videos: 0,
+    videoBytes: 0,
+    shards: 0,
+    rejected: 0,
+    renamed: 0,
+    shardFiles,
+    shardBytes,
+  };
+  let current: PlannedShard | null = null;
+  const closeShard = () => {
+    if (current) {
+      shards.write(current);
+      summary.shards++;
+      current = null;
+    }
+  };
+  let index = 0;
+  let lastProgress = 0;
+  try {
+    for await (const item of walk(opts.roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
+      if (item.type === 'rejected') {
+        rejections.write(item.rejection);
+        summary.rejected++;
+        continue;
+      }
+      const wanted = baseBatchName(item.segments);
+      const registry = item.kind === 'image' ? names : videoNames;
+      const batchName = registry.claim(wanted, item.sourcePath);
+      if (batchName !== wanted) {
+        const r: Rejection = {
+          sourcePath: item.sourcePath,
+          reason: 'renamed-collision',
+          message: `Another file already uses the name "${wanted}" in this batch; ${item.sourcePath} is sent as "${batchName}".`,
+        };
+        rejections.write(r);
+        summary.renamed++;
+      }
+      let shard: number | null = null;
+      if (item.kind === 'image') {
+        const member = tarMemberSize(batchName, item.size);
+        if (current && (current.files >= shardFiles || current.tarBytes + member > shardBytes)) closeShard();
+        if (!current) current = { index: summary.shards, first: index, files: 0, fileBytes: 0, tarBytes: TAR_END };
+        current.files++;
+        current.fileBytes += item.size;
+        current.tarBytes += member;
+        shard = current.index;
+        summary.images++;
+        summary.imageBytes += item.size;
+      } else {
+        summary.videos++;
+        summary.videoBytes += item.size;
+      }
+      const entry: PlanEntry = { index, sourcePath: item.sourcePath, batchName, size: item.size, mtimeMs: item.mtimeMs, kind: item.kind, shard };
+      plan.write(entry);
+      index++;
+      if (opts.onProgress && (index & 1023) === 0) {
+        const now = Date.now();
+        if (now - lastProgress > 100) {
+          lastProgress = now;
+          opts.onProgress({ files: index, bytes: summary.imageBytes + summary.videoBytes, rejected: summary.rejected });
+        }
+      }
+    }
+    closeShard();
+    plan.close();
+    shards.close();
+    rejections.close();
+  } catch (err) {
+    plan.abandon();
+    shards.abandon();
+    rejections.abandon();
+    throw err;
+  }
+  for (const f of [PLAN_FILE, SHARDS_FILE, SCAN_REJECTIONS_FILE]) fs.renameSync(tmp(f), path.join(itemDir, f));
+  fsyncDir(itemDir);
+  writeJsonAtomic(path.join(itemDir, PLAN_SUMMARY_FILE), summary);
+  opts.onProgress?.({ files: index, bytes: summary.imageBytes + summary.videoBytes, rejected: summary.rejected });
+  return summary;
+}
+
+/** Every planned file, in plan order (the source path ↔ batch name mapping for joining results). */
+export async function* readPlanEntries(itemDir: string): AsyncIterable<PlanEntry> {
+  if (!readPlanSummary(itemDir)) return;
+  yield* replayRecords<PlanEntry>(path.join(itemDir, PLAN_FILE));
+}
+
+export async function* readPlannedShards(itemDir: string): AsyncIterable<PlannedShard> {
+  if (!readPlanSummary(itemDir)) return;
+  yield* replayRecords<PlannedShard>(path.join(itemDir, SHARDS_FILE));
+}
+
+export async function* readScanRejections(itemDir: string): AsyncIterable<Rejection> {
+  yield* replayRecords<Rejection>(path.join(itemDir, SCAN_REJECTIONS_FILE));
+}
+
+/** The plan grouped by shard, streamed: each image shard with its entries, in order. Videos are skipped. */
+export async function* readShardsWithEntries(itemDir: string): AsyncIterable<{ shard: PlannedShard; entries: PlanEntry[] }> {
+  const shardIter = readPlannedShards(itemDir)[Symbol.asyncIterator]();
+  let next = await shardIter.next();
+  let entries: PlanEntry[] = [];
+  for await (const e of readPlanEntries(itemDir)) {
+    if (e.kind !== 'image') continue;
+    if (next.done) break;
+    entries.push(e);
+    if (entries.length === next.value.files) {
+      yield { shard: next.value, entries };
+      entries = [];
+      next = await shardIter.next();
+    }
+  }
+}
+
+/** The plan's video entries. */
+export async function* readVideoEntries(itemDir: string): AsyncIterable<PlanEntry> {
+  for await (const e of readPlanEntries(itemDir)) if (e.kind === 'video') yield e;
+}

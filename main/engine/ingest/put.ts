@@ -1,0 +1,145 @@
+// One PUT of a streamed body to a signed storage URL (undici). Exactly the extension headers plus
+// an exact Content-Length, no Content-Type. A watchdog aborts the transfer when no byte has moved
+// for `stallMs`; the shared bandwidth limiter paces the body. Failures are classified so the caller
+// knows whether to retry, get a fresh URL, stop, or first check whether the PUT landed after all.
+
+import { Transform, type Readable } from 'node:stream';
+import { Agent, request, type Dispatcher } from 'undici';
+import { parseRetryAfter } from '../retry';
+import { redact } from '../secrets';
+import type { BandwidthLimiter } from './bandwidth';
+
+export type PutFailureKind =
+  /** 403/401/404 from storage: the signed URL expired or was refused; ask for a new one. */
+  | 'url-rejected'
+  /** Network error, timeout, stall, 408, 429, 5xx: try again after a backoff. */
+  | 'retryable'
+  /** 400, 413 and other 4xx: the request itself is wrong; retrying will not help. */
+  | 'permanent'
+  | 'cancelled';
+
+export class PutError extends Error {
+  constructor(
+    message: string,
+    readonly kind: PutFailureKind,
+    /** True when every body byte had been handed over before the failure: the object may exist. */
+    readonly maybeDelivered: boolean,
+    readonly status?: number,
+    readonly retryAfterMs?: number,
+  ) {
+    super(redact(message));
+    this.name = 'PutError';
+  }
+}
+
+export interface PutOptions {
+  url: string;
+  headers: Record<string, string>;
+  contentLength: number;
+  body: Readable;
+  signal?: AbortSignal;
+  /** Abort when no byte moves for this long (ms). */
+  stallMs: number;
+  limiter?: BandwidthLimiter;
+  /** Called as body bytes leave (after pacing). */
+  onBytes?: (n: number) => void;
+  dispatcher?: Dispatcher;
+  method?: string;
+}
+
+let sharedAgent: Agent | undefined;
+
+/** Storage uploads get their own connection pool: connect timeout, no header timeout (the body may take long), idle body timeout. */
+export function storageAgent(): Agent {
+  sharedAgent ??= new Agent({ connect: { timeout: 15_000 }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 4_000, pipelining: 0 });
+  return sharedAgent;
+}
+
+class StallError extends Error {}
+
+export async function putStream(opts: PutOptions): Promise<void> {
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) throw new PutError('cancelled', 'cancelled', false);
+  opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
+
+  let sent = 0;
+  let lastActivity = Date.now();
+  const limiter = opts.limiter;
+  const pace = new Transform({
+    highWaterMark: 64 * 1024,
+    transform(chunk: Buffer, _enc, cb) {
+      const go = () => {
+        sent += chunk.length;
+        lastActivity = Date.now();
+        opts.onBytes?.(chunk.length);
+        cb(null, chunk);
+      };
+      if (limiter && limiter.bytesPerSecond > 0) limiter.take(chunk.length, controller.signal).then(go, (e) => cb(e));
+      else go();
+    },
+  });
+  opts.body.on('error', (e) => pace.destroy(e));
+  opts.body.pipe(pace);
+
+  const watchdog = setInterval(
+    () => {
+      if (Date.now() - lastActivity > opts.stallMs) controller.abort(new StallError(`no bytes moved for ${Math.round(opts.stallMs / 1000)} s`));
+    },
+    Math.max(50, Math.min(1000, opts.stallMs / 4)),
+  );
+
+  const cleanup = () => {
+    clearInterval(watchdog);
+    opts.signal?.removeEventListener('abort', onOuterAbort);
+    opts.body.unpipe(pace);
+    if (!opts.body.destroyed) opts.body.destroy();
+    if (!pace.destroyed) pace.destroy();
+  };
+
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(opts.url, {
+      method: (opts.method ?? 'PUT') as Dispatcher.HttpMethod,
+      headers: { ...opts.headers, 'content-length': String(opts.contentLength) },
+      body: pace,
+      signal: controller.signal,
+      dispatcher: opts.dispatcher ?? storageAgent(),
+    });
+  } catch (err) {
+    cleanup();
+    throw classifyThrown(err, controller.signal, opts.signal, sent >= opts.contentLength);
+  }
+  lastActivity = Date.now();
+  let text = '';
+  try {
+    text = await res.body.text();
+  } catch (err) {
+    // The status line arrived; a broken response body does not change the outcome of a 2xx.
+    if (res.statusCode < 200 || res.statusCode >= 300) {
+      cleanup();
+      throw classifyThrown(err, controller.signal, opts.signal, sent >= opts.contentLength);
+    }
+  }
+  cleanup();
+  const status = res.statusCode;
+  if (status >= 200 && status < 300) return;
+  const detail = text ? `: ${text.slice(0, 300)}` : '';
+  const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
+  if (status === 401 || status === 403 || status === 404) {
+    throw new PutError(`storage refused the signed URL (${status})${detail}`, 'url-rejected', false, status);
+  }
+  if (status === 408 || status === 429 || status >= 500) {
+    throw new PutError(`storage answered ${status}${detail}`, 'retryable', false, status, retryAfterMs);
+  }
+  throw new PutError(`storage rejected the upload (${status})${detail}`, 'permanent', false, status);
+}
+
+function classifyThrown(err: unknown, inner: AbortSignal, outer: AbortSignal | undefined, bodyComplete: boolean): PutError {
+  if (outer?.aborted) return new PutError('cancelled', 'cancelled', bodyComplete);
+  if (inner.aborted && inner.reason instanceof StallError) {
+    return new PutError(`transfer stalled (${inner.reason.message})`, 'retryable', bodyComplete);
+  }
+  const e = err as { code?: string; message?: string; name?: string };
+  return new PutError(`upload interrupted (${e?.code ?? e?.name ?? 'error'}${e?.message ? `: ${e.message}` : ''})`, 'retryable', bodyComplete);
+}
