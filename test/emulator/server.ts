@@ -257,8 +257,17 @@ function limitResponse(res: ServerResponse, limit: number, onLimit: (socket: Soc
   let hit = false;
   const write = res.write.bind(res) as (chunk: Buffer, cb?: () => void) => boolean;
   const socket = res.socket as Socket;
+  let declared: number | null = null;
+  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
+  res.writeHead = ((...a: unknown[]) => {
+    for (const h of a) {
+      if (typeof h !== 'object' || h === null || Array.isArray(h)) continue;
+      for (const [k, v] of Object.entries(h)) if (k.toLowerCase() === 'content-length') declared = Number(v);
+    }
+    return writeHead(...a);
+  }) as typeof res.writeHead;
   const effective = (): number => {
-    const cl = Number(res.getHeader('content-length'));
+    const cl = declared ?? Number(res.getHeader('content-length'));
     return Number.isFinite(cl) ? Math.min(limit, cl - 1) : limit;
   };
   const trigger = (part: Buffer) => {
