@@ -94,11 +94,16 @@ interface Indexed {
  * Writes results.jsonl and results.csv into `outDir` from the source rows (in plan order) and the
  * prediction files under `predictionsDir`. Both files appear atomically, complete.
  */
-export async function joinResults(outDir: string, predictionsDir: string, sources: AsyncIterable<SourceRow>): Promise<JoinSummary> {
+export async function joinResults(
+  outDir: string,
+  predictionsDir: string,
+  sources: AsyncIterable<SourceRow>,
+  bucketBytes = BUCKET_BYTES,
+): Promise<JoinSummary> {
   fs.mkdirSync(outDir, { recursive: true });
   const files = findPredictionFiles(predictionsDir);
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
-  const buckets = Math.max(1, Math.ceil(totalBytes / BUCKET_BYTES));
+  const buckets = Math.max(1, Math.ceil(totalBytes / bucketBytes));
   const tmpDir = fs.mkdtempSync(path.join(outDir, '.join-'));
   const summary: JoinSummary = { rows: 0, ok: 0, failed: 0, rejected: 0, missing: 0, unmatched: 0, buckets };
   const jsonl = new Writer(path.join(outDir, `${RESULTS_JSONL}.partial`));

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { joinResults, type ResultRow, type SourceRow } from '../../main/engine/export/results-join';
+import { readResultsPreview } from '../../main/engine/export/results-preview';
+import { parseCsv } from '../../main/engine/export/csv';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function* rows(list: SourceRow[]): AsyncIterable<SourceRow> {
+  yield* list;
+}
+
+function setup(): { out: string; preds: string } {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-join-'));
+  dirs.push(out);
+  const preds = path.join(out, 'export', 'job-x', 'export', 'predictions');
+  fs.mkdirSync(preds, { recursive: true });
+  // The emulator's JSONL shape, a CSV with a quoted JSON column, and another service's key name.
+  fs.writeFileSync(
+    path.join(preds, 'predictions-1.jsonl'),
+    '{"file_name":"a.png","predictions":{"predictions":[{"class":"cat"}]}}\n{"file_name":"b.png","predictions":null,"error":"Workflow execution failed"}\n',
+  );
+  fs.writeFileSync(path.join(preds, 'predictions-2.csv'), 'file_name,predictions\r\nc.png,"{""predictions"":[{""class"":""dog, big""}]}"\r\n');
+  fs.writeFileSync(path.join(preds, 'other.jsonl'), '{"input_name":"d.png","count":3}\n{"image":"stray.png","count":1}\n');
+  return { out, preds };
+}
+
+const sources: SourceRow[] = [
+  { sourcePath: '/src/x/a.png', batchName: 'a.png' },
+  { sourcePath: '/src/x/b.png', batchName: 'b.png' },
+  { sourcePath: '/src/y/c.png', batchName: 'c.png' },
+  { sourcePath: '/src/y/d.png', batchName: 'd.png' },
+  { sourcePath: '/src/y/e.png', batchName: 'e.png' },
+  { sourcePath: '/src/y/big.png', batchName: null, rejected: { reason: 'too-large', message: 'Larger than 20 MiB.' } },
+];
+
+describe.each([
+  ['one bucket (plan order)', undefined],
+  ['many buckets (bounded memory)', 16],
+])('results join, %s', (_label, bucketBytes) => {
+  it('writes one row per source file with its prediction or the reason it has none', async () => {
+    const { out } = setup();
+    const summary = await joinResults(out, path.join(out, 'export'), rows(sources), bucketBytes);
+    const lines = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRow);
+    const bySource = new Map(lines.map((l) => [l.sourcePath ?? `stray:${l.batchName}`, l]));
+    expect(bySource.get('/src/x/a.png')).toMatchObject({ status: 'ok', batchName: 'a.png', prediction: { predictions: [{ class: 'cat' }] } });
+    expect(bySource.get('/src/x/b.png')).toMatchObject({ status: 'failed', reason: 'Workflow execution failed' });
+    expect(bySource.get('/src/y/c.png')).toMatchObject({ status: 'ok', prediction: { predictions: [{ class: 'dog, big' }] } });
+    expect(bySource.get('/src/y/d.png')).toMatchObject({ status: 'ok', prediction: { count: 3 } });
+    expect(bySource.get('/src/y/e.png')).toMatchObject({ status: 'missing', reason: 'no prediction in the export' });
+    expect(bySource.get('/src/y/big.png')).toMatchObject({ status: 'rejected', reason: 'too-large: Larger than 20 MiB.' });
+    expect(bySource.get('stray:stray.png')).toMatchObject({ status: 'ok', prediction: { count: 1 } });
+    expect(lines).toHaveLength(7);
+    expect(summary).toMatchObject({ rows: 7, ok: 4, failed: 1, rejected: 1, missing: 1, unmatched: 1 });
+    if (bucketBytes === undefined) expect(lines.slice(0, 6).map((l) => l.sourcePath)).toEqual(sources.map((s) => s.sourcePath));
+    else expect(summary.buckets).toBeGreaterThan(1);
+
+    const csvRows: string[][] = [];
+    for await (const r of parseCsv(fs.createReadStream(path.join(out, 'results.csv'), 'utf8'))) csvRows.push(r);
+    expect(csvRows[0]).toEqual(['source_path', 'batch_name', 'status', 'reason', 'prediction']);
+    const c = csvRows.find((r) => r[0] === '/src/y/c.png')!;
+    expect(JSON.parse(c[4]!)).toEqual({ predictions: [{ class: 'dog, big' }] });
+
+    const preview = readResultsPreview(out, 2);
+    expect(preview.columns[0]).toBe('source_path');
+    expect(preview.rows).toHaveLength(2);
+    expect(preview.totalRows).toBe(7);
+  });
+});
