@@ -1,2 +1,4 @@
-// Placeholder until the Electron glue lands.
-export {};
+// Electron entry (built to dist/electron/main.cjs). The only folder that imports `electron` is this one.
+import { defaultPaths, startDesktopApp } from './app';
+
+startDesktopApp(defaultPaths(__dirname));

@@ -1,0 +1,90 @@
+// The desktop app's lifecycle: one instance, the app:// renderer, the host over the user-data
+// folder, IPC through the validating wrapper, and the desktop extras. Everything here is glue; the
+// behaviour lives in main/host and main/engine.
+
+import path from 'node:path';
+import { BrowserWindow, app, dialog, session, shell } from 'electron';
+import { createAppHost, type AppHost } from '../host/app-host';
+import { applyStartAtLogin, startDesktopShell } from './desktop-shell';
+import { TrustedSenders, forwardEvents, registerIpcHandlers } from './ipc';
+import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from './security';
+import { createMainWindow } from './window';
+
+export interface DesktopPaths {
+  preload: string;
+  rendererDir: string;
+}
+
+/** dist/electron/main.cjs sits beside preload.cjs; the renderer is dist/renderer. */
+export function defaultPaths(dir: string): DesktopPaths {
+  return { preload: path.join(dir, 'preload.cjs'), rendererDir: path.join(dir, '..', 'renderer') };
+}
+
+export function startDesktopApp(paths: DesktopPaths, devServerUrl = process.env.BATCH_DESK_DEV_URL): void {
+  if (!app.requestSingleInstanceLock()) {
+    app.quit();
+    return;
+  }
+  app.enableSandbox();
+  registerAppScheme();
+
+  const trusted = new TrustedSenders();
+  let window: BrowserWindow | undefined;
+  let appHost: AppHost | undefined;
+  const cleanups: (() => void)[] = [];
+
+  const showWindow = () => {
+    if (!window || window.isDestroyed()) {
+      window = createMainWindow(paths.preload, devServerUrl);
+      trusted.add(window.webContents);
+    }
+    if (window.isMinimized()) window.restore();
+    window.show();
+    window.focus();
+  };
+
+  app.on('second-instance', showWindow);
+  app.on('web-contents-created', (_e, contents) => hardenWebContents(contents));
+
+  app.whenReady().then(() => {
+    denyAllPermissions(session.defaultSession);
+    serveRenderer(paths.rendererDir);
+    appHost = createAppHost({
+      dataDir: app.getPath('userData'),
+      platform: {
+        mode: 'desktop',
+        pickFolder: async (title) => {
+          const opts = { title: title ?? 'Choose a folder', properties: ['openDirectory' as const, 'createDirectory' as const] };
+          const r = window && !window.isDestroyed() ? await dialog.showOpenDialog(window, opts) : await dialog.showOpenDialog(opts);
+          return r.canceled || r.filePaths.length === 0 ? null : r.filePaths[0]!;
+        },
+        showItemInFolder: (p) => shell.showItemInFolder(p),
+        setStartAtLogin: applyStartAtLogin,
+      },
+    });
+    const host = appHost.host;
+    const engine = appHost.engine;
+    cleanups.push(registerIpcHandlers(host, trusted, appHost.log.child('ipc'), devServerUrl));
+    cleanups.push(forwardEvents(host, trusted));
+    cleanups.push(startDesktopShell({ host, settings: appHost.settings, listItems: () => engine.list(), showWindow }));
+    applyStartAtLogin(appHost.settings.get().startAtLogin);
+    if (!process.argv.includes('--hidden')) showWindow();
+  });
+
+  // Closing the window keeps the app in the tray while work or watches are running.
+  app.on('window-all-closed', () => {
+    const busy = appHost?.engine.list().some((s) => !['done', 'failed', 'cancelled', 'paused'].includes(s.state));
+    if (!busy && process.platform !== 'darwin') app.quit();
+  });
+  app.on('activate', showWindow);
+
+  let closing = false;
+  app.on('before-quit', (event) => {
+    if (closing || !appHost) return;
+    closing = true;
+    event.preventDefault();
+    for (const c of cleanups.reverse()) c();
+    // Steps stop at a journaled point; the next start resumes them.
+    appHost.close().finally(() => app.quit());
+  });
+}
