@@ -1,4 +1,21 @@
-// Placeholder until the operator console lands.
-import { createRoot } from 'react-dom/client';
+// Entry point: pick the transport (preload bridge or web host), build the store, wire events, render.
 
-createRoot(document.getElementById('root')!).render(<p>Batch Desk</p>);
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { connectEvents, createAppStore } from './store/app-store';
+import { StoreProvider } from './store/store-context';
+import { pickTransport } from './transport/pick-transport';
+import './styles.css';
+
+const store = createAppStore(pickTransport());
+connectEvents(store);
+void store.getState().init();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);

@@ -1,0 +1,158 @@
+// Every file of an item, paged from main as the list scrolls (an item can hold a million files),
+// filtered by state; rejections carry their reason and can be exported as CSV.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import type { FileRow, FileState, ItemSummary } from '../../../shared/domain';
+import { formatBytes, formatCount } from '../../../shared/format';
+import type { AppError } from '../../../shared/result';
+import { ErrorView } from '../components/ErrorView';
+import { useApp } from '../store/store-context';
+
+const PAGE = 200;
+const ROW = 30;
+const FILTERS: { value: FileState | 'all'; label: string }[] = [
+  { value: 'all', label: 'All' },
+  { value: 'planned', label: 'Planned' },
+  { value: 'uploading', label: 'Uploading' },
+  { value: 'uploaded', label: 'Uploaded' },
+  { value: 'indexed', label: 'Indexed' },
+  { value: 'rejected', label: 'Rejected' },
+];
+
+export function FilesTab({ item }: { item: ItemSummary }) {
+  const api = useApp((s) => s.api);
+  const filter = useApp((s) => s.filesFilter);
+  const setFilter = useApp((s) => s.setFilesFilter);
+  const pushNotice = useApp((s) => s.pushNotice);
+  const pages = useRef(new Map<number, FileRow[] | 'loading'>());
+  const [total, setTotal] = useState<number | null>(null);
+  const [error, setError] = useState<AppError | null>(null);
+  const [generation, reset] = useReducer((n: number) => n + 1, 0);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  const parentRef = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    pages.current = new Map();
+    setTotal(null);
+    setError(null);
+  }, [item.id, filter, generation]);
+
+  const load = useCallback(
+    async (page: number) => {
+      if (pages.current.has(page)) return;
+      const mine = pages.current;
+      mine.set(page, 'loading');
+      const result = await api['item:files']({ id: item.id, offset: page * PAGE, limit: PAGE, state: filter });
+      if (pages.current !== mine) return; // the filter changed meanwhile
+      if (result.ok) {
+        mine.set(page, result.value.rows);
+        setTotal(result.value.total);
+        bump();
+      } else {
+        mine.delete(page);
+        setError(result.error);
+      }
+    },
+    [api, item.id, filter],
+  );
+
+  useEffect(() => {
+    void load(0);
+  }, [load, generation]);
+
+  const virtualizer = useVirtualizer({
+    count: total ?? 0,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW,
+    overscan: 20,
+    initialRect: { width: 400, height: 500 },
+  });
+  const virtualRows = virtualizer.getVirtualItems();
+  useEffect(() => {
+    if (virtualRows.length === 0) return;
+    const first = Math.floor(virtualRows[0]!.index / PAGE);
+    const last = Math.floor(virtualRows[virtualRows.length - 1]!.index / PAGE);
+    for (let page = first; page <= last; page++) void load(page);
+  });
+
+  const exportCsv = async () => {
+    const result = await api['item:rejections-csv']({ id: item.id });
+    if (!result.ok) {
+      pushNotice({ level: 'error', message: result.error.message, error: result.error });
+      return;
+    }
+    const url = URL.createObjectURL(new Blob([result.value], { type: 'text/csv' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${item.batchId}-rejections.csv`;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 1000);
+  };
+
+  const rowAt = (index: number): FileRow | undefined => {
+    const page = pages.current.get(Math.floor(index / PAGE));
+    return page && page !== 'loading' ? page[index % PAGE] : undefined;
+  };
+
+  return (
+    <div className="files-tab">
+      <div className="files-tools">
+        <div className="segmented" role="radiogroup" aria-label="Show files">
+          {FILTERS.map((f) => (
+            <button key={f.value} type="button" role="radio" aria-checked={filter === f.value} className={`seg${filter === f.value ? ' seg-active' : ''}`} onClick={() => setFilter(f.value)}>
+              {f.label}
+            </button>
+          ))}
+        </div>
+        <span className="num muted">{total != null ? `${formatCount(total)} files` : ''}</span>
+        <button type="button" className="btn-icon" onClick={reset} aria-label="Refresh files">
+          ↻
+        </button>
+        {item.progress.rejected > 0 || filter === 'rejected' ? (
+          <button type="button" className="btn btn-small" onClick={() => void exportCsv()}>
+            Export CSV
+          </button>
+        ) : null}
+      </div>
+      {error ? (
+        <ErrorView error={error} onRetry={reset} />
+      ) : total === 0 ? (
+        <p className="empty-line">{filter === 'rejected' ? 'No file was rejected.' : filter === 'all' ? 'No files planned yet; the scan fills this list.' : `No file is ${filter}.`}</p>
+      ) : total == null ? (
+        <p className="loading">Loading files…</p>
+      ) : (
+        <div ref={parentRef} className="files-scroll" role="list" aria-label="Files">
+          <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+            {virtualRows.map((v) => {
+              const row = rowAt(v.index);
+              return (
+                <div key={v.key} role="listitem" className={`frow${row ? ` file-${row.state}` : ''}`} style={{ transform: `translateY(${v.start}px)`, height: ROW }}>
+                  {row ? <FileLine row={row} /> : <span className="muted">…</span>}
+                </div>
+              );
+            })}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+function FileLine({ row }: { row: FileRow }) {
+  const slash = Math.max(row.sourcePath.lastIndexOf('/'), row.sourcePath.lastIndexOf('\\'));
+  const name = row.sourcePath.slice(slash + 1);
+  const dir = row.sourcePath.slice(0, slash + 1);
+  return (
+    <>
+      <span className={`fstate fstate-${row.state}`}>{row.state}</span>
+      <span className="fpath mono" title={row.sourcePath}>
+        <span className="fdir">{dir}</span>
+        <span className="fname">{name}</span>
+      </span>
+      {row.reason ? <span className="freason">{row.reason}</span> : <span className="fsize num">{formatBytes(row.size)}</span>}
+    </>
+  );
+}

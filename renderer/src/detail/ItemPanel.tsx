@@ -1,0 +1,130 @@
+// The item side panel: ids, created time, expiry countdown, actions, and four tabs.
+
+import { useEffect, useRef } from 'react';
+import { formatDuration } from '../../../shared/format';
+import { CopyId } from '../components/CopyId';
+import { ErrorView } from '../components/ErrorView';
+import { RowActions } from '../components/RowActions';
+import { StagePipeline } from '../components/StagePipeline';
+import { useApp } from '../store/store-context';
+import type { DetailTab } from '../store/types';
+import { secondsUntil } from '../util/progress-math';
+import { useNow } from '../util/use-now';
+import { FilesTab } from './FilesTab';
+import { JobTab } from './JobTab';
+import { ProgressTab } from './ProgressTab';
+import { ResultsTab } from './ResultsTab';
+
+const TABS: { tab: DetailTab; label: string }[] = [
+  { tab: 'progress', label: 'Progress' },
+  { tab: 'files', label: 'Files' },
+  { tab: 'job', label: 'Job' },
+  { tab: 'results', label: 'Results' },
+];
+
+export function ItemPanel() {
+  const id = useApp((s) => s.selectedId);
+  const item = useApp((s) => (s.selectedId ? s.items[s.selectedId] : undefined));
+  const detail = useApp((s) => s.detail);
+  const tab = useApp((s) => s.tab);
+  const setTab = useApp((s) => s.setTab);
+  const closeItem = useApp((s) => s.closeItem);
+  const refreshDetail = useApp((s) => s.refreshDetail);
+  const now = useNow(1000);
+  const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
+  const panelRef = useRef<HTMLElement>(null);
+
+  // Stages, tasks and logs come from the service; refresh them while the item is moving.
+  const moving = item?.state === 'running' || item?.state === 'waiting';
+  useEffect(() => {
+    if (!moving) return;
+    const timer = setInterval(() => void refreshDetail(), 3000);
+    return () => clearInterval(timer);
+  }, [moving, refreshDetail]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && !document.querySelector('.modal')) closeItem();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [closeItem]);
+
+  if (!id) return null;
+  if (!item) {
+    return (
+      <aside className="panel" aria-label="Item">
+        {detail?.status === 'error' && detail.error ? <ErrorView error={detail.error} onRetry={() => void refreshDetail()} /> : <p className="loading">Loading the item…</p>}
+      </aside>
+    );
+  }
+  const expiresIn = secondsUntil(item.expiresAt, now);
+  const onTabKey = (e: React.KeyboardEvent, index: number) => {
+    const next = e.key === 'ArrowRight' ? index + 1 : e.key === 'ArrowLeft' ? index - 1 : null;
+    if (next == null) return;
+    const wrapped = (next + TABS.length) % TABS.length;
+    setTab(TABS[wrapped]!.tab);
+    tabRefs.current[wrapped]?.focus();
+    e.preventDefault();
+  };
+  return (
+    <aside className="panel" aria-label={`Item ${item.name}`} ref={panelRef}>
+      <header className="panel-head">
+        <div className="panel-title-row">
+          <h2 className="panel-title" title={item.roots.join('\n')}>
+            {item.name}
+          </h2>
+          <button type="button" className="btn-icon" onClick={closeItem} aria-label="Close item panel">
+            ✕
+          </button>
+        </div>
+        <StagePipeline stages={item.stages} compact={false} />
+        <div className="panel-ids">
+          <CopyId label="Batch" value={item.batchId} />
+          {item.videoBatchId ? <CopyId label="Video batch" value={item.videoBatchId} /> : null}
+          {item.jobId ? <CopyId label="Job" value={item.jobId} /> : null}
+        </div>
+        <p className="panel-meta">
+          Created <time dateTime={item.createdAt}>{new Date(item.createdAt).toLocaleString()}</time>
+          {expiresIn != null && expiresIn < 24 * 3600 ? (
+            <span className={`expiry${expiresIn <= 0 ? ' text-failed' : ' text-waiting'}`}>
+              {expiresIn > 0 ? ` · Inputs expire in ${formatDuration(expiresIn)}` : ' · Inputs have expired on the service'}
+            </span>
+          ) : null}
+        </p>
+        {item.warnings.length > 0 ? (
+          <ul className="warnings">
+            {item.warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        ) : null}
+        <RowActions item={item} className="panel-actions" />
+      </header>
+      <div className="tabs" role="tablist" aria-label="Item views">
+        {TABS.map((t, index) => (
+          <button
+            key={t.tab}
+            ref={(el) => {
+              tabRefs.current[index] = el;
+            }}
+            type="button"
+            role="tab"
+            id={`tab-${t.tab}`}
+            aria-selected={tab === t.tab}
+            aria-controls={`tabpanel-${t.tab}`}
+            tabIndex={tab === t.tab ? 0 : -1}
+            className={`tab${tab === t.tab ? ' tab-active' : ''}`}
+            onClick={() => setTab(t.tab)}
+            onKeyDown={(e) => onTabKey(e, index)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <div className="tabpanel" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
+        {tab === 'progress' ? <ProgressTab item={item} /> : tab === 'files' ? <FilesTab item={item} /> : tab === 'job' ? <JobTab item={item} /> : <ResultsTab item={item} />}
+      </div>
+    </aside>
+  );
+}

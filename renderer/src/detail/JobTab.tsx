@@ -1,0 +1,164 @@
+// The job of an item: its stages and tasks as the service reports them, logs (open on failure),
+// abort and restart; or the form to start one when the item has none.
+
+import { useEffect, useState } from 'react';
+import type { ItemSummary, JobLogRow, RestartOverrides } from '../../../shared/domain';
+import type { AppError } from '../../../shared/result';
+import { ErrorView } from '../components/ErrorView';
+import { ProgressBar } from '../components/ProgressBar';
+import { useApp, useAppStore } from '../store/store-context';
+import { JobForm } from './JobForm';
+
+export function JobTab({ item }: { item: ItemSummary }) {
+  const detail = useApp((s) => (s.detail?.id === item.id ? s.detail : null));
+  const api = useApp((s) => s.api);
+  const itemAction = useApp((s) => s.itemAction);
+  const [logs, setLogs] = useState<JobLogRow[] | null>(null);
+  const [logsError, setLogsError] = useState<AppError | null>(null);
+  const [restarting, setRestarting] = useState(false);
+  const [starting, setStarting] = useState(false);
+  const failed = item.stages.processing === 'failed' || item.state === 'failed';
+
+  useEffect(() => {
+    if (!item.jobId) return;
+    let current = true;
+    void api['item:logs']({ id: item.id }).then((r) => {
+      if (!current) return;
+      if (r.ok) setLogs(r.value);
+      else setLogsError(r.error);
+    });
+    return () => {
+      current = false;
+    };
+  }, [api, item.id, item.jobId, item.updatedAt]);
+
+  if (!item.jobId) {
+    if (starting) return <JobForm itemId={item.id} onDone={() => setStarting(false)} onCancel={() => setStarting(false)} />;
+    return (
+      <div className="cta">
+        <p>{item.pipeline === 'ingest' ? 'No job yet: this item is ingest only.' : 'The job starts once the batch is indexed.'}</p>
+        {item.state !== 'cancelled' ? (
+          <button type="button" className="btn btn-primary" onClick={() => setStarting(true)}>
+            {item.pipeline === 'ingest' ? 'Start processing…' : 'Choose job options…'}
+          </button>
+        ) : null}
+      </div>
+    );
+  }
+  const stages = detail?.value?.stages ?? [];
+  const jobActive = item.stages.processing === 'active';
+  return (
+    <div className="job-tab">
+      <div className="job-tools">
+        {jobActive ? (
+          <button
+            type="button"
+            className="btn btn-small btn-quiet"
+            onClick={() => {
+              if (window.confirm('Abort the job on the service? Tasks in flight are stopped.')) void itemAction('abort-job', item.id);
+            }}
+          >
+            Abort job
+          </button>
+        ) : null}
+        {failed || item.state === 'done' ? (
+          <button type="button" className="btn btn-small" onClick={() => setRestarting((r) => !r)} aria-expanded={restarting}>
+            Restart job…
+          </button>
+        ) : null}
+      </div>
+      {restarting ? <RestartForm itemId={item.id} onDone={() => setRestarting(false)} /> : null}
+      {detail?.status === 'error' && detail.error ? <ErrorView error={detail.error} compact /> : null}
+      {stages.length === 0 ? (
+        <p className="empty-line">{detail?.status === 'loading' ? 'Loading the job…' : 'The service has not reported any stage yet.'}</p>
+      ) : (
+        <table className="job-stages">
+          <thead>
+            <tr>
+              <th scope="col">Stage</th>
+              <th scope="col">Status</th>
+              <th scope="col">Tasks</th>
+              <th scope="col" className="num">Done / total</th>
+            </tr>
+          </thead>
+          <tbody>
+            {stages.map((s) => (
+              <tr key={s.id}>
+                <td>{s.name}</td>
+                <td title={s.notification}>{s.statusType}</td>
+                <td className="stage-bar">
+                  <ProgressBar fraction={s.tasks.total > 0 ? s.tasks.fraction : null} label={`${s.name} tasks`} tone={s.tasks.failed > 0 ? 'failed' : 'active'} />
+                </td>
+                <td className="num">
+                  {s.tasks.succeeded + s.tasks.failed} / {s.tasks.total}
+                  {s.tasks.failed > 0 ? <span className="text-failed"> · {s.tasks.failed} failed</span> : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <details className="logs" open={failed}>
+        <summary>Logs{logs ? ` (${logs.length})` : ''}</summary>
+        {logsError ? (
+          <ErrorView error={logsError} compact />
+        ) : !logs ? (
+          <p className="loading">Loading logs…</p>
+        ) : logs.length === 0 ? (
+          <p className="empty-line">No log entries.</p>
+        ) : (
+          <ol className="log-list">
+            {logs.map((l, i) => (
+              <li key={i} className={`log log-${l.severity}`}>
+                <time className="num">{new Date(l.createdAt).toLocaleTimeString()}</time>
+                <span className="log-sev">{l.severity}</span>
+                <span className="log-msg">{l.message}</span>
+              </li>
+            ))}
+          </ol>
+        )}
+      </details>
+    </div>
+  );
+}
+
+function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void }) {
+  const store = useAppStore();
+  const [machineType, setMachineType] = useState<'' | 'cpu' | 'gpu'>('');
+  const [workers, setWorkers] = useState('');
+  const [failure, setFailure] = useState<AppError | null>(null);
+  const invalid = workers.trim() !== '' && !/^[1-9]\d*$/.test(workers.trim());
+  const submit = async (e: React.FormEvent) => {
+    e.preventDefault();
+    if (invalid) return;
+    const overrides: RestartOverrides = {};
+    if (machineType) overrides.machineType = machineType;
+    if (workers.trim()) overrides.workersPerMachine = Number(workers.trim());
+    const { api, applyItem } = store.getState();
+    const result = await api['item:restart-job']({ id: itemId, overrides });
+    if (!result.ok) return setFailure(result.error);
+    applyItem(result.value);
+    onDone();
+  };
+  return (
+    <form className="restart-form" onSubmit={submit} aria-label="Restart job">
+      <label>
+        Machine
+        <select className="input" value={machineType} onChange={(e) => setMachineType(e.target.value as '' | 'cpu' | 'gpu')}>
+          <option value="">As before</option>
+          <option value="cpu">CPU</option>
+          <option value="gpu">GPU</option>
+        </select>
+      </label>
+      <label>
+        Workers per machine
+        <input className="input" value={workers} onChange={(e) => setWorkers(e.target.value)} inputMode="numeric" placeholder="as before" aria-invalid={invalid || undefined} />
+      </label>
+      {invalid ? <p className="field-error">Workers must be a whole number of at least 1.</p> : null}
+      {failure ? <ErrorView error={failure} compact /> : null}
+      <button type="submit" className="btn btn-primary btn-small">
+        Restart
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,39 @@
+// Development preview over the in-memory fake API (never part of the production build, which only
+// has index.html). `?scenario=` picks the state: showcase (default), first-run, no-keychain, empty,
+// bench (`&items=10000`); `&mode=desktop` pretends to be the desktop app; `&live=1` moves items.
+
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { createFakeApi, seedShowcase } from '../../../test/renderer/fake-api';
+import { App } from '../App';
+import { connectEvents, createAppStore } from '../store/app-store';
+import { StoreProvider } from '../store/store-context';
+import '../styles.css';
+
+const params = new URL(location.href).searchParams;
+const scenario = params.get('scenario') ?? 'showcase';
+const api = createFakeApi({
+  mode: params.get('mode') === 'desktop' ? 'desktop' : 'web',
+  signedIn: scenario !== 'first-run' && scenario !== 'no-keychain',
+  keychain: scenario === 'no-keychain' ? { available: false, message: 'No keychain answers on this machine (no Secret Service on D-Bus), so the key cannot be stored safely.' } : undefined,
+});
+if (scenario === 'showcase') seedShowcase(api);
+if (scenario === 'bench') {
+  const n = Number(params.get('items') ?? 10_000);
+  for (let i = 0; i < n; i++) {
+    api.fake.seedItem({ name: `folder-${String(i).padStart(5, '0')}`, stage: 'upload', state: 'running', progress: { files: { done: 0, total: 5000 }, bytes: { done: 0, total: 9e8 }, indexed: { done: 0, total: 0 }, rejected: i % 17 === 0 ? 2 : 0, throughput: 0, etaSeconds: null } });
+  }
+}
+const store = createAppStore(api);
+connectEvents(store);
+void store.getState().init();
+if (params.get('live') === '1') setInterval(() => api.fake.advance(0.5), 500);
+(window as unknown as { __preview: unknown }).__preview = { api, store };
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <StoreProvider store={store}>
+      <App />
+    </StoreProvider>
+  </StrictMode>,
+);

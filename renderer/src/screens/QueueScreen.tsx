@@ -1,0 +1,146 @@
+// The queue: newest first, virtualized so 10,000 rows cost what the visible ones cost.
+
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useCallback, useRef } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { ErrorView } from '../components/ErrorView';
+import { QueueRow } from '../components/QueueRow';
+import { availableActions } from '../components/RowActions';
+import { useApp, useAppStore } from '../store/store-context';
+import { AddFolderButton } from '../components/AddFolder';
+
+const ROW_HEIGHT = 52;
+
+export function QueueScreen() {
+  const ids = useApp(useShallow((s) => s.queueIds));
+  const status = useApp((s) => s.queueStatus);
+  const error = useApp((s) => s.queueError);
+  const loadQueue = useApp((s) => s.loadQueue);
+  const finishedCount = useApp((s) => s.queueIds.reduce((n, id) => n + (isFinishedState(s.items[id]?.state) ? 1 : 0), 0));
+  const clearFinished = useApp((s) => s.clearFinished);
+  return (
+    <section className="screen" aria-labelledby="queue-title">
+      <header className="screen-head">
+        <h1 id="queue-title">Queue</h1>
+        <span className="screen-sub num">{ids.length > 0 ? `${ids.length.toLocaleString('en-US')} items` : ''}</span>
+        <div className="screen-tools">
+          {finishedCount > 0 ? (
+            <button type="button" className="btn btn-quiet" onClick={clearFinished}>
+              Clear finished ({finishedCount})
+            </button>
+          ) : null}
+          <AddFolderButton primary />
+        </div>
+      </header>
+      {status === 'error' && error ? (
+        <ErrorView error={error} onRetry={() => void loadQueue()} />
+      ) : status !== 'ready' && ids.length === 0 ? (
+        <p className="loading">Loading the queue…</p>
+      ) : ids.length === 0 ? (
+        <EmptyQueue />
+      ) : (
+        <ItemList ids={ids} label="Queue" />
+      )}
+    </section>
+  );
+}
+
+function isFinishedState(state: string | undefined): boolean {
+  return state === 'done' || state === 'failed' || state === 'cancelled';
+}
+
+function EmptyQueue() {
+  const mode = useApp((s) => s.info?.mode);
+  return (
+    <div className="empty">
+      <div className="empty-drop" aria-hidden="true" />
+      <h2>Drop folders here</h2>
+      <p>
+        Each drop becomes an item: Batch Desk scans it, uploads the images in shards, and — when a workflow is set — runs the job and
+        brings the results back next to your files.
+      </p>
+      {mode === 'web' ? <p className="muted">In a browser, folders are added by path.</p> : null}
+      <AddFolderButton primary />
+    </div>
+  );
+}
+
+/** A virtualized list of item rows, shared by the queue and history. */
+export function ItemList({ ids, label }: { ids: string[]; label: string }) {
+  const parentRef = useRef<HTMLDivElement>(null);
+  const store = useAppStore();
+  const selectedId = useApp((s) => s.selectedId);
+  const openItem = useApp((s) => s.openItem);
+  const virtualizer = useVirtualizer({
+    count: ids.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 6,
+    getItemKey: (index) => ids[index]!,
+    initialRect: { width: 1000, height: 700 },
+  });
+
+  const showRejections = useCallback((id: string) => openItem(id, { tab: 'files', filter: 'rejected' }), [openItem]);
+
+  const focusRow = useCallback(
+    (index: number) => {
+      virtualizer.scrollToIndex(index, { align: 'auto' });
+      requestAnimationFrame(() => {
+        parentRef.current?.querySelector<HTMLElement>(`[data-index="${index}"]`)?.focus();
+      });
+    },
+    [virtualizer],
+  );
+
+  const onKeyDown = useCallback(
+    (event: React.KeyboardEvent, index: number) => {
+      if (event.target !== event.currentTarget) return; // keys inside row buttons act on the button
+      const id = ids[index]!;
+      const item = store.getState().items[id];
+      if (event.key === 'ArrowDown' && index < ids.length - 1) focusRow(index + 1);
+      else if (event.key === 'ArrowUp' && index > 0) focusRow(index - 1);
+      else if (event.key === 'Home') focusRow(0);
+      else if (event.key === 'End') focusRow(ids.length - 1);
+      else if (event.key === 'Enter') openItem(id);
+      else if (event.key === ' ' && item) {
+        const actions = availableActions(item);
+        if (actions.includes('pause')) void store.getState().itemAction('pause', id);
+        else if (actions.includes('resume')) void store.getState().itemAction('resume', id);
+      } else if (event.key.toLowerCase() === 'r' && item?.state === 'failed') void store.getState().itemAction('retry', id);
+      else return;
+      event.preventDefault();
+    },
+    [ids, store, focusRow, openItem],
+  );
+
+  return (
+    <div className="qlist" role="grid" aria-label={label} aria-rowcount={ids.length}>
+      <div className="qrow qhead" role="row">
+        <div className="qcell qname" role="columnheader">Name</div>
+        <div className="qcell qstages" role="columnheader">Stages</div>
+        <div className="qcell qmeter" role="columnheader">Progress</div>
+        <div className="qcell num qfiles" role="columnheader">Files</div>
+        <div className="qcell num qbytes" role="columnheader">Bytes</div>
+        <div className="qcell num qrate" role="columnheader">Rate</div>
+        <div className="qcell num qeta" role="columnheader">ETA</div>
+        <div className="qcell num qrej" role="columnheader">Rejected</div>
+      </div>
+      <div ref={parentRef} className="qscroll">
+        <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((row) => (
+            <div key={row.key} className="qslot" style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}>
+              <QueueRow
+                id={ids[row.index]!}
+                index={row.index}
+                selected={selectedId === ids[row.index]}
+                onOpen={openItem}
+                onShowRejections={showRejections}
+                onKeyDown={onKeyDown}
+              />
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,40 @@
+// Newest-first ordering of items by creation time, kept sorted by insertion rather than re-sorting.
+
+import type { ItemSummary } from '../../../shared/domain';
+
+/** True when `a` belongs before `b` (newer first; ties broken by id so the order is stable). */
+export function newerFirst(a: ItemSummary, b: ItemSummary): boolean {
+  const ta = Date.parse(a.createdAt);
+  const tb = Date.parse(b.createdAt);
+  if (ta !== tb) return ta > tb;
+  return a.id > b.id;
+}
+
+/** A copy of `ids` with `item` inserted at its place; `ids` must already be sorted newest first. */
+export function insertSorted(ids: readonly string[], item: ItemSummary, items: Record<string, ItemSummary>): string[] {
+  let low = 0;
+  let high = ids.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    const other = items[ids[mid]!];
+    if (other && newerFirst(other, item)) low = mid + 1;
+    else high = mid;
+  }
+  const next = ids.slice();
+  next.splice(low, 0, item.id);
+  return next;
+}
+
+export function sortNewestFirst(list: ItemSummary[]): string[] {
+  return [...list].sort((a, b) => (newerFirst(a, b) ? -1 : newerFirst(b, a) ? 1 : 0)).map((i) => i.id);
+}
+
+export function isFinished(item: Pick<ItemSummary, 'state'>): boolean {
+  return item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+}
+
+/** An older snapshot must never overwrite a newer one (events and list answers can cross). */
+export function isStale(incoming: ItemSummary, current: ItemSummary | undefined): boolean {
+  if (!current) return false;
+  return Date.parse(incoming.updatedAt) < Date.parse(current.updatedAt);
+}

@@ -1,0 +1,208 @@
+// Queue and history: items normalized by id with newest-first id lists, and live progress applied
+// in coalesced batches so a flood of `item:progress` events costs one store update per frame.
+
+import type { StateCreator } from 'zustand';
+import type { ItemProgressEvent } from '../../../shared/contract';
+import type { ItemSummary } from '../../../shared/domain';
+import type { Result } from '../../../shared/result';
+import type { AppState, LiveProgress, QueueSlice, StoreOptions } from './types';
+import { insertSorted, isFinished, isStale, sortNewestFirst } from './ordering';
+
+const SAMPLE_INTERVAL_MS = 1000;
+const MAX_SAMPLES = 90;
+
+export function createQueueSlice(options: StoreOptions): StateCreator<AppState, [], [], QueueSlice> {
+  const now = options.now ?? (() => Date.now());
+  const scheduleFlush = options.scheduleFlush ?? defaultScheduler;
+  const pending = new Map<string, ItemProgressEvent>();
+  const lastSampleAt = new Map<string, number>();
+  let flushScheduled = false;
+
+  return (set, get) => ({
+    items: {},
+    queueIds: [],
+    historyIds: [],
+    live: {},
+    samples: {},
+    queueStatus: 'idle',
+    historyStatus: 'idle',
+
+    async loadQueue() {
+      set({ queueStatus: get().queueStatus === 'ready' ? 'ready' : 'loading', queueError: undefined });
+      const result = await get().api['queue:list']({});
+      if (!result.ok) {
+        set({ queueStatus: 'error', queueError: result.error });
+        return;
+      }
+      set((state) => {
+        const items = { ...state.items };
+        for (const item of result.value) if (!isStale(item, items[item.id])) items[item.id] = item;
+        // Items finished during this session stay visible in the queue until cleared.
+        const listed = new Set(result.value.map((i) => i.id));
+        const kept = state.queueIds.filter((id) => !listed.has(id) && items[id] && isFinished(items[id]!));
+        const ids = sortNewestFirst([...result.value.map((i) => items[i.id]!), ...kept.map((id) => items[id]!)]);
+        return { items, queueIds: ids, queueStatus: 'ready' };
+      });
+    },
+
+    async loadHistory() {
+      set({ historyStatus: get().historyStatus === 'ready' ? 'ready' : 'loading', historyError: undefined });
+      const result = await get().api['history:list']({ limit: 500 });
+      if (!result.ok) {
+        set({ historyStatus: 'error', historyError: result.error });
+        return;
+      }
+      set((state) => {
+        const items = { ...state.items };
+        for (const item of result.value) if (!isStale(item, items[item.id])) items[item.id] = item;
+        return { items, historyIds: sortNewestFirst(result.value.map((i) => items[i.id]!)), historyStatus: 'ready' };
+      });
+    },
+
+    async clearHistory() {
+      const result = await get().api['history:clear']({});
+      if (result.ok) set({ historyIds: [] });
+      else get().pushNotice({ level: 'error', message: result.error.message, error: result.error });
+      return result;
+    },
+
+    clearFinished() {
+      set((state) => ({ queueIds: state.queueIds.filter((id) => !isFinished(state.items[id]!)) }));
+    },
+
+    applyItem(summary) {
+      set((state) => {
+        const current = state.items[summary.id];
+        if (isStale(summary, current)) return {};
+        const items = { ...state.items, [summary.id]: summary };
+        const patch: Partial<AppState> = { items };
+        if (!current || (!state.queueIds.includes(summary.id) && !isFinished(summary))) {
+          patch.queueIds = insertSorted(
+            state.queueIds.filter((id) => id !== summary.id),
+            summary,
+            items,
+          );
+        }
+        if (isFinished(summary) && state.historyStatus === 'ready' && !state.historyIds.includes(summary.id)) {
+          patch.historyIds = insertSorted(state.historyIds, summary, items);
+        }
+        // Once finished, the summary's figures are final; live progress would only lag behind.
+        if (isFinished(summary) && state.live[summary.id]) {
+          const live = { ...state.live };
+          delete live[summary.id];
+          patch.live = live;
+        }
+        return patch;
+      });
+    },
+
+    removeItem(id) {
+      pending.delete(id);
+      set((state) => {
+        const items = { ...state.items };
+        delete items[id];
+        const live = { ...state.live };
+        delete live[id];
+        return {
+          items,
+          live,
+          queueIds: state.queueIds.filter((x) => x !== id),
+          historyIds: state.historyIds.filter((x) => x !== id),
+          selectedId: state.selectedId === id ? null : state.selectedId,
+          detail: state.detail?.id === id ? null : state.detail,
+        };
+      });
+    },
+
+    receiveProgress(event) {
+      pending.set(event.id, event);
+      if (flushScheduled) return;
+      flushScheduled = true;
+      scheduleFlush(() => get().flushProgress());
+    },
+
+    flushProgress() {
+      flushScheduled = false;
+      if (pending.size === 0) return;
+      const batch = [...pending.values()];
+      pending.clear();
+      const t = now();
+      set((state) => {
+        const live: Record<string, LiveProgress> = { ...state.live };
+        let samples: Record<string, number[]> | null = null;
+        for (const event of batch) {
+          const item = state.items[event.id];
+          if (item && isFinished(item)) continue;
+          live[event.id] = { stage: event.stage, progress: event.progress };
+          const last = lastSampleAt.get(event.id) ?? -Infinity;
+          if (t - last >= SAMPLE_INTERVAL_MS) {
+            lastSampleAt.set(event.id, t);
+            samples ??= { ...state.samples };
+            const previous = samples[event.id] ?? [];
+            const next = previous.length >= MAX_SAMPLES ? previous.slice(previous.length - MAX_SAMPLES + 1) : previous.slice();
+            next.push(event.progress.throughput);
+            samples[event.id] = next;
+          }
+        }
+        return samples ? { live, samples } : { live };
+      });
+    },
+
+    async addItem(spec) {
+      const result = await get().api['queue:add'](spec);
+      if (result.ok) get().applyItem(result.value);
+      return result;
+    },
+
+    async itemAction(action, id) {
+      const api = get().api;
+      let result: Result<unknown>;
+      switch (action) {
+        case 'pause':
+          result = await api['item:pause']({ id });
+          break;
+        case 'resume':
+          result = await api['item:resume']({ id });
+          break;
+        case 'cancel':
+          result = await api['item:cancel']({ id });
+          break;
+        case 'retry':
+          result = await api['item:retry']({ id });
+          break;
+        case 'abort-job':
+          result = await api['item:abort-job']({ id });
+          break;
+        case 'open-output': {
+          const opened = await api['item:open-output']({ id });
+          if (opened.ok && !opened.value.opened) {
+            get().pushNotice({ level: 'info', message: `Output folder: ${opened.value.path}`, itemId: id });
+          }
+          result = opened;
+          break;
+        }
+      }
+      if (result.ok) {
+        const value = result.value as ItemSummary | { path: string };
+        if (value && typeof value === 'object' && 'state' in value) get().applyItem(value);
+      } else {
+        get().pushNotice({ level: 'error', message: result.error.message, itemId: id, error: result.error });
+      }
+      return result;
+    },
+  });
+}
+
+// Progress is applied once per frame; in a hidden tab frames stop, so a timer takes over.
+function defaultScheduler(flush: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    flush();
+  };
+  if (typeof requestAnimationFrame === 'function' && typeof document !== 'undefined' && !document.hidden) {
+    requestAnimationFrame(run);
+  }
+  setTimeout(run, 100);
+}

@@ -1,0 +1,131 @@
+// The shape of the renderer's store: one zustand store assembled from slices (session, queue,
+// detail, watches). Components read it through atomic selectors.
+
+import type { BatchDeskApi, ItemProgressEvent } from '../../../shared/contract';
+import type {
+  AppInfo,
+  FileState,
+  ItemDetail,
+  ItemProgress,
+  ItemSpec,
+  ItemSummary,
+  KeychainStatus,
+  ProfileSummary,
+  Settings,
+  StageName,
+  WatchSpec,
+  WatchSummary,
+} from '../../../shared/domain';
+import type { AppError, Result } from '../../../shared/result';
+
+export type LoadStatus = 'idle' | 'loading' | 'ready' | 'error';
+export type Route = 'queue' | 'watches' | 'history' | 'settings';
+
+export interface Notice {
+  id: number;
+  level: 'info' | 'warning' | 'error';
+  message: string;
+  itemId?: string;
+  error?: AppError;
+}
+
+export interface SessionSlice {
+  api: BatchDeskApi;
+  boot: LoadStatus;
+  bootError?: AppError;
+  info?: AppInfo;
+  profiles: ProfileSummary[];
+  keychain: KeychainStatus;
+  settings?: Settings;
+  route: Route;
+  notices: Notice[];
+  /** True from a start without an active profile until the operator leaves the welcome screen. */
+  firstRun: boolean;
+  init(): Promise<void>;
+  finishFirstRun(): void;
+  navigate(route: Route): void;
+  addProfile(input: { name?: string; apiKey: string; apiUrl?: string; storage: 'keychain' | 'memory' }): Promise<Result<ProfileSummary>>;
+  useDemo(): Promise<Result<ProfileSummary>>;
+  selectProfile(id: string): Promise<Result<ProfileSummary>>;
+  removeProfile(id: string): Promise<Result<null>>;
+  saveSettings(patch: Partial<Settings>): Promise<Result<Settings>>;
+  pushNotice(notice: Omit<Notice, 'id'>): void;
+  dismissNotice(id: number): void;
+}
+
+/** The newest progress seen for an item, with the stage it was reported for. */
+export interface LiveProgress {
+  stage: StageName;
+  progress: ItemProgress;
+}
+
+export interface QueueSlice {
+  items: Record<string, ItemSummary>;
+  /** Items shown in the queue, newest first. */
+  queueIds: string[];
+  /** Finished items, newest first. */
+  historyIds: string[];
+  live: Record<string, LiveProgress>;
+  /** Throughput samples (bytes/s), at most one a second, newest last. */
+  samples: Record<string, number[]>;
+  queueStatus: LoadStatus;
+  queueError?: AppError;
+  historyStatus: LoadStatus;
+  historyError?: AppError;
+  loadQueue(): Promise<void>;
+  loadHistory(): Promise<void>;
+  clearHistory(): Promise<Result<null>>;
+  /** Drops finished items from the queue view (they stay in History). */
+  clearFinished(): void;
+  applyItem(summary: ItemSummary): void;
+  removeItem(id: string): void;
+  /** Buffers a progress event; the newest per item is applied on the next flush. */
+  receiveProgress(event: ItemProgressEvent): void;
+  flushProgress(): void;
+  addItem(spec: ItemSpec): Promise<Result<ItemSummary>>;
+  itemAction(action: ItemAction, id: string): Promise<Result<unknown>>;
+}
+
+export type ItemAction = 'pause' | 'resume' | 'cancel' | 'retry' | 'open-output' | 'abort-job';
+
+export interface DetailState {
+  id: string;
+  status: LoadStatus;
+  value?: ItemDetail;
+  error?: AppError;
+}
+
+export type DetailTab = 'progress' | 'files' | 'job' | 'results';
+
+export interface DetailSlice {
+  selectedId: string | null;
+  detail: DetailState | null;
+  tab: DetailTab;
+  filesFilter: FileState | 'all';
+  openItem(id: string, view?: { tab?: DetailTab; filter?: FileState | 'all' }): void;
+  setTab(tab: DetailTab): void;
+  setFilesFilter(filter: FileState | 'all'): void;
+  closeItem(): void;
+  refreshDetail(): Promise<void>;
+}
+
+export interface WatchSlice {
+  watches: Record<string, WatchSummary>;
+  watchIds: string[];
+  watchStatus: LoadStatus;
+  watchError?: AppError;
+  loadWatches(): Promise<void>;
+  applyWatch(watch: WatchSummary): void;
+  dropWatch(id: string): void;
+  addWatch(spec: WatchSpec): Promise<Result<WatchSummary>>;
+  updateWatch(id: string, spec: WatchSpec): Promise<Result<WatchSummary>>;
+  watchAction(action: 'pause' | 'resume' | 'remove', id: string): Promise<Result<unknown>>;
+}
+
+export type AppState = SessionSlice & QueueSlice & DetailSlice & WatchSlice;
+
+export interface StoreOptions {
+  /** Schedules a progress flush; returns nothing. Defaults to the next animation frame (or 100 ms when hidden). */
+  scheduleFlush?: (flush: () => void) => void;
+  now?: () => number;
+}

@@ -1,0 +1,164 @@
+// BatchDeskApi over the web host (`batch-desk serve`): each invoke is `POST /api/invoke/<channel>`
+// with a JSON body answering a Result envelope; events arrive as server-sent events on `/api/events`.
+// The session token comes from the page URL (`?token=`) and travels as a bearer header, and as a
+// query parameter on the EventSource (which cannot set headers).
+
+import {
+  EVENT_CHANNELS,
+  INVOKE_CHANNELS,
+  type BatchDeskApi,
+  type EventChannel,
+  type EventChannels,
+  type InvokeChannel,
+} from '../../../shared/contract';
+import type { Result } from '../../../shared/result';
+
+export interface WebClientOptions {
+  /** Origin and path prefix of the host, e.g. `http://127.0.0.1:4310`; defaults to the page's origin. */
+  baseUrl?: string;
+  token?: string | null;
+  fetch?: typeof fetch;
+  /** Injected for tests; defaults to the browser's EventSource. */
+  eventSource?: (url: string) => EventSourceLike;
+}
+
+/** The part of EventSource the client uses, so tests can hand in their own. */
+export interface EventSourceLike {
+  addEventListener(type: string, listener: (event: { data: string }) => void): void;
+  close(): void;
+  onerror: ((event: unknown) => void) | null;
+  onopen?: ((event: unknown) => void) | null;
+}
+
+type Listener = (payload: unknown) => void;
+
+export function createWebClient(options: WebClientOptions = {}): BatchDeskApi {
+  const base = (options.baseUrl ?? '').replace(/\/$/, '');
+  const token = options.token ?? null;
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const openEvents = options.eventSource ?? ((url: string) => new EventSource(url) as unknown as EventSourceLike);
+
+  async function invoke(channel: InvokeChannel, args: unknown): Promise<Result<unknown>> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Response;
+    try {
+      response = await doFetch(`${base}/api/invoke/${encodeURIComponent(channel)}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(args ?? {}),
+      });
+    } catch (error) {
+      return {
+        ok: false,
+        error: {
+          code: 'network',
+          message: 'Batch Desk is not answering. Check that `batch-desk serve` is still running, then reload.',
+          detail: String(error),
+          retryable: true,
+        },
+      };
+    }
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    if (isResult(body)) return body;
+    if (response.status === 401 || response.status === 403) {
+      return {
+        ok: false,
+        error: {
+          code: 'unauthorized',
+          message: 'This page has no valid session token. Open the address printed by `batch-desk serve` again.',
+          detail: `HTTP ${response.status}`,
+        },
+      };
+    }
+    return {
+      ok: false,
+      error: {
+        code: 'internal',
+        message: 'Batch Desk answered with something unexpected. Reload the page; if it persists, restart `batch-desk serve`.',
+        detail: `HTTP ${response.status} ${text.slice(0, 500)}`,
+      },
+    };
+  }
+
+  // One EventSource for all subscribers, opened on first subscription and closed with the last.
+  const listeners = new Map<string, Set<Listener>>();
+  let source: EventSourceLike | null = null;
+
+  function dispatch(channel: string, payload: unknown): void {
+    const set = listeners.get(channel);
+    if (!set) return;
+    for (const listener of [...set]) listener(payload);
+  }
+
+  function ensureSource(): void {
+    if (source) return;
+    const url = `${base}/api/events${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+    source = openEvents(url);
+    const named = source;
+    for (const channel of EVENT_CHANNELS) {
+      named.addEventListener(channel, (event) => {
+        const payload = parse(event.data);
+        if (payload !== undefined) dispatch(channel, payload);
+      });
+    }
+    // Hosts may also send unnamed messages shaped `{ channel, payload }`.
+    named.addEventListener('message', (event) => {
+      const message = parse(event.data) as { channel?: string; event?: string; payload?: unknown } | undefined;
+      const channel = message?.channel ?? message?.event;
+      if (channel && (EVENT_CHANNELS as readonly string[]).includes(channel)) dispatch(channel, message!.payload);
+    });
+    // EventSource reconnects by itself; after a reconnect the UI refreshes its lists.
+    let opened = false;
+    named.onopen = () => {
+      if (opened) dispatch('__reconnected', null);
+      opened = true;
+    };
+  }
+
+  const api = { transport: 'web' } as Record<string, unknown>;
+  for (const channel of INVOKE_CHANNELS) api[channel] = (args: unknown) => invoke(channel, args);
+  api.subscribe = (event: EventChannel | '__reconnected', listener: Listener) => {
+    let set = listeners.get(event);
+    if (!set) listeners.set(event, (set = new Set()));
+    set.add(listener);
+    ensureSource();
+    return () => {
+      set!.delete(listener);
+      const anyLeft = [...listeners.values()].some((s) => s.size > 0);
+      if (!anyLeft && source) {
+        source.close();
+        source = null;
+      }
+    };
+  };
+  return api as unknown as BatchDeskApi;
+}
+
+/** Subscribes to the web transport's reconnect signal; a no-op on transports without one. */
+export function onReconnect(api: BatchDeskApi, listener: () => void): () => void {
+  if ((api as unknown as { transport?: string }).transport !== 'web') return () => {};
+  return (api.subscribe as unknown as (e: string, l: () => void) => () => void)('__reconnected', listener);
+}
+
+function parse(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+function isResult(body: unknown): body is Result<unknown> {
+  if (!body || typeof body !== 'object') return false;
+  const b = body as { ok?: unknown; error?: unknown };
+  return b.ok === true || (b.ok === false && typeof b.error === 'object' && b.error !== null);
+}
+
+export type { EventChannels };
