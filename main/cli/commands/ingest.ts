@@ -1,10 +1,91 @@
-import { CliError, type Command } from '../command';
+// `batch-desk ingest <path...> --batch-id <id>`: walks, plans, uploads and waits for indexing.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TransferSettings } from '../../../shared/domain';
+import { batchIdProblem } from '../../../shared/ids';
+import { CliError, EXIT_FAILURE, intOption, parseCommandArgs, type Command } from '../command';
+import { createCliEngine, resolveCredentials } from '../engine-factory';
+import { reportOutcome } from '../ingest-outcome';
+import { attachDisplay, createProgressDisplay } from '../progress-display';
 
 export const ingestCommand: Command = {
   name: 'ingest',
   summary: 'Upload folders into a staging batch',
-  usage: 'batch-desk ingest',
-  async run() {
-    throw new CliError('batch-desk ingest is not available yet.');
+  usage: `batch-desk ingest <path...> --batch-id <id> [options]
+
+Walks the folders (or files), writes the plan, uploads images as tar shards and videos to
+<batch-id>-videos, waits until the service has indexed them. Resumable: see \`batch-desk resume\`.
+
+Options:
+  --batch-id <id>        staging batch id: a-z, 0-9, "-" and "_", at most 64 characters (required)
+  --batch-name <name>    display name of the batch (default: the batch id)
+  --name <name>          item name shown in status (default: the folder name)
+  --concurrency <K>      shards uploaded in parallel (default 8)
+  --shard-files <N>      files per tar shard (default 256, at most 500)
+  --shard-bytes <B>      bytes per tar shard (default 268435456)
+  --bwlimit <bytes/s>    bandwidth cap shared by all transfers (default unlimited)
+  --follow-symlinks      follow symbolic links (loops are detected)`,
+  async run(ctx) {
+    const { values, positionals, global } = parseCommandArgs(ctx, {
+      'batch-id': { type: 'string' },
+      'batch-name': { type: 'string' },
+      name: { type: 'string' },
+      concurrency: { type: 'string' },
+      'shard-files': { type: 'string' },
+      'shard-bytes': { type: 'string' },
+      bwlimit: { type: 'string' },
+      'follow-symlinks': { type: 'boolean', default: false },
+    });
+    if (positionals.length === 0) throw new CliError('Name at least one folder or file to ingest.');
+    const batchId = values['batch-id'] as string | undefined;
+    if (!batchId) throw new CliError('--batch-id is required.');
+    const problem = batchIdProblem(batchId);
+    if (problem) throw new CliError(problem);
+    const roots = positionals.map((p) => path.resolve(p));
+    for (const r of roots) if (!fs.existsSync(r)) throw new CliError(`${r} does not exist.`);
+    const transfer: Partial<TransferSettings> = {};
+    const k = intOption(values.concurrency, 'concurrency', 1, 64);
+    if (k !== undefined) transfer.concurrency = k;
+    const n = intOption(values['shard-files'], 'shard-files', 1, 500);
+    if (n !== undefined) transfer.shardFiles = n;
+    const b = intOption(values['shard-bytes'], 'shard-bytes', 1024);
+    if (b !== undefined) transfer.shardBytes = b;
+    const bw = intOption(values.bwlimit, 'bwlimit', 0);
+    if (bw !== undefined) transfer.bandwidthLimit = bw;
+    if (values['follow-symlinks']) transfer.followSymlinks = true;
+
+    // Fail before creating anything when there is no key.
+    await resolveCredentials(global, ctx.env);
+    const { engine, close } = createCliEngine(global, ctx.env);
+    const display = createProgressDisplay(ctx.stdout, { json: global.json });
+    let itemId = '';
+    const detach = attachDisplay(engine, display, (id) => id === itemId);
+    const onAbort = () => void close();
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const created = engine.add({
+        roots,
+        name: values.name as string | undefined,
+        batchId,
+        batchName: values['batch-name'] as string | undefined,
+        pipeline: 'ingest',
+        transfer,
+      });
+      itemId = created.id;
+      display.item(created);
+      const summary = await engine.waitFor(itemId);
+      display.close();
+      if (ctx.signal.aborted) {
+        display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
+        return EXIT_FAILURE;
+      }
+      return await reportOutcome(summary, engine.itemDir(itemId), display, global.json);
+    } finally {
+      ctx.signal.removeEventListener('abort', onAbort);
+      detach();
+      display.close();
+      await close();
+    }
   },
 };

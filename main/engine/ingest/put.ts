@@ -92,7 +92,8 @@ export async function putStream(opts: PutOptions): Promise<void> {
   const cleanup = () => {
     clearInterval(watchdog);
     opts.signal?.removeEventListener('abort', onOuterAbort);
-    opts.body.unpipe(pace);
+    // tar-stream's (streamx) readable has no unpipe; destroying it is enough.
+    if (typeof opts.body.unpipe === 'function') opts.body.unpipe(pace);
     if (!opts.body.destroyed) opts.body.destroy();
     if (!pace.destroyed) pace.destroy();
   };

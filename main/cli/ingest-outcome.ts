@@ -1,0 +1,36 @@
+// How an ingest (or resume) ends for the command line: the exit code and the rejections listed
+// with their reasons. 0 every file is in the batch, 2 finished with rejected files, 1 failure.
+
+import type { ItemSummary } from '../../shared/domain';
+import { readRejections } from '../engine/ingest/item-files';
+import { EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS } from './command';
+import type { ProgressDisplay } from './progress-display';
+
+export async function reportOutcome(summary: ItemSummary, itemDir: string, display: ProgressDisplay, json: boolean): Promise<number> {
+  if (summary.state === 'failed' || summary.state === 'cancelled') {
+    const msg = summary.error?.message ?? `The item ended ${summary.state}.`;
+    display.note(`${summary.name}: failed at ${summary.stage}: ${msg}${summary.state === 'failed' ? ' Run `batch-desk resume` to continue.' : ''}`, {
+      item: summary.id,
+      state: summary.state,
+      error: summary.error,
+    });
+    return EXIT_FAILURE;
+  }
+  if (summary.state !== 'done') {
+    display.note(`${summary.name}: stopped during ${summary.stage}; run \`batch-desk resume\` to continue.`, { item: summary.id, state: summary.state });
+    return EXIT_FAILURE;
+  }
+  let rejected = 0;
+  for await (const r of readRejections(itemDir)) {
+    if (r.reason === 'renamed-collision') {
+      if (json) display.note(r.message, { rejection: r });
+      continue;
+    }
+    rejected++;
+    display.note(`rejected: ${r.sourcePath}: ${r.message}`, { rejection: r });
+  }
+  const p = summary.progress;
+  const line = `${summary.name}: ${p.files.done} file(s) sent to batch ${summary.batchId}${summary.videoBatchId ? ` (videos: ${summary.videoBatchId})` : ''}, ${p.indexed.done} indexed, ${rejected} rejected.`;
+  display.note(line, { item: summary.id, state: summary.state, batchId: summary.batchId, videoBatchId: summary.videoBatchId, rejected, progress: p });
+  return rejected > 0 ? EXIT_REJECTIONS : EXIT_OK;
+}

@@ -1,0 +1,141 @@
+// A realistic tree into the emulator: nested folders, 2,000+ images across many shards, mixed-case
+// extensions, unicode, spaces, 200-character names, names that collide once made batch-safe, every
+// rejection reason, and a video batch. Afterwards every planned file is in its batch exactly once.
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import type { Rejection } from '../../shared/domain';
+import { readRejections, readShardRows, readFileRows, rejectionsCsv } from '../../main/engine/ingest/item-files';
+import { readPlanSummary } from '../../main/engine/ingest/plan';
+import { createEngine, expectExactlyOnce, makeTree, planEntries, png, runItem, startEmu, tmpDir, writeFile } from './helpers';
+
+let emu: Emulator;
+const dirs: string[] = [];
+beforeAll(async () => {
+  emu = await startEmu();
+});
+afterAll(async () => {
+  await emu.stop();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('ingest of a varied tree', () => {
+  it('sends every image once, videos to their own batch, and gives every other file a reason', async () => {
+    const src = tmpDir('src');
+    const data = tmpDir('data');
+    dirs.push(src, data);
+    const root = path.join(src, 'cams');
+    makeTree(path.join(root, 'bulk'), 2000, { dirs: 7, bytes: 700 });
+    writeFile(root, 'north/img_001.jpg', png('n1'));
+    writeFile(root, 'north/UPPER.PNG', png('u1'));
+    writeFile(root, 'north/Mixed.JpG', png('m1'));
+    writeFile(root, 'north/with space é 写真.png', png('w1'));
+    writeFile(root, `long/${'x'.repeat(196)}.png`, png('long1'));
+    writeFile(root, `long/${'y'.repeat(196)}.png`, png('long2'));
+    // Folders that differ only by case, or by a character that gets replaced, collide as batch names.
+    writeFile(root, 'Same/pic.png', png('c1'));
+    writeFile(root, 'same/pic.png', png('c2'));
+    writeFile(root, 'a:b/pic.png', png('c3'));
+    writeFile(root, 'a_b/pic.png', png('c4'));
+    // Rejections.
+    writeFile(root, 'bad/notes.txt', 'not an image');
+    writeFile(root, 'bad/empty.png', Buffer.alloc(0));
+    const big = writeFile(root, 'bad/huge.png', png('h'));
+    fs.truncateSync(big, 21 * 1024 * 1024);
+    execFileSync('mkfifo', [path.join(root, 'bad', 'pipe.png')]);
+    fs.symlinkSync(path.join(root, 'north', 'img_001.jpg'), path.join(root, 'bad', 'link.png'));
+    writeFile(root, '.hidden/secret.png', png('hid'));
+    writeFile(root, 'north/.DS_Store', 'junk');
+    writeFile(root, 'north/Thumbs.db', 'junk');
+    // Videos go to <batch>-videos.
+    writeFile(root, 'clips/clip one.mp4', Buffer.alloc(3000, 7));
+    writeFile(root, 'clips/Clip2.MOV', Buffer.alloc(5000, 9));
+    // A single file given as a root, beside the folder.
+    const single = writeFile(src, 'extra/single.webp', png('single'));
+
+    const engine = createEngine(emu, data, {}, { shardFiles: 50 });
+    const summary = await runItem(engine, { roots: [root, single], batchId: 'tree-batch' });
+    await engine.close();
+    expect(summary.error).toBeUndefined();
+    expect(summary.state).toBe('done');
+    expect(summary.videoBatchId).toBe('tree-batch-videos');
+
+    const itemDir = engine.itemDir(summary.id);
+    const entries = await planEntries(itemDir);
+    const images = entries.filter((e) => e.kind === 'image');
+    const videos = entries.filter((e) => e.kind === 'video');
+    expect(images.length).toBe(2000 + 10 + 1);
+    expect(videos.length).toBe(2);
+    expect(readPlanSummary(itemDir)!.shards).toBeGreaterThanOrEqual(41);
+
+    // Readable, stable names; unique case-insensitively; long ones shortened keeping the extension.
+    const names = images.map((e) => e.batchName);
+    expect(names).toContain('cams__north__img_001.jpg');
+    expect(names).toContain('cams__north__with space é 写真.png');
+    expect(names).toContain('single.webp');
+    expect(new Set(names.map((n) => n.toLowerCase())).size).toBe(names.length);
+    const longs = names.filter((n) => n.startsWith('cams__long__'));
+    expect(longs).toHaveLength(2);
+    for (const n of longs) {
+      expect(n.length).toBeLessThanOrEqual(120);
+      expect(n).toMatch(/~[0-9a-f]{8}\.png$/);
+    }
+    expect(longs[0]).not.toBe(longs[1]);
+
+    const result = await expectExactlyOnce(emu, 'tree-batch', names);
+    expect(result).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    const videoResult = await expectExactlyOnce(emu, 'tree-batch-videos', videos.map((v) => v.batchName));
+    expect(videoResult).toEqual({ missing: [], duplicated: [], unexpected: [] });
+
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(itemDir)) rejections.push(r);
+    const reasonOf = (suffix: string) => rejections.find((r) => r.sourcePath.endsWith(suffix))?.reason;
+    expect(reasonOf('notes.txt')).toBe('unsupported-type');
+    expect(reasonOf('empty.png')).toBe('empty');
+    expect(reasonOf('huge.png')).toBe('too-large');
+    expect(reasonOf('pipe.png')).toBe('unreadable');
+    expect(reasonOf('link.png')).toBe('symlink-skipped');
+    expect(rejections.filter((r) => r.reason === 'renamed-collision')).toHaveLength(2);
+    expect(rejections.some((r) => r.sourcePath.includes('.hidden') || r.sourcePath.endsWith('.DS_Store') || r.sourcePath.endsWith('Thumbs.db'))).toBe(false);
+    for (const r of rejections) expect(r.message.length).toBeGreaterThan(10);
+
+    // The operator's numbers: files sent, indexed as the service reports, rejections (renames are not rejections).
+    expect(summary.progress.files).toEqual({ done: 2013, total: 2013 });
+    expect(summary.progress.indexed).toEqual({ done: 2013, total: 2013 });
+    expect(summary.progress.rejected).toBe(5);
+
+    // UI readers.
+    const shards = readShardRows(itemDir);
+    expect(shards.every((s) => s.state === 'indexed')).toBe(true);
+    expect(shards.reduce((a, s) => a + s.files, 0)).toBe(2011);
+    const page = await readFileRows(itemDir, 0, 10, 'rejected');
+    expect(page.total).toBe(5);
+    const all = await readFileRows(itemDir, 2000, 50);
+    expect(all.total).toBe(2013 + 5);
+    expect(all.rows.length).toBe(18);
+    const csv = await rejectionsCsv(itemDir);
+    expect(csv.split('\n')[0]).toBe('source_path,reason,message');
+    expect(csv).toContain('too-large');
+  });
+
+  it('follows symbolic links when asked, and reports a loop instead of walking it forever', async () => {
+    const src = tmpDir('links');
+    const data = tmpDir('data');
+    dirs.push(src, data);
+    writeFile(src, 'real/a.png', png('la'));
+    fs.symlinkSync(path.join(src, 'real'), path.join(src, 'alias'));
+    fs.symlinkSync(src, path.join(src, 'real', 'loop'));
+    const engine = createEngine(emu, data, {}, { followSymlinks: true });
+    const summary = await runItem(engine, { roots: [src], batchId: 'links-batch' });
+    await engine.close();
+    expect(summary.state).toBe('done');
+    const entries = await planEntries(engine.itemDir(summary.id));
+    // a.png reached directly and through the alias (two names), each sent once.
+    expect(entries.map((e) => e.batchName).sort()).toEqual([`${path.basename(src)}__alias__a.png`, `${path.basename(src)}__real__a.png`]);
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(engine.itemDir(summary.id))) rejections.push(r);
+    expect(rejections.some((r) => r.reason === 'symlink-loop')).toBe(true);
+  });
+});
