@@ -65,6 +65,18 @@ export class Engine extends EventEmitter<EngineEvents> {
     return toSummary(record);
   }
 
+  /** An item on a batch that already exists remotely (e.g. `batch-desk process`): scan, upload and indexing are skipped. */
+  addExisting(spec: ItemSpec): ItemSummary {
+    const record = createItemRecord(spec);
+    for (const s of ['scan', 'upload', 'indexing'] as const) record.stages[s] = 'skipped';
+    record.stage = 'processing';
+    this.store.save(record);
+    this.records.set(record.id, record);
+    this.emitItem(record);
+    this.enqueue(record.id);
+    return toSummary(record);
+  }
+
   list(): ItemSummary[] {
     return [...this.records.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map(toSummary);
   }

@@ -29,11 +29,17 @@ export const DEFAULT_POLL_TIMINGS: PollTimings = {
   random: Math.random,
 };
 
-/** Fast timings for tests and the emulator (env BATCH_DESK_POLL_MS sets the floor). */
+/** Timings from the environment (BATCH_DESK_POLL_MIN_MS / BATCH_DESK_POLL_MAX_MS), for tests and tuning. */
 export function pollTimingsFromEnv(env: NodeJS.ProcessEnv = process.env): PollTimings {
-  const ms = Number(env.BATCH_DESK_POLL_MS);
-  if (!Number.isFinite(ms) || ms <= 0) return DEFAULT_POLL_TIMINGS;
-  return { ...DEFAULT_POLL_TIMINGS, minMs: ms, maxMs: Math.max(ms, ms * 10), errorBudgetMs: Math.max(60_000, ms * 1000) };
+  const num = (name: string) => {
+    const v = Number(env[name]);
+    return env[name] !== undefined && env[name] !== '' && Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  const min = num('BATCH_DESK_POLL_MIN_MS');
+  const max = num('BATCH_DESK_POLL_MAX_MS');
+  if (min === undefined && max === undefined) return DEFAULT_POLL_TIMINGS;
+  const minMs = min ?? DEFAULT_POLL_TIMINGS.minMs;
+  return { ...DEFAULT_POLL_TIMINGS, minMs, maxMs: Math.max(minMs, max ?? minMs * 10) };
 }
 
 export interface PollOptions<T> {
