@@ -1,0 +1,133 @@
+// @vitest-environment jsdom
+// The console as a whole over the fake API: first run, adding a folder by path, and errors shown in
+// plain words with the next step and the details behind a disclosure.
+
+import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderConsole } from './render-helpers';
+
+afterEach(cleanup);
+
+describe('first run', () => {
+  it('takes a key, shows the workspace it belongs to, then opens the queue', async () => {
+    const { api } = await renderConsole({});
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Roboflow API key'), 'rf_test_key_1234');
+    await user.click(screen.getByRole('button', { name: 'Connect' }));
+    const status = await screen.findByRole('status');
+    expect(status.textContent).toContain('Connected to workspace acme-vision');
+    expect(status.textContent).toContain('••••••••1234');
+    expect(status.textContent).not.toContain('rf_test_key_1234');
+    expect(api.fake.calls.find((c) => c.channel === 'profiles:add')!.args).toEqual({ apiKey: 'rf_test_key_1234', storage: 'keychain' });
+    await user.click(screen.getByRole('button', { name: 'Open the queue' }));
+    expect(screen.getByRole('heading', { name: 'Queue' })).toBeTruthy();
+    expect(screen.getByText('Drop folders here')).toBeTruthy();
+    expect(screen.getByRole('navigation', { name: 'Screens' }).textContent).toContain('acme-vision');
+  });
+
+  it('says plainly when the service refuses the key, with the details behind a disclosure', async () => {
+    await renderConsole({});
+    const user = userEvent.setup();
+    await user.type(screen.getByLabelText('Roboflow API key'), 'wrong-key');
+    await user.click(screen.getByRole('button', { name: 'Connect' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert.textContent).toContain('The service refused the key (401).');
+    const details = within(alert).getByText('Details').closest('details')!;
+    expect(details.open).toBe(false);
+    expect(details.textContent).toContain('code: unauthorized');
+    expect(screen.getByRole('heading', { name: 'Batch Desk' })).toBeTruthy(); // still on first run
+  });
+
+  it('without a keychain, explains why and keeps the key in memory only when the operator agrees', async () => {
+    const { api } = await renderConsole({ keychain: { available: false, message: 'No keychain answers on this machine.' } });
+    const user = userEvent.setup();
+    expect(screen.getByText('No keychain answers on this machine.')).toBeTruthy();
+    await user.type(screen.getByLabelText('Roboflow API key'), 'rf_test_key_1234');
+    const connect = screen.getByRole('button', { name: 'Connect' }) as HTMLButtonElement;
+    expect(connect.disabled).toBe(true);
+    await user.click(screen.getByLabelText('Keep the key in memory for this session only'));
+    expect(connect.disabled).toBe(false);
+    await user.click(connect);
+    await screen.findByText(/Connected to workspace/);
+    expect(api.fake.calls.find((c) => c.channel === 'profiles:add')!.args).toMatchObject({ storage: 'memory' });
+    expect(screen.getByText('The key is kept in memory until Batch Desk stops.')).toBeTruthy();
+  });
+
+  it('offers the offline demo only when one is available', async () => {
+    await renderConsole({ demoAvailable: false });
+    expect(screen.queryByRole('button', { name: 'Try the offline demo' })).toBeNull();
+    cleanup();
+    await renderConsole({ demoAvailable: true });
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Try the offline demo' }));
+    expect((await screen.findByRole('status')).textContent).toContain('demo-workspace');
+  });
+});
+
+describe('adding a folder', () => {
+  it('in a browser, asks for the path, counts it, and adds an item running the whole pipeline', async () => {
+    const { api } = await renderConsole({ signedIn: true, mode: 'web' });
+    const user = userEvent.setup();
+    await user.click(screen.getAllByRole('button', { name: 'Add folder' })[0]!);
+    expect(api.fake.calls.some((c) => c.channel === 'dialog:pick-folder')).toBe(false);
+    await user.type(screen.getByLabelText('Folder path on the machine running Batch Desk'), '/data/site-a');
+    expect(await screen.findByText('1 folder · 12,408 images · 1.9 GB → new item')).toBeTruthy();
+    await user.click(screen.getByRole('button', { name: 'Add to queue' }));
+    await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
+    expect(api.fake.calls.find((c) => c.channel === 'queue:add')!.args).toEqual({
+      roots: ['/data/site-a'],
+      pipeline: 'full',
+      job: { workflowId: 'detect-and-count' },
+      outDir: '/data/results',
+    });
+    expect(screen.getByRole('grid', { name: 'Queue' }).textContent).toContain('site-a');
+  });
+
+  it('says the item is ingest only when no workflow is set', async () => {
+    const { api } = await renderConsole({ signedIn: true, mode: 'web' }, (a) => {
+      a.fake.settings.defaultJob = {};
+    });
+    const user = userEvent.setup();
+    await user.click(screen.getAllByRole('button', { name: 'Add folder' })[0]!);
+    await user.type(screen.getByLabelText('Folder path on the machine running Batch Desk'), '/data/site-b');
+    await user.click(screen.getByRole('button', { name: 'Add to queue' }));
+    expect(await screen.findByText(/No default workflow is set, so this item is ingested only/)).toBeTruthy();
+    expect(api.fake.calls.find((c) => c.channel === 'queue:add')!.args).toEqual({ roots: ['/data/site-b'], pipeline: 'ingest' });
+  });
+
+  it('shows why a path cannot be added and does not add it', async () => {
+    const { api } = await renderConsole({ signedIn: true, mode: 'web' });
+    const user = userEvent.setup();
+    await user.click(screen.getAllByRole('button', { name: 'Add folder' })[0]!);
+    await user.type(screen.getByLabelText('Folder path on the machine running Batch Desk'), '/data/missing');
+    expect((await screen.findByRole('alert')).textContent).toContain('There is no folder at /data/missing.');
+    expect((screen.getByRole('button', { name: 'Add to queue' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(api.fake.calls.some((c) => c.channel === 'queue:add')).toBe(false);
+  });
+});
+
+describe('errors', () => {
+  it('shows a queue that cannot load as a readable error with a retry that works', async () => {
+    const { store } = await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'site-c' });
+      a.fake.fail('queue:list', { code: 'network', message: 'Batch Desk is not answering. Check that it is still running, then reload.', detail: 'ECONNREFUSED 127.0.0.1:4310' });
+    });
+    const alert = screen.getByRole('alert');
+    expect(alert.textContent).toContain('Batch Desk is not answering.');
+    expect(alert.textContent).not.toMatch(/at \w+ \(/); // no stack trace
+    await userEvent.setup().click(within(alert).getByRole('button', { name: 'Try again' }));
+    await waitFor(() => expect(store.getState().queueStatus).toBe('ready'));
+    expect(screen.getByRole('grid', { name: 'Queue' }).textContent).toContain('site-c');
+  });
+
+  it('shows notices from main and lets the operator jump to the item', async () => {
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'site-d', id: 'item-d' });
+    });
+    await act(async () => api.fake.emit('notice', { level: 'error', message: 'Upload of “site-d” failed: disk full.', itemId: 'item-d' }));
+    expect(screen.getByText('Upload of “site-d” failed: disk full.')).toBeTruthy();
+    await userEvent.setup().click(screen.getByRole('button', { name: 'Show item' }));
+    expect(store.getState().selectedId).toBe('item-d');
+    expect(await screen.findByRole('complementary', { name: 'Item site-d' })).toBeTruthy();
+  });
+});

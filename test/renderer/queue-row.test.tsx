@@ -1,0 +1,87 @@
+// @vitest-environment jsdom
+// A queue row shows the operator's numbers: files and bytes done of total, rate, ETA, rejections,
+// the stage pipeline and a bar for the active stage; live progress moves only that row.
+
+import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { QueueRow } from '../../renderer/src/components/QueueRow';
+import { StagePipeline } from '../../renderer/src/components/StagePipeline';
+import { emptyProgress } from '../../shared/domain';
+import { createFakeApi, stagesFor } from './fake-api';
+import { renderWithStore } from './render-helpers';
+
+afterEach(cleanup);
+
+function setup() {
+  const api = createFakeApi({ signedIn: true });
+  const item = api.fake.seedItem({
+    name: 'site-a',
+    stage: 'upload',
+    state: 'running',
+    progress: { ...emptyProgress(), files: { done: 1204, total: 12408 }, bytes: { done: 4.2e8, total: 1.9e9 }, throughput: 38.2e6, etaSeconds: 185, rejected: 3 },
+  });
+  const opened: string[] = [];
+  const rejections: string[] = [];
+  const result = renderWithStore(<QueueRow id={item.id} index={0} selected={false} onOpen={(id) => opened.push(id)} onShowRejections={(id) => rejections.push(id)} />, api);
+  act(() => result.store.getState().applyItem(item));
+  return { ...result, item, opened, rejections };
+}
+
+describe('queue row', () => {
+  it('shows files, bytes, throughput, ETA and rejections as tabular figures', () => {
+    setup();
+    const row = screen.getByRole('row');
+    expect(within(row).getByText('1,204 / 12,408')).toBeTruthy();
+    expect(within(row).getByText('420 MB / 1.9 GB')).toBeTruthy();
+    expect(within(row).getByText('38.2 MB/s')).toBeTruthy();
+    expect(within(row).getByText('3m 05s')).toBeTruthy();
+    expect(within(row).getByRole('button', { name: '3 rejected files in site-a' })).toBeTruthy();
+    const bar = within(row).getByRole('progressbar');
+    expect(bar.getAttribute('aria-valuenow')).toBe('22.1'); // bytes 420 MB of 1.9 GB
+  });
+
+  it('moves with live progress events', async () => {
+    const { api, item } = setup();
+    await act(async () => {
+      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: { ...emptyProgress(), files: { done: 6000, total: 12408 }, bytes: { done: 9.5e8, total: 1.9e9 }, throughput: 41e6, etaSeconds: 23, rejected: 3 } });
+      await Promise.resolve();
+    });
+    expect(screen.getByText('6,000 / 12,408')).toBeTruthy();
+    expect(screen.getByText('41.0 MB/s')).toBeTruthy();
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
+  });
+
+  it('opens the rejections without opening the row, and offers pause on a running item', () => {
+    const { item, opened, rejections, api } = setup();
+    fireEvent.click(screen.getByRole('button', { name: /rejected files/ }));
+    expect(rejections).toEqual([item.id]);
+    expect(opened).toEqual([]);
+    fireEvent.click(screen.getByRole('button', { name: 'Pause site-a' }));
+    expect(api.fake.calls.at(-1)).toEqual({ channel: 'item:pause', args: { id: item.id } });
+  });
+
+  it('says why a failed item failed and offers retry instead of pause', () => {
+    const { store, item } = setup();
+    act(() =>
+      store.getState().applyItem({
+        ...item,
+        updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(),
+        state: 'failed',
+        stages: stagesFor('upload', 'full', true),
+        error: { code: 'network', message: 'The service could not be reached after 5 tries.' },
+      }),
+    );
+    expect(screen.getAllByText('The service could not be reached after 5 tries.').length).toBeGreaterThan(0);
+    expect(screen.getByRole('button', { name: 'Retry failed site-a' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
+  });
+});
+
+describe('stage pipeline', () => {
+  it('marks stages done, active and pending, and leaves out skipped ones', () => {
+    const { container } = renderWithStore(<StagePipeline stages={stagesFor('indexing', 'ingest')} />);
+    const states = [...container.querySelectorAll('[data-stage]')].map((el) => `${el.getAttribute('data-stage')}:${el.getAttribute('data-state')}`);
+    expect(states).toEqual(['scan:done', 'upload:done', 'indexing:active', 'done:pending']);
+    expect(screen.getByRole('list').getAttribute('aria-label')).toBe('Stages: Scan done, Upload done, Index active, Done pending');
+  });
+});

@@ -1,0 +1,106 @@
+// The web transport speaks main/web/PROTOCOL.md: POST /api/invoke/<channel> with the bearer token,
+// Result envelopes passed through, transport failures turned into readable errors; server-sent events
+// dispatched by channel name. Invokes go over real HTTP to a loopback server.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createWebClient, onReconnect, type EventSourceLike } from '../../renderer/src/transport/web-client';
+
+const seen: { url: string; auth?: string; type?: string; body: string }[] = [];
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ url: req.url!, auth: req.headers.authorization, type: req.headers['content-type'], body });
+      if (req.headers.authorization !== 'Bearer good-token') {
+        res.writeHead(401, { 'content-type': 'text/plain' }).end('no');
+        return;
+      }
+      if (req.url === '/api/invoke/item%3Aget') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: { code: 'not-found', message: 'No such item.' } }));
+        return;
+      }
+      if (req.url === '/api/invoke/queue%3Alist') {
+        res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: true, value: { echo: JSON.parse(body) } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+describe('web client invoke', () => {
+  it('posts JSON args with the bearer token and returns the envelope', async () => {
+    const api = createWebClient({ baseUrl: base, token: 'good-token' });
+    const result = await api['item:pause']({ id: 'item-1' });
+    expect(result).toEqual({ ok: true, value: { echo: { id: 'item-1' } } });
+    expect(seen.at(-1)).toMatchObject({ url: '/api/invoke/item%3Apause', auth: 'Bearer good-token', type: 'application/json', body: '{"id":"item-1"}' });
+    expect(await api['item:get']({ id: 'x' })).toEqual({ ok: false, error: { code: 'not-found', message: 'No such item.' } });
+  });
+
+  it('turns a wrong token, an odd answer and a dead host into plain errors', async () => {
+    const wrong = await createWebClient({ baseUrl: base, token: 'stale' })['app:info']({});
+    expect(wrong.ok === false && wrong.error.code).toBe('unauthorized');
+    expect(wrong.ok === false && wrong.error.message).toMatch(/Open the address printed by `batch-desk serve` again/);
+
+    const odd = await createWebClient({ baseUrl: base, token: 'good-token' })['queue:list']({});
+    expect(odd.ok === false && odd.error.code).toBe('internal');
+    expect(odd.ok === false && odd.error.detail).toContain('HTTP 502');
+
+    const dead = await createWebClient({ baseUrl: 'http://127.0.0.1:9', token: 'good-token' })['app:info']({});
+    expect(dead.ok === false && dead.error).toMatchObject({ code: 'network', retryable: true });
+  });
+});
+
+describe('web client events', () => {
+  it('opens one event stream with the token, dispatches by channel, and closes it with the last listener', () => {
+    const sources: (EventSourceLike & { url: string; closed: boolean; fire(type: string, data: string): void })[] = [];
+    const api = createWebClient({
+      baseUrl: base,
+      token: 'good/token',
+      eventSource: (url) => {
+        const handlers = new Map<string, ((e: { data: string }) => void)[]>();
+        const source = {
+          url,
+          closed: false,
+          onerror: null,
+          onopen: null as ((e: unknown) => void) | null,
+          addEventListener: (type: string, l: (e: { data: string }) => void) => handlers.set(type, [...(handlers.get(type) ?? []), l]),
+          close: () => void (source.closed = true),
+          fire: (type: string, data: string) => handlers.get(type)?.forEach((l) => l({ data })),
+        };
+        sources.push(source);
+        return source;
+      },
+    });
+    const items: unknown[] = [];
+    const progress: unknown[] = [];
+    let reconnects = 0;
+    const off1 = api.subscribe('queue:item', (i) => items.push(i));
+    const off2 = api.subscribe('item:progress', (p) => progress.push(p));
+    const off3 = onReconnect(api, () => reconnects++);
+    expect(sources).toHaveLength(1);
+    expect(sources[0]!.url).toBe(`${base}/api/events?token=good%2Ftoken`);
+    sources[0]!.fire('queue:item', '{"id":"a"}');
+    sources[0]!.fire('item:progress', '{"id":"a","stage":"upload"}');
+    sources[0]!.fire('queue:item', 'not json');
+    expect(items).toEqual([{ id: 'a' }]);
+    expect(progress).toEqual([{ id: 'a', stage: 'upload' }]);
+    sources[0]!.onopen!({});
+    sources[0]!.onopen!({}); // a second open is a reconnect: lists must be re-fetched
+    expect(reconnects).toBe(1);
+    off1();
+    off2();
+    expect(sources[0]!.closed).toBe(false);
+    off3();
+    expect(sources[0]!.closed).toBe(true);
+  });
+});
