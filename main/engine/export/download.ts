@@ -5,7 +5,7 @@
 // the batch again for a fresh one and calls back, which resumes from the same .part.
 
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import { request, type Dispatcher } from 'undici';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep, type BackoffPolicy } from '../retry';
 import { redact } from '../secrets';
@@ -130,24 +130,25 @@ async function attemptOnce(opts: DownloadOptions): Promise<number | null> {
     const len = Number(res.headers['content-length']);
     total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : null;
   }
+  // Every byte that arrived is kept: on a cut, what the stream accepted is flushed (not dropped),
+  // so the next attempt asks exactly for the bytes that are still missing.
   const out = fs.createWriteStream(opts.partPath, { flags: offset > 0 ? 'a' : 'w', highWaterMark: 1 << 20 });
-  const onBytes = opts.onBytes;
+  let writeError: unknown;
+  out.on('error', (err) => (writeError ??= err));
   let streamError: unknown;
   try {
-    await pipeline(
-      res.body,
-      async function* (source: AsyncIterable<Buffer>) {
-        for await (const chunk of source) {
-          onBytes?.(chunk.length);
-          yield chunk;
-        }
-      },
-      out,
-    );
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      if (writeError) break;
+      if (!out.write(chunk)) await once(out, 'drain');
+      opts.onBytes?.(chunk.length);
+    }
   } catch (err) {
-    if (isLocalIoError(err) || opts.signal?.aborted) throw err;
     streamError = err; // cut midway: keep what arrived, resume from it
   }
+  if (!writeError) await new Promise<void>((resolve) => out.end(() => resolve()));
+  else out.destroy();
+  if (writeError) throw writeError;
+  if (opts.signal?.aborted) throw opts.signal.reason ?? streamError;
   const size = partSize(opts.partPath);
   if (total !== null) {
     if (size > total) {

@@ -1,0 +1,117 @@
+// The whole pipeline in process against the emulator: a nested folder in, results.jsonl out with one
+// row per image carrying its source path and the emulator's prediction for those very bytes.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import { predictImage } from '../emulator/prediction';
+import { fullEngine, makeTree, readResults, startEmu, tmpDir } from './helpers';
+import { readJobStages } from '../../main/engine/jobs/job-view';
+import { readResultsPreview } from '../../main/engine/export/results-preview';
+
+let emu: Emulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+function sumArchiveBytes(files: { size: number }[] | null): number {
+  return (files ?? []).reduce((n, f) => n + f.size, 0);
+}
+
+describe('run: ingest → job → export → results', () => {
+  it('joins the emulator prediction of every one of 1,000 nested images back to its source path', async () => {
+    emu = await startEmu();
+    const root = tmpDir('jobs-src');
+    const data = tmpDir('jobs-data');
+    const out = path.join(tmpDir('jobs-out'), 'results here');
+    dirs.push(root, data, path.dirname(out));
+    const sources = makeTree(root, 1000, { dirs: 12 });
+    const engine = fullEngine(emu, data);
+    const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', aggregationFormat: 'jsonl' }, outDir: out });
+    const done = await engine.waitFor(item.id);
+    await engine.close();
+    expect(done.error?.message).toBeUndefined();
+    expect(done.state).toBe('done');
+    expect(done.jobId).toMatch(/^job-[a-z0-9]{12}$/);
+
+    const rows = readResults(out);
+    expect(rows).toHaveLength(1000);
+    const bySource = new Map(rows.map((r) => [r.sourcePath, r]));
+    expect([...bySource.keys()].sort()).toEqual([...sources].sort());
+    for (const src of sources) {
+      const row = bySource.get(src)!;
+      expect(row.status).toBe('ok');
+      expect(row.prediction).toEqual(predictImage(fs.readFileSync(src), row.batchName!));
+    }
+    // One job, created once; stages kept for the UI; progress figures reached the end.
+    const jobs = emu.inspect.jobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]!.createCalls).toBe(1);
+    const stages = readJobStages(engine.itemDir(item.id));
+    expect(stages.map((s) => s.name)).toEqual(['processing', 'export']);
+    expect(stages[0]!.tasks).toMatchObject({ total: 4, succeeded: 4, failed: 0, fraction: 1 });
+    expect(done.progress.tasks?.fraction).toBe(1);
+    expect(done.progress.exportFiles).toEqual({ done: 1, total: 1 });
+    expect(done.progress.exportBytes?.done).toBe(sumArchiveBytes(await emu.inspect.files(`${done.jobId}-export`)));
+    expect(done.expiresAt).toBeTruthy();
+    const preview = readResultsPreview(out, 5);
+    expect(preview.rows).toHaveLength(5);
+    expect(preview.totalRows).toBe(1000);
+  });
+
+  it('completes under 503/429 while polling, downloads cut midway and expiring links, fetching only missing bytes', async () => {
+    emu = await startEmu({
+      seed: 11,
+      signedUrlTtlSeconds: 1,
+      rules: [
+        { route: 'get-job', kind: 'status', status: 503, rate: 0.3 },
+        { route: 'stages', kind: 'status', status: 429, rate: 0.3, retryAfterSeconds: 0 },
+        { route: 'tasks', kind: 'status', status: 503, rate: 0.2 },
+        // The first download waits past its link's expiry (403), then transfers are cut.
+        { route: 'storage-get', kind: 'latency', ms: 1200, times: 1 },
+        { route: 'storage-get', kind: 'truncate', afterBytes: 1500, times: 3 },
+        { route: 'storage-get', kind: 'reset-response', afterBytes: 1000, times: 2 },
+      ],
+    });
+    const root = tmpDir('jobs-src');
+    const data = tmpDir('jobs-data');
+    const out = tmpDir('jobs-out');
+    dirs.push(root, data, out);
+    // Enough images for several prediction files and a multi-kilobyte archive.
+    const sources = makeTree(root, 600, { dirs: 5 });
+    const engine = fullEngine(emu, data);
+    const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf' }, outDir: out });
+    const done = await engine.waitFor(item.id);
+    await engine.close();
+    expect(done.error?.message).toBeUndefined();
+    expect(done.state).toBe('done');
+
+    const rows = readResults(out);
+    expect(rows).toHaveLength(600);
+    expect(rows.every((r) => r.status === 'ok')).toBe(true);
+    expect(new Set(rows.map((r) => r.sourcePath))).toEqual(new Set(sources));
+
+    const requests = emu.inspect.requests();
+    expect(requests['get-job']!.faulted + requests['stages']!.faulted).toBeGreaterThan(0);
+    // The expired link was refreshed by listing the batch again.
+    expect(requests['list-content']!.attempts).toBeGreaterThanOrEqual(2);
+    // Every archive was fetched from byte 0 once, then only from where the last attempt stopped.
+    const downloads = emu.inspect.downloads().filter((d) => d.batchId === `${done.jobId}-export`);
+    expect(downloads.length).toBeGreaterThan(0);
+    const resumed = downloads.filter((d) => d.ranges.length > 0);
+    expect(resumed.length).toBeGreaterThan(0);
+    for (const d of downloads) {
+      expect(d.requests).toBe(d.ranges.length + 1);
+      const starts = d.ranges.map((r) => Number(/^bytes=(\d+)-$/.exec(r)![1]));
+      // A reset may deliver nothing, so the next attempt may start where the last one did; never earlier.
+      for (let i = 0; i < starts.length; i++) expect(starts[i]).toBeGreaterThanOrEqual(i === 0 ? 1 : starts[i - 1]!);
+    }
+    // What reached us adds up to exactly the archives' sizes: no byte was fetched twice.
+    const archives = await emu.inspect.files(`${done.jobId}-export`);
+    expect(done.progress.exportBytes?.done).toBe(sumArchiveBytes(archives));
+  });
+});
