@@ -1,0 +1,175 @@
+// Behaviours an operator relies on: shards split to fit a signed URL's limits; files that change or
+// vanish after planning are reported and the rest still goes; stalled transfers are retried; pause
+// and resume mid-upload send nothing twice; the bandwidth cap holds; a refused key fails clearly.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import type { Rejection } from '../../shared/domain';
+import { BandwidthLimiter } from '../../main/engine/ingest/bandwidth';
+import { IngestState, INGEST_JOURNAL } from '../../main/engine/ingest/ingest-journal';
+import { readRejections } from '../../main/engine/ingest/item-files';
+import { createIngestSteps } from '../../main/engine/ingest/steps';
+import { Engine } from '../../main/engine/pipeline/engine';
+import { RoboflowClient } from '../../main/engine/roboflow/client';
+import { defaultSettings } from '../../main/engine/settings';
+import { FAST, KEY, createEngine, expectExactlyOnce, makeTree, planEntries, runItem, startEmu, tmpDir } from './helpers';
+
+const dirs: string[] = [];
+const emus: Emulator[] = [];
+afterAll(async () => {
+  for (const e of emus) await e.stop();
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+async function emulator(...args: Parameters<typeof startEmu>): Promise<Emulator> {
+  const e = await startEmu(...args);
+  emus.push(e);
+  return e;
+}
+function dir(label: string): string {
+  const d = tmpDir(label);
+  dirs.push(d);
+  return d;
+}
+
+describe('ingest behaviour', () => {
+  it('splits a planned shard deterministically when the signed URL allows less, and journals the split', async () => {
+    const emu = await emulator(undefined, { maxTarBytes: 40 * 1024 });
+    const src = dir('split-src');
+    makeTree(src, 120, { bytes: 2000 });
+    const engine = createEngine(emu, dir('split-data'), {}, { shardFiles: 100 });
+    const s = await runItem(engine, { roots: [src], batchId: 'split-batch' });
+    await engine.close();
+    expect(s.state).toBe('done');
+    const itemDir = engine.itemDir(s.id);
+    const state = IngestState.load(itemDir);
+    expect(state.splits.size).toBeGreaterThan(0);
+    for (const pieces of state.splits.values()) expect(pieces.length).toBeGreaterThan(1);
+    const names = (await planEntries(itemDir)).map((e) => e.batchName);
+    expect(await expectExactlyOnce(emu, 'split-batch', names)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    // Every tar the storage accepted respected the limit.
+    expect(emu.inspect.uploads().every((u) => (u.contentLength ?? 0) <= 40 * 1024 || u.status !== 200)).toBe(true);
+  });
+
+  it('leaves out files that changed or vanished after planning, with a reason, and still sends their shard', async () => {
+    const emu = await emulator();
+    const src = dir('change-src');
+    const files = makeTree(src, 30, { bytes: 1500 });
+    const data = dir('change-data');
+    const [scan, upload, indexing] = createIngestSteps(FAST);
+    const settings = defaultSettings(data);
+    settings.transfer.shardFiles = 10;
+    const engine = new Engine({
+      dataDir: data,
+      client: () => RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY }),
+      settings: () => settings,
+      steps: [
+        scan!,
+        {
+          stage: 'upload',
+          async run(ctx) {
+            // Between plan and pack: one file deleted, one rewritten with another size.
+            fs.rmSync(files[3]!);
+            fs.appendFileSync(files[12]!, Buffer.alloc(100));
+            await upload!.run(ctx);
+          },
+        },
+        indexing!,
+      ],
+    });
+    const s = await runItem(engine, { roots: [src], batchId: 'change-batch' });
+    await engine.close();
+    expect(s.state).toBe('done');
+    const itemDir = engine.itemDir(s.id);
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(itemDir)) rejections.push(r);
+    expect(rejections.find((r) => r.sourcePath === files[3])?.reason).toBe('vanished');
+    expect(rejections.find((r) => r.sourcePath === files[12])?.message).toMatch(/changed after it was planned/);
+    const entries = await planEntries(itemDir);
+    const sent = entries.filter((e) => e.sourcePath !== files[3] && e.sourcePath !== files[12]).map((e) => e.batchName);
+    expect(await expectExactlyOnce(emu, 'change-batch', sent)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    expect(s.progress.files).toEqual({ done: 28, total: 28 });
+    expect(s.progress.rejected).toBe(2);
+  });
+
+  it('aborts a stalled transfer and retries it', async () => {
+    const emu = await emulator({ seed: 3, rules: [{ route: 'storage-put', kind: 'stall', ms: 20_000, rate: 0.5, times: 3 }] });
+    const src = dir('stall-src');
+    makeTree(src, 40, { bytes: 1000 });
+    const engine = createEngine(emu, dir('stall-data'), { stallMs: 300 }, { shardFiles: 10 });
+    const s = await runItem(engine, { roots: [src], batchId: 'stall-batch' });
+    await engine.close();
+    expect(s.state).toBe('done');
+    const journal = fs.readFileSync(path.join(engine.itemDir(s.id), INGEST_JOURNAL), 'utf8');
+    expect(journal).toMatch(/stalled/);
+    const names = (await planEntries(engine.itemDir(s.id))).map((e) => e.batchName);
+    expect(await expectExactlyOnce(emu, 'stall-batch', names)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  });
+
+  it('pauses mid-upload and resumes without sending anything twice', async () => {
+    const emu = await emulator({ seed: 5, rules: [{ route: 'storage-put', kind: 'latency', ms: 150 }] });
+    const src = dir('pause-src');
+    makeTree(src, 200, { bytes: 800 });
+    const engine = createEngine(emu, dir('pause-data'), {}, { shardFiles: 10, concurrency: 3 });
+    const item = engine.add({ pipeline: 'ingest', roots: [src], batchId: 'pause-batch' });
+    await new Promise<void>((resolve) => {
+      const onProgress = (e: { id: string; progress: { files: { done: number } } }) => {
+        if (e.id === item.id && e.progress.files.done >= 30) {
+          engine.off('progress', onProgress);
+          resolve();
+        }
+      };
+      engine.on('progress', onProgress);
+    });
+    expect(engine.pause(item.id).state).toBe('paused');
+    await engine.waitFor(item.id);
+    const half = ((await emu.inspect.files('pause-batch')) ?? []).length;
+    expect(half).toBeLessThan(200);
+    engine.resume(item.id);
+    const s = await engine.waitFor(item.id);
+    await engine.close();
+    expect(s.state).toBe('done');
+    const names = (await planEntries(engine.itemDir(item.id))).map((e) => e.batchName);
+    expect(await expectExactlyOnce(emu, 'pause-batch', names)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  });
+
+  it('stops with a clear message when the key is refused, keeping the plan', async () => {
+    const emu = await emulator();
+    const src = dir('key-src');
+    makeTree(src, 5);
+    const data = dir('key-data');
+    const engine = new Engine({
+      dataDir: data,
+      steps: createIngestSteps(FAST),
+      client: () => RoboflowClient.connect({ apiUrl: emu.url, apiKey: 'wrong-key', retry: { baseMs: 1, maxMs: 2, maxAttempts: 2 } }),
+      settings: () => defaultSettings(data),
+    });
+    const s = await runItem(engine, { roots: [src], batchId: 'key-batch' });
+    await engine.close();
+    expect(s.state).toBe('failed');
+    expect(s.stage).toBe('upload');
+    expect(s.error?.code).toBe('unauthorized');
+    expect(s.error?.message).toMatch(/refused the API key \(401\)/);
+    expect(s.error?.message).not.toContain('wrong-key');
+    expect((await planEntries(engine.itemDir(s.id))).length).toBe(5);
+  });
+});
+
+describe('bandwidth limiter', () => {
+  it('holds transfers sharing it to the cap', async () => {
+    const limiter = new BandwidthLimiter(256 * 1024);
+    const t0 = Date.now();
+    // Two "transfers" of 384 KiB each in 64 KiB chunks share 256 KiB/s: at least ~2.5 s of budget
+    // beyond the initial burst.
+    await Promise.all(
+      [0, 1].map(async () => {
+        for (let i = 0; i < 6; i++) await limiter.take(64 * 1024);
+      }),
+    );
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2000);
+    const unlimited = new BandwidthLimiter(0);
+    const t1 = Date.now();
+    for (let i = 0; i < 100; i++) await unlimited.take(1 << 20);
+    expect(Date.now() - t1).toBeLessThan(1000);
+  });
+});

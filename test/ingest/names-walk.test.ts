@@ -1,0 +1,106 @@
+// Batch names and the walker: readable, stable, unique names; deterministic order; streaming walk
+// of several roots; every skipped file accounted for.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_BATCH_NAME, NameRegistry, baseBatchName, withSuffix } from '../../main/engine/ingest/batch-names';
+import { buildPlan, readPlanEntries, readScanRejections } from '../../main/engine/ingest/plan';
+import { walk, type WalkItem } from '../../main/engine/walk/walker';
+import { png, tmpDir, writeFile } from './helpers';
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+});
+
+async function collect(it: AsyncIterable<WalkItem>): Promise<WalkItem[]> {
+  const out: WalkItem[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+}
+
+describe('batch names', () => {
+  it('are derived from the relative path, readable, non-ASCII kept', () => {
+    expect(baseBatchName(['cams', 'north', 'img_001.jpg'])).toBe('cams__north__img_001.jpg');
+    expect(baseBatchName(['Fotos', 'Straße', 'été 写真.PNG'])).toBe('Fotos__Straße__été 写真.PNG');
+    expect(baseBatchName(['a:b', 'c?d', 'e*f.png'])).toBe('a_b__c_d__e_f.png');
+    // NFD input (as macOS file systems give it) gives the same name as NFC.
+    expect(baseBatchName(['e\u0301t\u0065\u0301.png'])).toBe(baseBatchName(['\u00e9t\u00e9.png']));
+  });
+
+  it('shortens long names with a hash suffix that keeps the extension, and never splits a character', () => {
+    const long = baseBatchName(['root', 'x'.repeat(300) + '.jpeg']);
+    expect(long.length).toBeLessThanOrEqual(MAX_BATCH_NAME);
+    expect(long).toMatch(/^root__x+~[0-9a-f]{8}\.jpeg$/);
+    expect(baseBatchName(['root', 'x'.repeat(300) + '.jpeg'])).toBe(long); // stable
+    expect(baseBatchName(['root', 'x'.repeat(299) + 'y.jpeg'])).not.toBe(long);
+    const emoji = baseBatchName(['😀'.repeat(200) + '.png']);
+    expect(emoji.length).toBeLessThanOrEqual(MAX_BATCH_NAME);
+    expect(() => encodeURIComponent(emoji)).not.toThrow(); // no lone surrogate
+    expect(withSuffix('abc.png', '~1')).toBe('abc~1.png');
+  });
+
+  it('are unique case-insensitively, renames deterministic', () => {
+    const a = new NameRegistry();
+    expect(a.claim('cams__x.png', '/s/cams/x.png')).toBe('cams__x.png');
+    const second = a.claim('CAMS__x.png', '/s/CAMS/x.png');
+    expect(second).not.toBe('CAMS__x.png');
+    expect(second).toMatch(/^CAMS__x~[0-9a-f]{6}\.png$/);
+    const b = new NameRegistry();
+    b.claim('cams__x.png', '/s/cams/x.png');
+    expect(b.claim('CAMS__x.png', '/s/CAMS/x.png')).toBe(second);
+  });
+});
+
+describe('walker', () => {
+  it('walks several roots (folders and single files) in a deterministic, depth-first sorted order', async () => {
+    const root = tmpDir('walk');
+    dirs.push(root);
+    for (const rel of ['b/2.png', 'b/1.png', 'a/z/9.jpg', 'a/0.JPG', 'c.webp', 'B/x.png']) writeFile(root, rel, png(rel));
+    const single = writeFile(root, 'elsewhere/solo.png', png('solo'));
+    const items = await collect(walk([path.join(root, 'a'), path.join(root, 'b'), single, path.join(root, 'B')]));
+    const rels = items.map((i) => (i.type === 'file' ? i.segments.join('/') : `!${i.rejection.reason}`));
+    expect(rels).toEqual(['a/0.JPG', 'a/z/9.jpg', 'b/1.png', 'b/2.png', 'solo.png', 'B/x.png']);
+    const again = await collect(walk([path.join(root, 'a'), path.join(root, 'b'), single, path.join(root, 'B')]));
+    expect(again.map((i) => (i.type === 'file' ? i.sourcePath : ''))).toEqual(items.map((i) => (i.type === 'file' ? i.sourcePath : '')));
+  });
+
+  it('reports a file that vanishes between listing and stat', async () => {
+    const root = tmpDir('vanish');
+    dirs.push(root);
+    for (let i = 0; i < 80; i++) writeFile(root, `f/${String(i).padStart(3, '0')}.png`, png(i));
+    const out: WalkItem[] = [];
+    for await (const item of walk([root])) {
+      // The folder is listed; files are stat'ed in runs of 32: remove one from a later run.
+      if (out.length === 0) fs.rmSync(path.join(root, 'f', '070.png'));
+      out.push(item);
+    }
+    const gone = out.find((i) => i.type === 'rejected' && i.rejection.sourcePath.endsWith('070.png'));
+    expect(gone?.type === 'rejected' && gone.rejection.reason).toBe('vanished');
+    expect(out.filter((i) => i.type === 'file')).toHaveLength(79);
+  });
+
+  it('writes the plan as it walks and does not redo a complete plan', async () => {
+    const root = tmpDir('plan');
+    const item = tmpDir('item');
+    dirs.push(root, item);
+    for (let i = 0; i < 30; i++) writeFile(root, `p/${i}.png`, png(i, 2000));
+    writeFile(root, 'p/readme.md', 'x');
+    const s1 = await buildPlan(item, { roots: [root], followSymlinks: false, shardFiles: 7, shardBytes: 1 << 30 });
+    expect(s1).toMatchObject({ images: 30, shards: 5, rejected: 1 });
+    writeFile(root, 'p/new.png', png('new'));
+    const s2 = await buildPlan(item, { roots: [root], followSymlinks: false, shardFiles: 7, shardBytes: 1 << 30 });
+    expect(s2).toEqual(s1);
+    const entries = [];
+    for await (const e of readPlanEntries(item)) entries.push(e);
+    expect(entries.map((e) => e.shard)).toEqual(entries.map((_, i) => Math.floor(i / 7)));
+    const rej = [];
+    for await (const r of readScanRejections(item)) rej.push(r);
+    expect(rej).toEqual([expect.objectContaining({ reason: 'unsupported-type' })]);
+    // Byte limit: shards close before exceeding it.
+    const item2 = tmpDir('item2');
+    dirs.push(item2);
+    const s3 = await buildPlan(item2, { roots: [root], followSymlinks: false, shardFiles: 500, shardBytes: 10 * 1024 });
+    expect(s3.shards).toBeGreaterThan(5);
+  });
+});
