@@ -29,7 +29,7 @@ export function QueueScreen() {
               Clear finished ({finishedCount})
             </button>
           ) : null}
-          <AddFolderButton primary />
+          {ids.length > 0 ? <AddFolderButton primary /> : null}
         </div>
       </header>
       {status === 'error' && error ? (

@@ -1,0 +1,128 @@
+// The operator console in Chromium against `batch-desk serve` and the emulator: what an operator does
+// on a first day, end to end, with screenshots of every screen in test/artifacts/screens/.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { addFolder, API_KEY, expect, makeImageFolder, queueRow, shot, signIn, test, WORKSPACE } from './stack';
+
+test('first run: a refused key is explained, a good key shows its workspace', async ({ consolePage: page, stack }) => {
+  await expect(page.locator('.keychain-note')).toBeVisible();
+  await shot(page, '01-first-run');
+
+  // The service refuses the key once: the operator reads why and what to do, not a stack trace.
+  await stack.setFaults({ rules: [{ route: 'resolve-workspace', kind: 'status', status: 401, times: 1 }] });
+  await page.getByLabel('Roboflow API key').fill(API_KEY);
+  await page.getByLabel('Keep the key in memory for this session only').check();
+  await page.getByRole('button', { name: 'Connect' }).click();
+  const alert = page.getByRole('alert');
+  await expect(alert).toContainText('401');
+  await expect(alert).not.toContainText(/\n\s+at /);
+  await expect(alert.locator('details')).not.toHaveAttribute('open', '');
+  await shot(page, '02-first-run-refused');
+
+  await page.getByRole('button', { name: 'Connect' }).click();
+  await expect(page.getByRole('status')).toContainText(`Connected to workspace ${WORKSPACE}`);
+  await expect(page.getByRole('status')).not.toContainText(API_KEY);
+  await shot(page, '03-first-run-connected');
+  await page.getByRole('button', { name: 'Open the queue' }).click();
+  await expect(page.getByText('Drop folders here')).toBeVisible();
+  await expect(page.getByRole('navigation', { name: 'Screens' })).toContainText(WORKSPACE);
+  await shot(page, '04-queue-empty');
+
+  // The other screens, empty: each says what it is for.
+  await page.getByRole('button', { name: 'Watches' }).click();
+  await expect(page.getByText('A watch keeps an eye on a folder')).toBeVisible();
+  await shot(page, '05-watches-empty');
+  await page.getByRole('button', { name: 'History' }).click();
+  await expect(page.getByText('Nothing finished yet')).toBeVisible();
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Profiles' })).toBeVisible();
+  await expect(page.locator('.profile')).toContainText(WORKSPACE);
+  await expect(page.locator('.profile')).not.toContainText(API_KEY);
+  await shot(page, '06-settings');
+});
+
+test('a folder added by path is ingested to done, then processed from the job form to results', async ({ consolePage: page, stack }) => {
+  const folder = makeImageFolder(path.join(stack.workDir, 'site-a'), 60, { 'notes.txt': 'not an image', 'empty.png': '' });
+  const outDir = path.join(stack.workDir, 'results-site-a');
+  await signIn(page);
+
+  // No default workflow yet: the drop is ingested only, and the console says so.
+  await addFolder(page, folder);
+  await expect(page.getByText(/ingested only/)).toBeVisible();
+  const row = queueRow(page, 'site-a');
+  await shot(page, '10-queue-item-added');
+  await expect(row.locator('.qstate')).toHaveText('Done', { timeout: 60_000 });
+  await expect(row.locator('.qfiles')).toHaveText('60 / 60');
+  await expect(row.locator('.qrej')).toHaveText('2');
+  await shot(page, '11-queue-ingested');
+
+  // The rejections, with reasons, from the row's count.
+  await row.locator('.rej-link').click();
+  const panel = page.getByRole('complementary', { name: 'Item site-a' });
+  await expect(panel.getByRole('radio', { name: 'Rejected' })).toHaveAttribute('aria-checked', 'true');
+  await expect(panel.getByRole('listitem')).toHaveCount(2);
+  await expect(panel.getByRole('listitem').filter({ hasText: 'notes.txt' })).toBeVisible();
+  await shot(page, '12-item-rejections');
+  const download = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Export CSV' }).click();
+  const csv = fs.readFileSync(await (await download).path(), 'utf8');
+  expect(csv).toContain('notes.txt');
+  expect(csv).toContain('empty.png');
+
+  // Start processing from the form: the workflow id, an output folder, a job id checked as typed.
+  await panel.getByRole('tab', { name: 'Progress' }).click();
+  await panel.getByRole('button', { name: 'Start processing…' }).click();
+  await panel.getByLabel('Workflow id').fill('count-things');
+  await panel.getByLabel('Output folder').fill(outDir);
+  await panel.getByLabel('Job id').fill('Bad Id!');
+  await expect(panel.getByText('Job id may contain only lower-case letters')).toBeVisible();
+  await panel.getByLabel('Job id').fill('e2e-job-01');
+  await expect(panel.getByText('Job id may contain only lower-case letters')).toHaveCount(0);
+  await shot(page, '13-job-form');
+  await panel.getByRole('button', { name: 'Start job' }).click();
+  await expect(panel.locator('.copy-id', { hasText: 'Job' })).toContainText('e2e-job-01');
+
+  await expect(row.locator('.qstate')).toHaveText('Done', { timeout: 90_000 });
+  await expect(row.locator('[data-stage="export"]')).toHaveAttribute('data-state', 'done');
+  await panel.getByRole('tab', { name: 'Job' }).click();
+  await expect(panel.locator('.job-stages')).toBeVisible();
+  await shot(page, '14-item-job');
+
+  // The export is on disk and the results are shown.
+  await panel.getByRole('tab', { name: 'Results' }).click();
+  await expect(panel.locator('.results-table tbody tr').first()).toBeVisible();
+  await expect(panel.locator('.results-path')).toContainText(outDir);
+  await expect(panel.locator('.results-table')).toContainText('img-0000.png');
+  expect(fs.existsSync(path.join(outDir, 'results.csv'))).toBe(true);
+  await shot(page, '15-item-results');
+
+  // Remembered for next time: the job form opens with this workflow.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await expect(page.getByLabel('Default workflow id')).toHaveValue('count-things');
+});
+
+test('a failing upload surfaces as a readable error, and retry finishes the item', async ({ consolePage: page, stack }) => {
+  const folder = makeImageFolder(path.join(stack.workDir, 'dock-cams'), 20);
+  await signIn(page);
+  // Every upload to storage fails: the item must stop with a sentence, not a stack trace.
+  await stack.setFaults({ rules: [{ route: 'storage-put', kind: 'status', status: 500 }] });
+  await addFolder(page, folder);
+  const row = queueRow(page, 'dock-cams');
+  await expect(row.locator('.qstate')).toHaveText('Failed', { timeout: 90_000 });
+  const reason = (await row.locator('.qmeter-label').textContent()) ?? '';
+  expect(reason.length).toBeGreaterThan(10);
+  expect(reason).not.toMatch(/\bat \S+ \(|Error:|undefined/);
+  await shot(page, '20-queue-failed');
+  await row.click();
+  const panel = page.getByRole('complementary', { name: 'Item dock-cams' });
+  await expect(panel.getByRole('alert')).toBeVisible();
+  await panel.getByRole('alert').getByText('Details').click();
+  await shot(page, '21-item-failed');
+
+  await stack.setFaults({});
+  await panel.getByRole('alert').getByRole('button', { name: 'Retry failed' }).click();
+  await expect(row.locator('.qstate')).toHaveText('Done', { timeout: 60_000 });
+  await expect(row.locator('.qfiles')).toHaveText('20 / 20');
+  await shot(page, '22-queue-retried');
+});
