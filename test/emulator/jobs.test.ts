@@ -4,7 +4,7 @@ import { extract as tarExtract } from 'tar-stream';
 import { type Emulator } from './server';
 import { type TarEntry, makePngSet } from './fixtures';
 import { predictImage } from './prediction';
-import { ISO_TZ, KEY, client, type Client, minimalJob, start, uploadShard, waitFor, waitTerminal } from './testkit';
+import { ISO_TZ, KEY, asBody, client, type Client, minimalJob, start, uploadShard, waitFor, waitTerminal } from './testkit';
 
 let emu: Emulator;
 let c: Client;
@@ -366,7 +366,7 @@ describe('timing, abort, restart, logs', () => {
       const vids = [Buffer.alloc(5000, 1), Buffer.alloc(7000, 2), Buffer.alloc(3000, 3)];
       for (const [i, data] of vids.entries()) {
         const d = (await vc.post(vc.ds('/in-v/upload/video'), { query: { fileName: `v${i}.mp4` } })).body.signedURLDetails;
-        const r = await fetch(d.uploadURL, { method: 'PUT', body: data, headers: d.extensionHeaders });
+        const r = await fetch(d.uploadURL, { method: 'PUT', body: asBody(data), headers: d.extensionHeaders });
         expect(r.status).toBe(200);
       }
       const imageJob = await vc.post(vc.bp('/job-v-img'), { json: minimalJob('in-v') });

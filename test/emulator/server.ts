@@ -8,7 +8,6 @@ import { type IncomingMessage, type Server, type ServerResponse, createServer } 
 import { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from './errors';
 import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId, validateFaultConfig } from './faults';
@@ -869,20 +868,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     g.inFlight = true;
     const tmp = join(store.uploadsDir, `${token}-${randomBytes(4).toString('hex')}`);
     const resetAt = ctx.fault?.kind === 'reset-request' ? (ctx.fault.afterBytes ?? 0) : null;
-    const counter = new Transform({
-      highWaterMark: 1 << 20,
-      transform(chunk: Buffer, _e, cb) {
-        rec.bytesReceived += chunk.length;
-        if (resetAt !== null && rec.bytesReceived >= resetAt) {
-          req.socket.destroy();
-          cb(new Error('injected reset'));
-          return;
-        }
-        cb(null, chunk);
-      },
+    // counting via a 'data' listener (attached in the same tick as the pipe) is cheaper than a Transform
+    req.on('data', (c: Buffer) => {
+      rec.bytesReceived += c.length;
+      if (resetAt !== null && rec.bytesReceived >= resetAt) req.socket.destroy();
     });
     try {
-      await pipeline(req, counter, createWriteStream(tmp, { highWaterMark: 1 << 20 }));
+      await pipeline(req, createWriteStream(tmp, { highWaterMark: 1 << 20 }));
       if (!req.complete || rec.bytesReceived !== rec.contentLength) throw new Error('short body');
     } catch {
       g.inFlight = false;

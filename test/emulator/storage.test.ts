@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator } from './server';
 import { makePngSet, makeTar } from './fixtures';
-import { client, type Client, bulkUrl, putSigned, rawHttp, start, waitFor } from './testkit';
+import { asBody, client, type Client, bulkUrl, putSigned, rawHttp, start, waitFor } from './testkit';
 
 let emu: Emulator;
 let c: Client;
@@ -42,10 +42,10 @@ describe('signed upload URLs', () => {
 
   it('403 when an extension header is missing or altered', async () => {
     const d = await bulkUrl(c, 'st-hdr');
-    const missing = await fetch(d.uploadURL, { method: 'PUT', body: tar });
+    const missing = await fetch(d.uploadURL, { method: 'PUT', body: asBody(tar) });
     expect(missing.status).toBe(403);
     expect(await missing.text()).toMatch(/MissingSecurityHeader/);
-    const altered = await fetch(d.uploadURL, { method: 'PUT', body: tar, headers: { 'x-goog-content-length-range': '0,999999999' } });
+    const altered = await fetch(d.uploadURL, { method: 'PUT', body: asBody(tar), headers: { 'x-goog-content-length-range': '0,999999999' } });
     expect(altered.status).toBe(403);
     // the URL is still usable after rejected attempts
     expect(await putSigned(d, tar)).toBe(200);
@@ -54,12 +54,12 @@ describe('signed upload URLs', () => {
   it('403 for a tampered signature, a moved expiry, a wrong method, an unknown token', async () => {
     const d = await bulkUrl(c, 'st-sig');
     const flip = d.uploadURL.replace(/sig=([a-f0-9])/, (_m, ch: string) => `sig=${ch === '0' ? '1' : '0'}`);
-    expect((await fetch(flip, { method: 'PUT', body: tar, headers: d.extensionHeaders })).status).toBe(403);
+    expect((await fetch(flip, { method: 'PUT', body: asBody(tar), headers: d.extensionHeaders })).status).toBe(403);
     const later = d.uploadURL.replace(/expires=(\d+)/, (_m, n: string) => `expires=${Number(n) + 60_000}`);
-    expect((await fetch(later, { method: 'PUT', body: tar, headers: d.extensionHeaders })).status).toBe(403);
-    expect((await fetch(d.uploadURL, { method: 'POST', body: tar, headers: d.extensionHeaders })).status).toBe(405);
+    expect((await fetch(later, { method: 'PUT', body: asBody(tar), headers: d.extensionHeaders })).status).toBe(403);
+    expect((await fetch(d.uploadURL, { method: 'POST', body: asBody(tar), headers: d.extensionHeaders })).status).toBe(405);
     const unknown = d.uploadURL.replace(/up\/[a-f0-9]+/, `up/${'ab'.repeat(16)}`);
-    expect((await fetch(unknown, { method: 'PUT', body: tar, headers: d.extensionHeaders })).status).toBe(403);
+    expect((await fetch(unknown, { method: 'PUT', body: asBody(tar), headers: d.extensionHeaders })).status).toBe(403);
     expect(await shardCount('st-sig')).toBe(0);
   });
 
@@ -68,7 +68,7 @@ describe('signed upload URLs', () => {
     try {
       const d = await bulkUrl(c, 'st-ttl');
       await new Promise((r) => setTimeout(r, 300));
-      const r = await fetch(d.uploadURL, { method: 'PUT', body: tar, headers: d.extensionHeaders });
+      const r = await fetch(d.uploadURL, { method: 'PUT', body: asBody(tar), headers: d.extensionHeaders });
       expect(r.status).toBe(403);
       expect(await r.text()).toMatch(/ExpiredToken/);
     } finally {
@@ -80,7 +80,7 @@ describe('signed upload URLs', () => {
 
   it('400 when Content-Length exceeds the content-length-range', async () => {
     const d = await bulkUrl(c, 'st-big');
-    const r = await fetch(d.uploadURL, { method: 'PUT', body: Buffer.alloc(200_001), headers: d.extensionHeaders });
+    const r = await fetch(d.uploadURL, { method: 'PUT', body: asBody(Buffer.alloc(200_001)), headers: d.extensionHeaders });
     expect(r.status).toBe(400);
     expect(await r.text()).toMatch(/EntityTooLarge/);
   });
@@ -128,7 +128,7 @@ describe('signed upload URLs', () => {
       const body = Buffer.alloc(size, 0x42);
       body.write('head', 0);
       body.write('tail', size - 4);
-      const r = await fetch(d.uploadURL, { method: 'PUT', body, headers: d.extensionHeaders });
+      const r = await fetch(d.uploadURL, { method: 'PUT', body: asBody(body), headers: d.extensionHeaders });
       expect(r.status).toBe(200);
       const files = await big.inspect.files('st-video');
       expect(files![0]!.size).toBe(size);

@@ -5,6 +5,11 @@ import { type Emulator, type EmulatorOptions, startEmulator } from './server';
 import { type TarEntry, makeTar } from './fixtures';
 
 export const KEY = 'test-key';
+
+/** A Buffer as a fetch body (Node accepts Buffers; the DOM typings want ArrayBuffer-backed views). */
+export function asBody(b: Buffer): BodyInit {
+  return b as unknown as BodyInit;
+}
 export const WS = 'sandbox';
 export const ISO_TZ = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -23,7 +28,7 @@ export interface Client {
   ds: (path: string) => string;
   bp: (path: string) => string;
   get<T = any>(url: string, query?: Record<string, string>, key?: string | null): Promise<Res<T>>;
-  post<T = any>(url: string, init?: { json?: unknown; body?: BodyInit; headers?: Record<string, string>; query?: Record<string, string>; key?: string | null }): Promise<Res<T>>;
+  post<T = any>(url: string, init?: { json?: unknown; body?: BodyInit | Buffer; headers?: Record<string, string>; query?: Record<string, string>; key?: string | null }): Promise<Res<T>>;
 }
 
 export function withQuery(url: string, query: Record<string, string> = {}, key: string | null = KEY): string {
@@ -51,7 +56,7 @@ export function client(emu: Emulator, ws = WS): Client {
     get: async (url, query, key = KEY) => toRes(await fetch(withQuery(url, query, key))),
     post: async (url, init = {}) => {
       const headers: Record<string, string> = { ...(init.headers ?? {}) };
-      let body = init.body;
+      let body = Buffer.isBuffer(init.body) ? asBody(init.body) : init.body;
       if (init.json !== undefined) {
         body = JSON.stringify(init.json);
         headers['content-type'] = 'application/json';
@@ -86,7 +91,7 @@ export async function bulkUrl(c: Client, batchId: string, query: Record<string, 
 }
 
 export async function putSigned(d: SignedUrlDetails, body: Buffer, extra: Record<string, string> = {}): Promise<number> {
-  const r = await fetch(d.uploadURL, { method: 'PUT', body, headers: { ...d.extensionHeaders, ...extra } });
+  const r = await fetch(d.uploadURL, { method: 'PUT', body: asBody(body), headers: { ...d.extensionHeaders, ...extra } });
   await r.arrayBuffer();
   return r.status;
 }
