@@ -2,7 +2,6 @@
 // are never content: they are renamed or removed once the write is done, and the final name
 // arrives as its own event.
 
-import path from 'node:path';
 import type { WatchSpec } from '../../../shared/domain';
 import { isSystemFile, mediaKindOf } from '../../../shared/media';
 
@@ -23,21 +22,4 @@ export function acceptsFile(fileName: string, filter: WatchSpec['filter']): bool
   if (filter === 'images') return kind === 'image';
   if (filter === 'videos') return kind === 'video';
   return kind !== 'other';
-}
-
-/**
- * The `ignored` function for the watcher: hidden folders under the root are skipped entirely, files
- * are kept only when accepted. chokidar calls it twice per path (without and with stats), so a
- * path is ignored early only when its name alone decides.
- */
-export function ignoreForWatch(root: string, filter: WatchSpec['filter']) {
-  const base = path.resolve(root);
-  return (p: string, stats?: { isFile(): boolean; isDirectory(): boolean }): boolean => {
-    const abs = path.resolve(p);
-    if (abs === base) return false;
-    const name = path.basename(abs);
-    if (isSystemFile(name)) return true; // hidden files and hidden folders alike
-    if (stats?.isFile()) return !acceptsFile(name, filter);
-    return false;
-  };
 }

@@ -15,7 +15,7 @@ export interface ScannedFile {
 }
 
 /** Every accepted file under `root` with its size and mtime; symlinks are not followed. */
-export async function* scanFolder(root: string, filter: WatchSpec['filter'], signal?: AbortSignal): AsyncGenerator<ScannedFile> {
+export async function* scanFolder(root: string, filter: WatchSpec['filter'], signal?: AbortSignal, recursive = true): AsyncGenerator<ScannedFile> {
   const stack = [path.resolve(root)];
   while (stack.length > 0) {
     const dir = stack.pop()!;
@@ -31,7 +31,9 @@ export async function* scanFolder(root: string, filter: WatchSpec['filter'], sig
         if (signal?.aborted) return;
         if (isSystemFile(entry.name)) continue;
         const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) stack.push(full);
+        if (entry.isDirectory()) {
+          if (recursive) stack.push(full);
+        }
         else if (entry.isFile() && acceptsFile(entry.name, filter)) {
           try {
             const st = await fs.promises.stat(full);

@@ -84,6 +84,7 @@ export class FolderWatch {
   private seenTimer: NodeJS.Timeout | null = null;
   private seenBuffer: LedgerRecord[] = [];
   private scanning: Promise<void> | null = null;
+  private readonly scanQueue = new Map<string, boolean>();
   private scanAbort: AbortController | null = null;
   private transition: Promise<void> = Promise.resolve();
   private checkingHealth = false;
@@ -153,7 +154,7 @@ export class FolderWatch {
   /** Resolves when a scan under way has finished (tests and the CLI use it). */
   async idle(): Promise<void> {
     await this.transition;
-    await this.scanning;
+    while (this.scanning) await this.scanning;
   }
 
   summary(): WatchSummary {
@@ -194,8 +195,12 @@ export class FolderWatch {
         pollIntervalMs: this.timing.pollIntervalMs,
       });
       this.fsw = fsw;
-      fsw.on('file', (p, st) => this.phase === 'active' && this.observe(p, st?.size, st?.mtimeMs));
-      fsw.on('unlink', (p) => this.phase === 'active' && this.onUnlink(p));
+      fsw.on('file', (p) => {
+        if (this.phase === 'active') this.onFileEvent(p);
+      });
+      fsw.on('dir', (d, recursive) => {
+        if (this.phase === 'active') this.queueScan(d, recursive);
+      });
       fsw.on('root', () => void this.checkHealth());
       fsw.on('mode', (_mode, status) => {
         this.log.warn('watcher fell back to polling', { status });
@@ -221,6 +226,7 @@ export class FolderWatch {
     if (this.rescanTimer) clearInterval(this.rescanTimer);
     this.closeTimer = this.rescanTimer = null;
     this.scanAbort?.abort();
+    this.scanQueue.clear();
     await this.scanning;
     await this.tracker.stop();
     this.tracker.clear(); // rediscovered by the scan on the next activation
@@ -278,10 +284,19 @@ export class FolderWatch {
     this.changed();
   }
 
-  private onUnlink(p: string): void {
-    this.tracker.forget(p);
-    if (!this.ledger.open.has(p)) return this.changed();
-    // A whole folder vanishing unlinks every file: that is "folder missing", not a batch to shrink.
+  private onFileEvent(p: string): void {
+    if (this.ledger.open.has(p)) void this.checkOpenFile(p);
+    else this.observe(p);
+  }
+
+  /** A file in the open batch was touched: if it is gone, it leaves the batch before it closes. */
+  private async checkOpenFile(p: string): Promise<void> {
+    const exists = await fs.promises.stat(p).then(
+      () => true,
+      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
+    );
+    if (exists || this.phase !== 'active' || !this.ledger.open.has(p)) return;
+    // A whole folder vanishing takes every file with it: that is "folder missing", not a batch to shrink.
     if (!fs.existsSync(this.folder)) return void this.checkHealth();
     this.commit([{ k: 'drop', p }]);
   }
@@ -420,19 +435,30 @@ export class FolderWatch {
     return { files: this.ledger.open.size, firstAt: this.ledger.openFirstAt, lastAt: this.ledger.openLastAt };
   }
 
-  private async rescan(): Promise<void> {
-    if (this.scanning || this.phase !== 'active') return this.scanning ?? undefined;
+  private rescan(): Promise<void> {
+    return this.queueScan(this.folder, true);
+  }
+
+  /** Lists a folder (or a tree) and looks at each file; one listing at a time, queued by folder. */
+  private queueScan(dir: string, recursive: boolean): Promise<void> {
+    this.scanQueue.set(dir, Boolean(this.scanQueue.get(dir)) || recursive);
+    if (this.scanning) return this.scanning;
     const abort = new AbortController();
     this.scanAbort = abort;
     this.scanning = (async () => {
-      try {
-        for await (const f of scanFolder(this.folder, this.spec.filter, abort.signal)) {
-          if (this.phase !== 'active') break;
-          this.observe(f.path, f.size, f.mtimeMs);
+      while (this.scanQueue.size > 0 && this.phase === 'active' && !abort.signal.aborted) {
+        const [next, deep] = this.scanQueue.entries().next().value!;
+        this.scanQueue.delete(next);
+        try {
+          for await (const f of scanFolder(next, this.spec.filter, abort.signal, deep)) {
+            if (this.phase !== 'active') break;
+            this.observe(f.path, f.size, f.mtimeMs);
+          }
+        } catch (err) {
+          if (next !== this.folder) continue; // a sub-folder gone meanwhile
+          this.log.warn('scan failed', { error: (err as Error).message });
+          void this.checkHealth();
         }
-      } catch (err) {
-        this.log.warn('scan failed', { error: (err as Error).message });
-        void this.checkHealth();
       }
     })().finally(() => {
       this.scanning = null;

@@ -1,14 +1,20 @@
 // The file-system watcher behind a watch: chokidar wrapped so the rest of the watch sees only
-// domain events (a file appeared or changed, a file went away, the root may be gone) and a mode
-// with a plain sentence. Native notifications are used where they work; on network mounts, or when
-// the OS runs out of watches (ENOSPC/EMFILE), it switches to polling and says why.
+// domain events (look at this file, look at this folder, the root may be gone) and a mode with a
+// plain sentence. Native notifications are used where they work; on network mounts, or when the OS
+// runs out of watches (ENOSPC/EMFILE), it switches to polling and says why.
+//
+// chokidar watches folders only. Left to itself it opens one fs.watch per file (about 12 KB each:
+// 100,000 files would cost over a gigabyte); a folder's own watch already names every file created,
+// written or removed in it (chokidar's `raw` event), and in polling mode a changed folder is listed
+// again by the watch. So files are `ignored` here and memory grows with folders, not files.
 
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { WatchSpec } from '../../../shared/domain';
-import { ignoreForWatch } from './file-filter';
+import { isSystemFile } from '../../../shared/media';
+import { acceptsFile } from './file-filter';
 
 export type WatcherMode = 'native' | 'polling';
 
@@ -22,9 +28,10 @@ export interface FsWatcherOptions {
 }
 
 export interface FsWatcherEvents {
-  /** A file was added or changed; stats when the watcher had them. */
-  file: [path: string, stats: fs.Stats | undefined];
-  unlink: [path: string];
+  /** Something happened to this file (created, written, renamed, removed): look at it. */
+  file: [path: string];
+  /** Look at this folder's files: a new folder (recursive), or a polled folder that changed. */
+  dir: [path: string, recursive: boolean];
   /** The root was removed or an error suggests it is unreachable: check it. */
   root: [];
   /** Switched to polling; the sentence says why. */
@@ -72,6 +79,15 @@ export function isWatchLimitError(err: unknown): err is NodeJS.ErrnoException {
   return code === 'ENOSPC' || code === 'EMFILE';
 }
 
+/** chokidar's `ignored`: every file (the folders' watches report them) and hidden entries. */
+function ignoreFilesAndHidden(root: string) {
+  return (p: string, stats?: fs.Stats): boolean => {
+    if (stats?.isFile()) return true;
+    const abs = path.resolve(p);
+    return abs !== root && isSystemFile(path.basename(abs)); // hidden folders are skipped whole
+  };
+}
+
 export class FsWatcher extends EventEmitter<FsWatcherEvents> {
   private watcher: FSWatcher | null = null;
   private closed = false;
@@ -85,7 +101,10 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
     super();
   }
 
-  /** Resolves once the watcher is ready (the tree is being watched). */
+  /**
+   * Resolves once the watcher is ready. In polling mode a file written in the instant after `ready`
+   * can be missed (the first poll takes its baseline after it); the watch rescans after `ready`.
+   */
   static async open(opts: FsWatcherOptions): Promise<FsWatcher> {
     const w = new FsWatcher(opts);
     const remote = opts.forcePolling ? null : await remoteFileSystem(opts.root);
@@ -144,7 +163,7 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
     const polling = this.mode === 'polling';
     const interval = this.opts.pollIntervalMs ?? 1000;
     const w = watch(root, {
-      ignored: ignoreForWatch(root, this.opts.filter),
+      ignored: ignoreFilesAndHidden(root),
       ignoreInitial: true, // the watch does its own scan, journaled and resumable
       persistent: true,
       followSymlinks: false,
@@ -155,9 +174,21 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
       awaitWriteFinish: false, // stability is the watch's own, journaled and testable
     });
     this.watcher = w;
-    w.on('add', (p, stats) => this.emit('file', p, stats));
-    w.on('change', (p, stats) => this.emit('file', p, stats));
-    w.on('unlink', (p) => this.emit('unlink', p));
+    const filter = this.opts.filter;
+    w.on('raw', (_event, evPath, details) => {
+      const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
+      if (watched !== undefined) {
+        // Native: a folder's watch names the entry that changed.
+        if (!evPath) return this.emit('dir', watched, false); // the OS lost track (overflow): list it again
+        const full = path.resolve(watched, evPath);
+        if (acceptsFile(path.basename(full), filter)) this.emit('file', full);
+      } else if (polling && evPath) {
+        this.emit('dir', path.resolve(evPath), false); // a polled folder changed (a file came or went)
+      }
+    });
+    w.on('addDir', (p) => {
+      if (path.resolve(p) !== root) this.emit('dir', path.resolve(p), true); // files copied in with it
+    });
     w.on('unlinkDir', (p) => {
       if (path.resolve(p) === root) this.emit('root');
     });

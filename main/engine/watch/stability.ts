@@ -28,7 +28,10 @@ interface Entry {
 
 export class StabilityTracker {
   private readonly entries = new Map<string, Entry>();
+  /** Named by an event without stats: stat them at the next sweep to take a baseline. */
+  private readonly fresh = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
   private sweeping: Promise<void> | null = null;
   private running = false;
   private readonly now: () => number;
@@ -42,25 +45,34 @@ export class StabilityTracker {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.entries.size + this.fresh.size;
   }
 
   has(path: string): boolean {
-    return this.entries.has(path);
+    return this.entries.has(path) || this.fresh.has(path);
   }
 
-  /** Records a sighting; returns true when the file is new to the tracker. */
+  /**
+   * Records a sighting, with the size and mtime when known (a scan) or without (an event: the file
+   * is being touched, so its check moves forward). Returns true when the file is new to the tracker.
+   */
   observe(path: string, size?: number, mtimeMs?: number): boolean {
+    if (this.fresh.has(path)) return false;
     const e = this.entries.get(path);
+    if (!e && size === undefined) {
+      this.fresh.add(path);
+      this.schedule(true);
+      return true;
+    }
     if (e && size !== undefined && e.size === size && e.mtimeMs === mtimeMs) return false;
     this.entries.delete(path);
-    this.entries.set(path, { size: size ?? -1, mtimeMs: mtimeMs ?? -1, checkAt: this.now() + this.opts.stableMs });
+    this.entries.set(path, { size: size ?? e!.size, mtimeMs: mtimeMs ?? e!.mtimeMs, checkAt: this.now() + this.opts.stableMs });
     this.schedule();
     return !e;
   }
 
   forget(path: string): boolean {
-    return this.entries.delete(path);
+    return this.entries.delete(path) || this.fresh.delete(path);
   }
 
   start(): void {
@@ -78,13 +90,20 @@ export class StabilityTracker {
 
   clear(): void {
     this.entries.clear();
+    this.fresh.clear();
   }
 
-  private schedule(): void {
-    if (!this.running || this.timer || this.sweeping) return;
-    const first = this.entries.values().next();
-    if (first.done) return;
-    const wait = Math.max(0, first.value.checkAt - this.now());
+  private schedule(now = false): void {
+    if (!this.running || this.sweeping) return;
+    if (this.timer && (!now || this.timerAt <= this.now())) return;
+    let wait = 0;
+    if (this.fresh.size === 0) {
+      const first = this.entries.values().next();
+      if (first.done) return;
+      wait = Math.max(0, first.value.checkAt - this.now());
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = this.now() + wait;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.sweeping = this.sweep().finally(() => {
@@ -95,9 +114,10 @@ export class StabilityTracker {
   }
 
   private async sweep(): Promise<void> {
+    const limit = this.opts.sweepLimit ?? 2000;
+    if (this.fresh.size > 0) await this.baseline(limit);
     const started = this.now();
     const due: [string, Entry][] = [];
-    const limit = this.opts.sweepLimit ?? 2000;
     for (const [p, e] of this.entries) {
       if (e.checkAt > started || due.length >= limit) break;
       due.push([p, e]);
@@ -127,5 +147,31 @@ export class StabilityTracker {
     await Promise.all(Array.from({ length: Math.min(this.opts.statConcurrency ?? 32, due.length) }, worker));
     if (gone.length) this.onGone(gone);
     if (stable.length) this.onStable(stable);
+  }
+
+  /** First look at files named by events: their size and mtime now, checked again after `stableMs`. */
+  private async baseline(limit: number): Promise<void> {
+    const batch: string[] = [];
+    for (const p of this.fresh) {
+      if (batch.length >= limit) break;
+      batch.push(p);
+    }
+    const gone: string[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < batch.length && this.running) {
+        const p = batch[next++]!;
+        const st = await fs.promises.stat(p).catch((err: NodeJS.ErrnoException) => err);
+        if (!this.fresh.delete(p)) continue; // forgotten meanwhile
+        if (st instanceof Error ? st.code === 'ENOENT' || st.code === 'ENOTDIR' : !st.isFile()) gone.push(p);
+        else if (!this.entries.has(p)) {
+          const size = st instanceof Error ? -1 : st.size; // unreadable for now (locked by its writer?)
+          const mtimeMs = st instanceof Error ? -1 : st.mtimeMs;
+          this.entries.set(p, { size, mtimeMs, checkAt: this.now() + this.opts.stableMs });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.opts.statConcurrency ?? 32, batch.length) }, worker));
+    if (gone.length) this.onGone(gone);
   }
 }
