@@ -13,6 +13,7 @@ import { Host, type HostPlatform } from './host';
 import { pipelineSteps } from './pipeline-steps';
 import type { ItemReaders } from './readers';
 import type { WatchService } from './watches';
+import { WatchManager } from '../engine/watch/manager';
 
 declare const __BATCH_DESK_VERSION__: string;
 export const APP_VERSION = typeof __BATCH_DESK_VERSION__ === 'string' ? __BATCH_DESK_VERSION__ : '0.0.0-dev';
@@ -24,8 +25,10 @@ export interface AppHostOptions {
   keychain?: Keychain;
   steps?: Step[];
   readers?: ItemReaders;
-  /** Builds the watch service once the engine exists. */
+  /** Builds the watch service once the engine exists (default: the WatchManager over the data dir). */
   watches?: (engine: Engine) => WatchService | undefined;
+  /** Whether to start the saved watches (default true). */
+  startWatches?: boolean;
   log?: Logger;
   checkKey?: KeyChecker;
   progressIntervalMs?: number;
@@ -55,13 +58,16 @@ export function createAppHost(opts: AppHostOptions): AppHost {
   });
   const engine = new Engine({
     dataDir: opts.dataDir,
-    steps: opts.steps ?? pipelineSteps(),
+    steps: opts.steps ?? pipelineSteps(env),
     client: () => profiles.client(),
     settings: () => settings.get(),
     log: log.child('engine'),
     progressIntervalMs: opts.progressIntervalMs,
   });
-  const watches = opts.watches?.(engine);
+  let manager: WatchManager | undefined;
+  const watches = opts.watches
+    ? opts.watches(engine)
+    : (manager = new WatchManager({ dataDir: opts.dataDir, engine, log: log.child('watch') }));
   const host = new Host({
     dataDir: opts.dataDir,
     version: APP_VERSION,
@@ -74,6 +80,9 @@ export function createAppHost(opts: AppHostOptions): AppHost {
     log: log.child('host'),
   });
   engine.resumeAll();
+  if (manager && opts.startWatches !== false) {
+    manager.start().catch((err) => log.error('watches did not start', { error: (err as Error).message }));
+  }
   return {
     host,
     engine,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel } from '../../shared/contract';
 import type { ItemSummary, JobOptions } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
-import { buildRestartBody } from '../engine/jobs/job-body';
+import { abortItemJobs, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
 import { isFinished, toSummary } from '../engine/pipeline/item-record';
@@ -143,6 +143,17 @@ export class Host {
     }
   }
 
+  /** Live samples while the app runs; what the steps persisted after a restart. */
+  private throughputOf(id: string, dir: string): number[] {
+    const live = this.throughput.get(id);
+    if (live.length > 0) return live;
+    try {
+      return this.readers.throughputHistory(dir);
+    } catch {
+      return [];
+    }
+  }
+
   private item(id: string) {
     const r = this.deps.engine.get(id);
     if (!r) throw new HostError('not-found', `No item with id ${id}. It may have been cleared from the history.`);
@@ -223,7 +234,7 @@ export class Host {
           shards: await this.readers.shards(dir),
           stages: this.readers.stages(dir),
           logs: this.readers.logs(dir),
-          throughputHistory: this.throughput.get(id),
+          throughputHistory: this.throughputOf(id, dir),
           job: r.spec.job,
         };
       },
@@ -243,17 +254,17 @@ export class Host {
       'item:abort-job': async ({ id }) => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet, so there is nothing to abort.');
-        const client = await profiles.client();
-        await client.processing.abort(r.jobId);
-        return toSummary(r);
+        const aborted = await abortItemJobs(engine.itemDir(id), await profiles.client());
+        if (aborted.length === 0) throw new HostError('conflict', 'The job has already finished; there is nothing to abort.');
+        return toSummary(this.item(id));
       },
       'item:restart-job': async ({ id, overrides }) => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet; start one instead.');
-        const client = await profiles.client();
-        await client.processing.restart(r.jobId, buildRestartBody(overrides));
-        // The processing step picks the restarted job up again from its journal.
-        return r.state === 'failed' || r.state === 'cancelled' ? engine.retry(id) : toSummary(r);
+        await restartItemJobs(engine.itemDir(id), await profiles.client(), overrides);
+        // The processing step polls the restarted job again (its journal knows the job id).
+        const now = this.item(id);
+        return now.state === 'failed' || now.state === 'cancelled' ? engine.retry(id) : toSummary(now);
       },
       'item:logs': async ({ id }) => this.readers.logs(itemDir(id)),
       'item:results-preview': async ({ id, rows }) => {

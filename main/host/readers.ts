@@ -2,24 +2,30 @@
 // own these files; the host only calls their readers.
 
 import type { FileRow, FileState, JobLogRow, JobStageRow, ResultsPreview, ShardRow } from '../../shared/domain';
-import { readJobLogs, readJobStages } from '../engine/jobs/job-view';
+import { readFileRows, readShardRows, readThroughputHistory, rejectionsCsv } from '../engine/ingest/item-files';
+import { readJobLogs, readJobStages, readResultsPreview } from '../engine/jobs/steps';
+
+type MaybePromise<T> = T | Promise<T>;
 
 export interface ItemReaders {
-  shards(itemDir: string): ShardRow[] | Promise<ShardRow[]>;
-  files(itemDir: string, offset: number, limit: number, state?: FileState): { rows: FileRow[]; total: number } | Promise<{ rows: FileRow[]; total: number }>;
+  shards(itemDir: string): MaybePromise<ShardRow[]>;
+  files(itemDir: string, offset: number, limit: number, state?: FileState): MaybePromise<{ rows: FileRow[]; total: number }>;
   rejectionsCsv(itemDir: string): Promise<string>;
   stages(itemDir: string): JobStageRow[];
   logs(itemDir: string): JobLogRow[];
-  resultsPreview(outDir: string, rows: number): ResultsPreview | Promise<ResultsPreview>;
+  resultsPreview(outDir: string, rows: number): MaybePromise<ResultsPreview>;
+  /** Throughput samples the steps persisted (used after a restart, before live samples exist). */
+  throughputHistory(itemDir: string): number[];
 }
 
 export function defaultReaders(): ItemReaders {
   return {
-    shards: () => [],
-    files: () => ({ rows: [], total: 0 }),
-    rejectionsCsv: async () => 'source_path,reason,message\n',
-    stages: (dir) => readJobStages(dir),
-    logs: (dir) => readJobLogs(dir),
-    resultsPreview: (outDir) => ({ columns: [], rows: [], totalRows: 0, path: outDir }),
+    shards: readShardRows,
+    files: readFileRows,
+    rejectionsCsv,
+    stages: readJobStages,
+    logs: readJobLogs,
+    resultsPreview: readResultsPreview,
+    throughputHistory: readThroughputHistory,
   };
 }

@@ -83,10 +83,23 @@ describe('web transport', () => {
     expect((done.data as { state: string; error?: unknown }).state, JSON.stringify(done.data)).toBe('done');
     await stream.waitFor((e) => e.event === 'notice' && (e.data as { itemId?: string }).itemId === id);
 
+    // Really ingested: every file is in the remote batch, once.
+    const remote = await emulator.inspect.files('transport-batch');
+    expect(remote?.map((f) => f.name.replace(/^.*__/, '')).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `img-${i}.png`));
+    expect(remote?.every((f) => f.receivedCount === 1)).toBe(true);
+    // Progress travelled as events too.
+    expect(stream.events.some((e) => e.event === 'item:progress' && (e.data as { id: string }).id === id)).toBe(true);
+
     const detail = await client.invoke('item:get', { id });
     expect(detail.ok).toBe(true);
     expect(detail.value.summary.id).toBe(id);
+    expect(detail.value.summary.progress.files).toEqual({ done: 5, total: 5 });
+    expect(detail.value.shards.length).toBeGreaterThan(0);
     expect(Array.isArray(detail.value.throughputHistory)).toBe(true);
+
+    const files = await client.invoke('item:files', { id, offset: 0, limit: 3 });
+    expect(files.value.total).toBe(5);
+    expect(files.value.rows).toHaveLength(3);
 
     expect((await client.invoke('queue:list')).value.map((s: { id: string }) => s.id)).not.toContain(id);
     expect((await client.invoke('history:list', {})).value.map((s: { id: string }) => s.id)).toContain(id);
