@@ -183,8 +183,9 @@ export async function stageTar(store: Store, tarPath: string, kind: ContentType)
 }
 
 /** Moves staged files into the batch. Duplicated names are rejected (first wins). */
-export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: StageOutcome, kind: ContentType): void {
+export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: StageOutcome, kind: ContentType): { ingested: string[]; failed: FailedFile[] } {
   const failed = [...outcome.failed];
+  const names: string[] = [];
   let ingested = 0;
   for (const name of outcome.seen) store.noteReceived(batch, name);
   for (const s of outcome.staged) {
@@ -204,6 +205,7 @@ export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: S
       batchId: batch.batchId,
       createdAt: new Date(),
     });
+    names.push(s.name);
     ingested++;
   }
   shard.statusType = 'success';
@@ -212,6 +214,11 @@ export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: S
   shard.eventTimestamp = new Date();
   shard.statusMetadata = { ingestedFiles: ingested, failedFiles: failed };
   if (outcome.ingestId) shard.ingestId = outcome.ingestId;
+  if (outcome.notificationsURL && !shard.notificationsURL) {
+    shard.notificationsURL = outcome.notificationsURL;
+    shard.notificationCategories = ['ingest-status'];
+  }
+  return { ingested: names, failed };
 }
 
 export function failShard(shard: Shard, reason: string): void {

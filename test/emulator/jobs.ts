@@ -11,6 +11,7 @@ import { ApiError } from './errors';
 import { type FaultEngine, hashUnit } from './faults';
 import { type Prediction, predictFromDigest, predictImage } from './prediction';
 import { type Batch, type FileEntry, FileList, type Store } from './store';
+import { type Webhooks } from './webhooks';
 
 export const ID_RE = /^[a-z0-9_-]+$/;
 export const MAX_JOB_ID = 20;
@@ -269,6 +270,7 @@ export function formatRows(rows: OutputRow[], format: 'jsonl' | 'csv'): string {
 // ---------------------------------------------------------------- engine
 
 export interface JobEngineDeps {
+  webhooks?: Webhooks;
   store: Store;
   workspace: string;
   faults: FaultEngine;
@@ -638,6 +640,13 @@ export class JobEngine {
     job.lastNotification = notification;
     this.touch(job);
     this.log(job, error ? 'error' : 'info', error ? 'job-failed' : 'job-completed', { message: notification.message });
+    this.notify(job);
+  }
+
+  private notify(job: Job): void {
+    const url = job.definition.notificationsURL;
+    if (typeof url !== 'string' || !this.deps.webhooks) return;
+    this.deps.webhooks.send(url, { type: 'roboflow-batch-job-notification-v1', job_id: job.jobId, job_state: job.error ? 'fail' : 'success' });
   }
 
   abort(jobId: string): Obj {
@@ -665,6 +674,7 @@ export class JobEngine {
     job.lastNotification = { type: 'job-aborted', message: 'Job aborted by user' };
     this.touch(job);
     this.log(job, 'warning', 'job-aborted', { jobId });
+    this.notify(job);
     return { status: 'ok', message: `job ${jobId} aborted` };
   }
 

@@ -14,9 +14,11 @@ import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId,
 import { type Reference, commitShard, failShard, fileNameProblem, stageReferences, stageTar } from './indexer';
 import { type Job, JobEngine, TIMINGS, checkId, validateJobBody, validateRestartBody } from './jobs';
 import { Signer } from './signing';
+import { type WebhookDelivery, Webhooks } from './webhooks';
 import {
   type Batch,
   type ContentType,
+  type FailedFile,
   type FileEntry,
   type Shard,
   IMAGE_EXTENSIONS,
@@ -108,6 +110,8 @@ export interface Inspector {
   jobs(): InspectJob[];
   requests(): Record<string, { attempts: number; faulted: number }>;
   faults(): FaultConfig;
+  /** every webhook the emulator sent (or skipped: only loopback URLs are contacted) */
+  webhooks(): WebhookDelivery[];
 }
 
 export interface Emulator {
@@ -313,7 +317,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const maxTarBytes = opts.limits?.maxTarBytes ?? 10 * 1024 ** 3;
   const maxVideoBytes = opts.limits?.maxVideoBytes ?? 10 * 1024 ** 3;
   const apiKeys = new Set(opts.apiKeys);
-  const jobs = new JobEngine({ store, workspace, faults, timeScale: () => timeScale });
+  const webhooks = new Webhooks(workspace, () => timeScale);
+  const jobs = new JobEngine({ store, workspace, faults, timeScale: () => timeScale, webhooks });
   const grants = new Map<string, UploadGrant>();
   const uploads: InspectUpload[] = [];
   const downloads = new Map<string, InspectDownload>();
@@ -481,6 +486,32 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     return store.objects.get(m[1]!) ?? null;
   }
 
+  /** Shard webhooks (§8.1 ingest-status, §8.2 files-status). */
+  function notifyShard(batch: Batch, shard: Shard, files: { ingested: string[]; failed: FailedFile[] } | null): void {
+    if (!shard.notificationsURL) return;
+    const env = { type: 'roboflow-data-staging-notification-v1', ingest_id: shard.ingestId ?? null, batch_id: batch.batchId, shard_id: shard.shardId };
+    const cats = shard.notificationCategories ?? ['ingest-status'];
+    const success = shard.statusType === 'success';
+    if (cats.includes('ingest-status')) {
+      const md = shard.statusMetadata ?? {};
+      const details = (md.errorDetails as { type: string; reason: string } | undefined) ??
+        (success ? undefined : { type: 'shard-indexing-failed', reason: String(md.reason ?? shard.statusName) });
+      webhooks.send(shard.notificationsURL, { ...env, notification: { type: 'ingest-status-notification-v1', success, ...(details ? { error_details: details } : {}) } });
+    }
+    if (cats.includes('files-status')) {
+      webhooks.send(shard.notificationsURL, {
+        ...env,
+        notification: {
+          type: 'ingest-files-status-notification-v1',
+          success: success && (files?.failed.length ?? 0) === 0,
+          ingested_files: files?.ingested ?? [],
+          failed_files: (files?.failed ?? []).map((f) => ({ type: f.type, file_name: f.fileName, reason: f.reason })),
+          content_truncated: false,
+        },
+      });
+    }
+  }
+
   function scheduleTarIndex(batch: Batch, shard: Shard, tarPath: string): void {
     later(TIMINGS.indexDelayMs, async () => {
       shard.statusName = 'indexing';
@@ -488,9 +519,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       try {
         const outcome = await stageTar(store, tarPath, batch.batchContentType);
         if (stopped) return;
-        commitShard(store, batch, shard, outcome, batch.batchContentType);
+        notifyShard(batch, shard, commitShard(store, batch, shard, outcome, batch.batchContentType));
       } catch (e) {
         failShard(shard, e instanceof Error ? e.message : String(e));
+        notifyShard(batch, shard, null);
       } finally {
         unlink(tarPath, () => undefined);
       }
@@ -504,9 +536,10 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       try {
         const outcome = await stageReferences(store, refs, batch.batchContentType, resolveOwnUrl);
         if (stopped) return;
-        commitShard(store, batch, shard, outcome, batch.batchContentType);
+        notifyShard(batch, shard, commitShard(store, batch, shard, outcome, batch.batchContentType));
       } catch (e) {
         failShard(shard, e instanceof Error ? e.message : String(e));
+        notifyShard(batch, shard, null);
       }
     });
   }
@@ -715,9 +748,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     }
     const batch = batchForUpload(ctx, id, 'bulk', kind);
     const shardIds: string[] = [];
+    const setNotify = (s: Shard) => {
+      if (typeof o.notificationsURL !== 'string') return;
+      s.notificationsURL = o.notificationsURL;
+      s.notificationCategories = Array.isArray(o.notificationCategories) && o.notificationCategories.length > 0 ? (o.notificationCategories as string[]) : ['ingest-status'];
+    };
     if (unsafeListUrl || !refs) {
       const s = newShard(batch, 'references', 'references-accepted');
       s.ingestId = ingestId;
+      setNotify(s);
       shardIds.push(s.shardId);
       later(TIMINGS.indexDelayMs, async () => {
         s.statusType = 'error';
@@ -728,11 +767,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
           failedFiles: [],
           errorDetails: { type: 'unsafe-url-detected', reason: `${urlKey} does not point at the emulator's own storage` },
         };
+        notifyShard(batch, s, null);
       });
     } else {
       for (let i = 0; i < refs.length; i += MAX_FILES_PER_ARCHIVE) {
         const s = newShard(batch, 'references', 'references-accepted');
         s.ingestId = ingestId;
+        setNotify(s);
         shardIds.push(s.shardId);
         scheduleRefIndex(batch, s, refs.slice(i, i + MAX_FILES_PER_ARCHIVE));
       }
@@ -1175,6 +1216,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       })),
     requests: () => Object.fromEntries([...stats.entries()].map(([k, v]) => [k, { ...v }])),
     faults: () => faults.config,
+    webhooks: () => webhooks.deliveries.map((d) => structuredClone(d)),
   };
 
   async function inspectRoute(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
@@ -1201,6 +1243,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       if (p === '/__emulator/jobs') return sendJson(res, 200, inspect.jobs());
       if (p === '/__emulator/requests') return sendJson(res, 200, inspect.requests());
       if (p === '/__emulator/faults') return sendJson(res, 200, inspect.faults());
+      if (p === '/__emulator/webhooks') return sendJson(res, 200, inspect.webhooks());
       return sendJson(res, 404, { message: 'unknown inspection path', error: 'Not Found' });
     } catch (e) {
       const status = e instanceof ApiError ? e.status : 400;
@@ -1241,6 +1284,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       for (const t of timers) clearTimeout(t);
       timers.clear();
       jobs.stopAll();
+      webhooks.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -90,6 +90,9 @@ export interface Shard {
   shardObjectsCount: number;
   statusMetadata?: Record<string, unknown>;
   ingestId?: string;
+  /** webhook target (from notification_config.json or the references request) */
+  notificationsURL?: string;
+  notificationCategories?: string[];
   source: 'tar' | 'references';
   createdAt: Date;
 }
