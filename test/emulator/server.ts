@@ -1223,7 +1223,14 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const p = url.pathname.replace(/\/+$/, '');
     try {
       if (req.method === 'POST' && p === '/__emulator/faults') {
-        const body = await readJson(req);
+        // any Content-Type (so `curl -d @faults.json` works); the body must be JSON
+        const raw = await readBody(req, MAX_JSON_BYTES);
+        let body: unknown;
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          throw new ApiError(400, 'fault config is not valid JSON');
+        }
         faults.set(validateFaultConfig(body));
         return sendJson(res, 200, faults.config);
       }

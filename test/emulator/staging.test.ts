@@ -300,6 +300,20 @@ describe('bulk tar upload and indexing', () => {
     expect((await c.get(c.ds('/bulk-corrupt/count'))).body.count).toBe(3);
   });
 
+  it('indexes concurrent shards of one batch exactly once each', async () => {
+    const sets = [0, 1, 2, 3].map((k) => makePngSet(40, `cc${k}`));
+    const urls = await Promise.all(sets.map(() => bulkUrl(c, 'bulk-conc')));
+    const tars = await Promise.all(sets.map((s) => makeTar(s, { pax: true })));
+    expect(await Promise.all(urls.map((u, i) => putSigned(u, tars[i]!)))).toEqual([200, 200, 200, 200]);
+    await waitFor(async () => ((await c.get(c.ds('/bulk-conc/count'))).body.count === 160 ? true : undefined));
+    const shards = (await c.get(c.ds('/bulk-conc/shards'))).body.shards as { shardId: string; shardObjectsCount: number }[];
+    expect(shards.map((s) => s.shardObjectsCount)).toEqual([40, 40, 40, 40]);
+    const files = (await emu.inspect.files('bulk-conc'))!;
+    expect(files).toHaveLength(160);
+    expect(files.every((f) => f.receivedCount === 1)).toBe(true);
+    expect(new Set(files.map((f) => f.shardId)).size).toBe(4);
+  });
+
   it('fails a shard with more than 500 files', async () => {
     const s = await uploadShard(c, 'bulk-501', makePngSet(501, 'm'));
     expect(s.statusType).toBe('error');
