@@ -108,11 +108,14 @@ describe('progress coalescing', () => {
     s.receiveProgress({ id: 'b', stage: 'upload', progress: emptyProgress() });
     runFlush();
     const before = store.getState();
+    const [liveA, liveB] = [before.live.a, before.live.b];
     s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } });
     runFlush();
     const after = store.getState();
-    expect(after.live.a).not.toBe(before.live.a);
-    expect(after.live.b).toBe(before.live.b);
+    expect(after).not.toBe(before); // subscribers are told
+    expect(after.live.a).not.toBe(liveA);
+    expect(after.live.a!.progress.throughput).toBe(1);
+    expect(after.live.b).toBe(liveB);
     expect(after.items).toBe(before.items);
     expect(after.queueIds).toBe(before.queueIds);
   });

@@ -2,6 +2,7 @@
 
 import { useApp } from '../store/store-context';
 import type { Route } from '../store/types';
+import { countBusy } from '../util/counts';
 
 const ROUTES: { route: Route; label: string }[] = [
   { route: 'queue', label: 'Queue' },
@@ -13,7 +14,7 @@ const ROUTES: { route: Route; label: string }[] = [
 export function Rail() {
   const route = useApp((s) => s.route);
   const navigate = useApp((s) => s.navigate);
-  const activeCount = useApp((s) => s.queueIds.reduce((n, id) => n + (isBusy(s.items[id]?.state) ? 1 : 0), 0));
+  const activeCount = useApp((s) => countBusy(s.items, s.queueIds));
   const profile = useApp((s) => s.profiles.find((p) => p.active));
   return (
     <nav className="rail" aria-label="Screens">
@@ -38,8 +39,4 @@ export function Rail() {
       </button>
     </nav>
   );
-}
-
-function isBusy(state: string | undefined): boolean {
-  return state === 'running' || state === 'waiting' || state === 'queued';
 }

@@ -5,6 +5,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';
 import { ItemList } from './QueueScreen';
+import { plural } from '../util/describe';
 
 export function HistoryScreen() {
   const ids = useApp(useShallow((s) => s.historyIds));
@@ -19,7 +20,7 @@ export function HistoryScreen() {
     <section className="screen" aria-labelledby="history-title">
       <header className="screen-head">
         <h1 id="history-title">History</h1>
-        <span className="screen-sub num">{ids.length > 0 ? `${ids.length.toLocaleString('en-US')} finished items` : ''}</span>
+        <span className="screen-sub num">{ids.length > 0 ? plural(ids.length, 'finished item') : ''}</span>
         <div className="screen-tools">
           {ids.length > 0 ? (
             <button

@@ -8,6 +8,8 @@ import { QueueRow } from '../components/QueueRow';
 import { availableActions } from '../components/RowActions';
 import { useApp, useAppStore } from '../store/store-context';
 import { AddFolderButton } from '../components/AddFolder';
+import { plural } from '../util/describe';
+import { countFinished } from '../util/counts';
 
 const ROW_HEIGHT = 52;
 
@@ -16,13 +18,13 @@ export function QueueScreen() {
   const status = useApp((s) => s.queueStatus);
   const error = useApp((s) => s.queueError);
   const loadQueue = useApp((s) => s.loadQueue);
-  const finishedCount = useApp((s) => s.queueIds.reduce((n, id) => n + (isFinishedState(s.items[id]?.state) ? 1 : 0), 0));
+  const finishedCount = useApp((s) => countFinished(s.items, s.queueIds));
   const clearFinished = useApp((s) => s.clearFinished);
   return (
     <section className="screen" aria-labelledby="queue-title">
       <header className="screen-head">
         <h1 id="queue-title">Queue</h1>
-        <span className="screen-sub num">{ids.length > 0 ? `${ids.length.toLocaleString('en-US')} items` : ''}</span>
+        <span className="screen-sub num">{ids.length > 0 ? plural(ids.length, 'item') : ''}</span>
         <div className="screen-tools">
           {finishedCount > 0 ? (
             <button type="button" className="btn btn-quiet" onClick={clearFinished}>
@@ -43,10 +45,6 @@ export function QueueScreen() {
       )}
     </section>
   );
-}
-
-function isFinishedState(state: string | undefined): boolean {
-  return state === 'done' || state === 'failed' || state === 'cancelled';
 }
 
 function EmptyQueue() {

@@ -26,7 +26,10 @@ export function insertSorted(ids: readonly string[], item: ItemSummary, items: R
 }
 
 export function sortNewestFirst(list: ItemSummary[]): string[] {
-  return [...list].sort((a, b) => (newerFirst(a, b) ? -1 : newerFirst(b, a) ? 1 : 0)).map((i) => i.id);
+  // Parse each timestamp once: lists can hold 10,000 items.
+  const keyed = list.map((item) => ({ id: item.id, t: Date.parse(item.createdAt) }));
+  keyed.sort((a, b) => (a.t !== b.t ? b.t - a.t : a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  return keyed.map((k) => k.id);
 }
 
 export function isFinished(item: Pick<ItemSummary, 'state'>): boolean {

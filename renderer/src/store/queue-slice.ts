@@ -5,7 +5,7 @@ import type { StateCreator } from 'zustand';
 import type { ItemProgressEvent } from '../../../shared/contract';
 import type { ItemSummary } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
-import type { AppState, LiveProgress, QueueSlice, StoreOptions } from './types';
+import type { AppState, QueueSlice, StoreOptions } from './types';
 import { insertSorted, isFinished, isStale, sortNewestFirst } from './ordering';
 
 const SAMPLE_INTERVAL_MS = 1000;
@@ -24,6 +24,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
     historyIds: [],
     live: {},
     samples: {},
+    progressVersion: 0,
     queueStatus: 'idle',
     historyStatus: 'idle',
 
@@ -124,28 +125,28 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
     flushProgress() {
       flushScheduled = false;
       if (pending.size === 0) return;
-      const batch = [...pending.values()];
-      pending.clear();
       const t = now();
-      set((state) => {
-        const live: Record<string, LiveProgress> = { ...state.live };
-        let samples: Record<string, number[]> | null = null;
-        for (const event of batch) {
-          const item = state.items[event.id];
-          if (item && isFinished(item)) continue;
-          live[event.id] = { stage: event.stage, progress: event.progress };
-          const last = lastSampleAt.get(event.id) ?? -Infinity;
-          if (t - last >= SAMPLE_INTERVAL_MS) {
-            lastSampleAt.set(event.id, t);
-            samples ??= { ...state.samples };
-            const previous = samples[event.id] ?? [];
-            const next = previous.length >= MAX_SAMPLES ? previous.slice(previous.length - MAX_SAMPLES + 1) : previous.slice();
-            next.push(event.progress.throughput);
-            samples[event.id] = next;
-          }
+      const { items, live, samples } = get();
+      // The containers are updated in place and each changed entry is a new object (the event
+      // itself), so a row's selector (`s.live[id]`) sees exactly its own change; copying 10,000-key
+      // records every frame would cost more than everything else together. Sample arrays are
+      // appended in place: a row re-renders on its live change, which is at least as frequent.
+      // `progressVersion` makes the store notify its subscribers.
+      for (const event of pending.values()) {
+        const item = items[event.id];
+        if (item !== undefined && isFinished(item)) continue;
+        live[event.id] = event;
+        const last = lastSampleAt.get(event.id);
+        if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
+          lastSampleAt.set(event.id, t);
+          let line = samples[event.id];
+          if (line === undefined) samples[event.id] = line = [];
+          if (line.length >= MAX_SAMPLES) line.shift();
+          line.push(event.progress.throughput);
         }
-        return samples ? { live, samples } : { live };
-      });
+      }
+      pending.clear();
+      set((state) => ({ progressVersion: state.progressVersion + 1 }));
     },
 
     async addItem(spec) {

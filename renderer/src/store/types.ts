@@ -65,9 +65,12 @@ export interface QueueSlice {
   queueIds: string[];
   /** Finished items, newest first. */
   historyIds: string[];
+  /** Newest live progress per item. Updated in place; each changed entry is a new object. */
   live: Record<string, LiveProgress>;
-  /** Throughput samples (bytes/s), at most one a second, newest last. */
+  /** Throughput samples (bytes/s), at most one a second, newest last. Updated in place like `live`. */
   samples: Record<string, number[]>;
+  /** Bumped on every progress flush, so the store notifies subscribers. */
+  progressVersion: number;
   queueStatus: LoadStatus;
   queueError?: AppError;
   historyStatus: LoadStatus;
