@@ -55,6 +55,7 @@ export function createAppHost(opts: AppHostOptions): AppHost {
     env,
     defaultApiUrl: () => settings.get().apiUrl,
     checkKey: opts.checkKey,
+    log: log.child('http'),
   });
   const engine = new Engine({
     dataDir: opts.dataDir,

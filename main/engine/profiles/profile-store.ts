@@ -9,6 +9,7 @@ import { randomSuffix } from '../../../shared/ids';
 import { RoboflowClient } from '../roboflow/client';
 import { ApiError } from '../roboflow/http';
 import { maskKey, redact, registerSecret } from '../secrets';
+import type { Logger } from '../log';
 import { KeychainUnavailableError, NO_KEYCHAIN_MESSAGE, type Keychain } from '../keychain/os-keychain';
 import { readProfilesFile, writeProfilesFile, type StoredProfile } from './profile-file';
 
@@ -35,6 +36,8 @@ export interface ProfileStoreOptions {
   /** The API URL used when a profile is added without one (settings). */
   defaultApiUrl: () => string;
   checkKey?: KeyChecker;
+  /** Where the client's HTTP retries are logged (redacted). */
+  log?: Logger;
 }
 
 export interface AddProfile {
@@ -193,7 +196,7 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
     }
     const cacheKey = `${creds.profileId}\n${creds.apiUrl}\n${creds.apiKey}`;
     if (this.clientCache?.key !== cacheKey) {
-      const client = RoboflowClient.connect({ apiUrl: creds.apiUrl, apiKey: creds.apiKey });
+      const client = RoboflowClient.connect({ apiUrl: creds.apiUrl, apiKey: creds.apiKey, log: this.opts.log });
       this.clientCache = { key: cacheKey, client };
       client.catch(() => {
         if (this.clientCache?.client === client) this.clientCache = undefined;
