@@ -2,7 +2,7 @@
 // abort and restart; or the form to start one when the item has none.
 
 import { useEffect, useState } from 'react';
-import type { ItemSummary, JobLogRow, RestartOverrides } from '../../../shared/domain';
+import type { ItemSummary, JobLogRow, JobOptions, RestartOverrides } from '../../../shared/domain';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { ProgressBar } from '../components/ProgressBar';
@@ -32,14 +32,16 @@ export function JobTab({ item }: { item: ItemSummary }) {
     };
   }, [api, item.id, item.jobId, item.updatedAt]);
 
+  const planned = detail?.value?.job;
   if (!item.jobId) {
     if (starting) return <JobForm itemId={item.id} onDone={() => setStarting(false)} onCancel={() => setStarting(false)} />;
     return (
       <div className="cta">
         <p>{item.pipeline === 'ingest' ? 'No job yet: this item is ingest only.' : 'The job starts once the batch is indexed.'}</p>
+        {planned ? <JobSummary job={planned} /> : null}
         {item.state !== 'cancelled' ? (
           <button type="button" className="btn btn-primary" onClick={() => setStarting(true)}>
-            {item.pipeline === 'ingest' ? 'Start processing…' : 'Choose job options…'}
+            {item.pipeline === 'ingest' ? 'Start processing…' : 'Change job options…'}
           </button>
         ) : null}
       </div>
@@ -67,6 +69,7 @@ export function JobTab({ item }: { item: ItemSummary }) {
           </button>
         ) : null}
       </div>
+      {planned ? <JobSummary job={planned} /> : null}
       {restarting ? <RestartForm itemId={item.id} onDone={() => setRestarting(false)} /> : null}
       {detail?.status === 'error' && detail.error ? <ErrorView error={detail.error} compact /> : null}
       {stages.length === 0 ? (
@@ -119,6 +122,22 @@ export function JobTab({ item }: { item: ItemSummary }) {
         )}
       </details>
     </div>
+  );
+}
+
+/** The job's options in one line: what runs, where, how. */
+function JobSummary({ job }: { job: JobOptions }) {
+  const parts = [
+    job.machineType ? job.machineType.toUpperCase() : null,
+    job.workersPerMachine ? `${job.workersPerMachine} workers/machine` : null,
+    job.maxParallelTasks ? `≤ ${job.maxParallelTasks} parallel tasks` : null,
+    job.aggregationFormat ? `results as ${job.aggregationFormat.toUpperCase()}` : null,
+  ].filter(Boolean);
+  return (
+    <p className="job-summary">
+      Workflow <code className="mono">{job.workflowId}</code>
+      {parts.length ? ` · ${parts.join(' · ')}` : ''}
+    </p>
   );
 }
 
