@@ -1,0 +1,137 @@
+// kill -9 of the real `batch-desk watch` at seeded random moments while files keep arriving, then
+// the same command again: every file ends up in exactly one batch, the service receives it once,
+// and every file has its results row. SIGTERM at the end stops cleanly with exit code 0.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import { cliEnv, png, readResults, startEmu, tmpDir } from '../jobs/helpers';
+import type { LedgerRecord } from '../../main/engine/watch/ledger';
+import { sleep, until } from './fake-engine';
+
+const CLI = path.resolve('dist/cli.js');
+const FILES = 24;
+const RUNS = 10;
+
+let emu: Emulator | undefined;
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+afterEach(async () => {
+  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  await emu?.stop();
+  emu = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** Small seeded generator (mulberry32), so a failing run can be replayed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function startWatch(folder: string, out: string, data: string) {
+  const args = [CLI, 'watch', folder, '--workflow-id', 'wf', '--out', out, '--quiet-seconds', '0.3', '--max-files', '5', '--stable-seconds', '0.15'];
+  args.push('--batch-prefix', 'kill', '--api-url', emu!.url, '--data-dir', data, '--json');
+  const child = spawn(process.execPath, args, { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let out_ = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out_ += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const done = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, out: out_, err })),
+  );
+  return { child, done };
+}
+
+function resultNames(out: string): string[] {
+  if (!fs.existsSync(out)) return [];
+  return fs
+    .readdirSync(out)
+    .filter((d) => fs.existsSync(path.join(out, d, 'results.jsonl')))
+    .flatMap((d) => readResults(path.join(out, d)).filter((r) => r.status === 'ok').map((r) => path.basename(r.sourcePath!)));
+}
+
+/** How many closed batches each file is in, from the watch journal (the same replay the watch does). */
+function batchMembership(data: string): Map<string, number> {
+  const watches = path.join(data, 'watches');
+  const counts = new Map<string, number>();
+  for (const id of fs.readdirSync(watches)) {
+    const open = new Set<string>();
+    const lines = fs.readFileSync(path.join(watches, id, 'journal.jsonl'), 'utf8').split('\n').filter(Boolean);
+    for (const line of lines) {
+      const r = JSON.parse(line) as LedgerRecord;
+      if (r.k === 'stable') open.add(r.p);
+      else if (r.k === 'drop') open.delete(r.p);
+      else if (r.k === 'close') {
+        for (const p of open) counts.set(path.basename(p), (counts.get(path.basename(p)) ?? 0) + 1);
+        open.clear();
+      }
+    }
+  }
+  return counts;
+}
+
+describe('kill -9 during a watch, then start it again', () => {
+  for (let seed = 1; seed <= RUNS; seed++) {
+    it(`seed ${seed}: every file in exactly one batch, received once, with its results`, async () => {
+      const random = rng(seed * 7919);
+      emu = await startEmu();
+      const folder = tmpDir('wk-src');
+      const data = tmpDir('wk-data');
+      const out = tmpDir('wk-out');
+      dirs.push(folder, data, out);
+      const names = Array.from({ length: FILES }, (_, i) => `s${seed}_f${String(i).padStart(3, '0')}.png`);
+
+      // Files arrive in seeded bursts and gaps, also while the command is down.
+      const dropping = (async () => {
+        let i = 0;
+        while (i < names.length) {
+          const burst = 1 + Math.floor(random() * 5);
+          for (let k = 0; k < burst && i < names.length; k++, i++) fs.writeFileSync(path.join(folder, names[i]!), png(`${seed}-${i}`));
+          await sleep(Math.floor(random() * 350));
+        }
+      })();
+
+      let run = startWatch(folder, out, data);
+      const kills = 2 + Math.floor(random() * 2);
+      for (let k = 0; k < kills; k++) {
+        await sleep(300 + Math.floor(random() * 1500));
+        run.child.kill('SIGKILL');
+        const r = await run.done;
+        expect(r.signal, r.err).toBe('SIGKILL'); // it was still running: the kill landed mid-watch
+        await sleep(Math.floor(random() * 300));
+        run = startWatch(folder, out, data);
+      }
+      await dropping;
+      await until(() => resultNames(out).length >= FILES, `results for all ${FILES} files`, 60_000);
+      await sleep(300); // anything taken twice would surface as a further batch by now
+      run.child.kill('SIGTERM');
+      const last = await run.done;
+      expect(last.code, last.err).toBe(0);
+      expect(last.out).toMatch(/"type":"stopped"/);
+
+      // Results: one ok row per file.
+      expect(resultNames(out).sort()).toEqual(names);
+      // The watch journal: each file in exactly one closed batch.
+      const membership = batchMembership(data);
+      expect([...membership.keys()].sort()).toEqual(names);
+      expect([...membership.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+      // The service: each file name received once across all batches of the run.
+      const received = new Map<string, number>();
+      for (const b of emu.inspect.batches().filter((x) => x.batchId.startsWith('kill-'))) {
+        for (const f of (await emu.inspect.files(b.batchId)) ?? []) received.set(f.name, (received.get(f.name) ?? 0) + f.receivedCount);
+      }
+      expect([...received.keys()].sort()).toEqual(names);
+      expect([...received.entries()].filter(([, n]) => n !== 1)).toEqual([]);
+    });
+  }
+});
