@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
+import { HELP, parseCliArgs } from './cli-args';
 
 const tsx = join(process.cwd(), 'node_modules', '.bin', 'tsx');
 const dir = mkdtempSync(join(tmpdir(), 'emu-cli-'));
@@ -40,12 +41,22 @@ it('prints exactly one listening line, applies flags and the faults file, stops 
   expect(await p.exit).toBe(0);
 });
 
-it('--help prints usage; a missing --api-key fails', async () => {
-  const h = launch(['--help']);
-  const bad = spawn(tsx, ['test/emulator/cli.ts', '--port', '0'], { cwd: process.cwd(), stdio: 'ignore', env: { ...process.env, ROBOFLOW_API_KEY: '' } });
-  children.push(bad);
-  const [hCode, badCode] = await Promise.all([h.exit, new Promise((r) => bad.on('exit', r))]);
-  expect(hCode).toBe(0);
-  expect(h.out()).toMatch(/--time-scale/);
-  expect(badCode).toBe(2);
+it('parses flags: help, errors, repeatable keys, env fallback, faults file', () => {
+  expect(parseCliArgs(['--help'])).toEqual({ kind: 'help' });
+  expect(HELP).toMatch(/--time-scale/);
+  expect(parseCliArgs(['--port', '0'], {})).toMatchObject({ kind: 'error', message: expect.stringMatching(/api-key/) });
+  expect(parseCliArgs(['--port', '0'], { ROBOFLOW_API_KEY: 'env-key' })).toMatchObject({ kind: 'run', options: { apiKeys: ['env-key'] } });
+  expect(parseCliArgs(['--api-key', 'a', '--api-key=b', '--time-scale', '0.5', '--workspace', 'w', '--port=8080'], {})).toEqual({
+    kind: 'run',
+    options: { port: 8080, apiKeys: ['a', 'b'], timeScale: 0.5, workspace: 'w' },
+  });
+  expect(parseCliArgs(['--api-key', 'a', '--time-scale', '-1'], {}).kind).toBe('error');
+  expect(parseCliArgs(['--api-key', 'a', '--port', '70000'], {}).kind).toBe('error');
+  expect(parseCliArgs(['--api-key', 'a', '--bogus'], {}).kind).toBe('error');
+  const bad = join(dir, 'bad.json');
+  writeFileSync(bad, JSON.stringify({ rules: [{ route: 'nope', kind: 'status', status: 500 }] }));
+  expect(parseCliArgs(['--api-key', 'a', '--faults', bad], {})).toMatchObject({ kind: 'error', message: expect.stringMatching(/route/) });
+  const good = join(dir, 'good.json');
+  writeFileSync(good, JSON.stringify({ seed: 4, imageFailureRate: 0.5 }));
+  expect(parseCliArgs(['--api-key', 'a', '--faults', good], {})).toMatchObject({ kind: 'run', options: { faults: { seed: 4, imageFailureRate: 0.5 } } });
 });

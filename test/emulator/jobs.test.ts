@@ -2,6 +2,7 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extract as tarExtract } from 'tar-stream';
 import { type Emulator } from './server';
+import { type FaultConfig } from './faults';
 import { type TarEntry, makePngSet } from './fixtures';
 import { predictImage } from './prediction';
 import { ISO_TZ, KEY, asBody, client, type Client, minimalJob, start, uploadShard, waitFor, waitTerminal } from './testkit';
@@ -328,35 +329,39 @@ describe('timing, abort, restart, logs', () => {
   });
 
   it('image failures are deterministic from the seed and honour maxImageFailureRate', async () => {
-    const run = async (seed: number, rate: number, max: number | undefined) => {
-      const e = await start({ faults: { seed, imageFailureRate: rate } });
-      try {
-        const ec = client(e);
-        await uploadShard(ec, 'in-d', makePngSet(80, 'd'));
+    const e = await start();
+    try {
+      const ec = client(e);
+      await uploadShard(ec, 'in-d', makePngSet(80, 'd'));
+      let n = 0;
+      const run = async (faults: FaultConfig, max: number | undefined) => {
+        e.setFaults(faults);
+        const jobId = `job-d${n++}`;
         const body = minimalJob('in-d');
         if (max !== undefined) body.maxImageFailureRate = max;
-        await ec.post(ec.bp('/job-d'), { json: body });
-        const job = await waitTerminal(ec, 'job-d');
-        const rows = (await (await fetch((await ec.get(ec.ds('/job-d-processing/list'), { partName: 'predictions' })).body.filesMetadata[0].downloadURL)).text())
+        await ec.post(ec.bp(`/${jobId}`), { json: body });
+        const job = await waitTerminal(ec, jobId);
+        const url = (await ec.get(ec.ds(`/${jobId}-processing/list`), { partName: 'predictions' })).body.filesMetadata[0].downloadURL as string;
+        const rows = (await (await fetch(url)).text())
           .split('\n')
           .filter((l) => l)
           .map((l) => JSON.parse(l) as { file_name: string; error?: string });
         return { error: job.error as boolean, failed: rows.filter((r) => r.error).map((r) => r.file_name) };
-      } finally {
-        await e.stop();
-      }
-    };
-    const a = await run(7, 0.3, 0.5);
-    const b = await run(7, 0.3, 0.5);
-    const other = await run(8, 0.3, 0.5);
-    expect(a.failed.length).toBeGreaterThan(10);
-    expect(a.failed.length).toBeLessThan(40);
-    expect(a.failed).toEqual(b.failed);
-    expect(other.failed).not.toEqual(a.failed);
-    expect(a.error).toBe(false);
-    expect((await run(7, 0.3, 0.1)).error).toBe(true);
-    expect((await run(7, 0.3, undefined)).error).toBe(true); // default: > 10 failures per task
-    expect((await run(7, 0, undefined)).failed).toEqual([]);
+      };
+      const a = await run({ seed: 7, imageFailureRate: 0.3 }, 0.5);
+      const b = await run({ seed: 7, imageFailureRate: 0.3 }, 0.5);
+      const other = await run({ seed: 8, imageFailureRate: 0.3 }, 0.5);
+      expect(a.failed.length).toBeGreaterThan(10);
+      expect(a.failed.length).toBeLessThan(40);
+      expect(a.failed).toEqual(b.failed);
+      expect(other.failed).not.toEqual(a.failed);
+      expect(a.error).toBe(false);
+      expect((await run({ seed: 7, imageFailureRate: 0.3 }, 0.1)).error).toBe(true);
+      expect((await run({ seed: 7, imageFailureRate: 0.3 }, undefined)).error).toBe(true); // default: > 10 failures per task
+      expect(await run({ seed: 7 }, undefined)).toEqual({ error: false, failed: [] });
+    } finally {
+      await e.stop();
+    }
   });
 
   it('runs video jobs with one task per video', async () => {

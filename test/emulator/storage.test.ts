@@ -124,7 +124,7 @@ describe('signed upload URLs', () => {
     try {
       const bc = client(big);
       const d = (await bc.post(bc.ds('/st-video/upload/video'), { query: { fileName: 'big.mp4' } })).body.signedURLDetails;
-      const size = 64 * 1024 * 1024;
+      const size = 24 * 1024 * 1024;
       const body = Buffer.alloc(size, 0x42);
       body.write('head', 0);
       body.write('tail', size - 4);
