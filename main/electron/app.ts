@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { BrowserWindow, app, dialog, session, shell } from 'electron';
 import { createAppHost, type AppHost } from '../host/app-host';
+import { defaultDataDir } from '../cli/command';
 import { applyStartAtLogin, startDesktopShell } from './desktop-shell';
 import { TrustedSenders, forwardEvents, registerIpcHandlers } from './ipc';
 import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from './security';
@@ -21,6 +22,10 @@ export function defaultPaths(dir: string): DesktopPaths {
 }
 
 export function startDesktopApp(paths: DesktopPaths, devServerUrl = process.env.BATCH_DESK_DEV_URL): void {
+  // One data folder for the app and the `batch-desk` command line, so `batch-desk status/resume` see
+  // the app's items and the CLI finds the app's keychain profile. Set before the single-instance
+  // lock, which lives in it.
+  app.setPath('userData', process.env.BATCH_DESK_DATA_DIR ?? defaultDataDir());
   if (!app.requestSingleInstanceLock()) {
     app.quit();
     return;

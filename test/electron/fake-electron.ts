@@ -104,15 +104,26 @@ export const session = { defaultSession: new FakeSession() };
 
 class FakeApp extends EventEmitter {
   loginItems: unknown[] = [];
+  paths = new Map<string, string>();
+  lockRequested = false;
+  sandboxed = false;
   requestSingleInstanceLock() {
+    this.lockRequested = true;
     return true;
   }
-  enableSandbox() {}
+  setPath(name: string, p: string) {
+    this.paths.set(name, p);
+  }
+  enableSandbox() {
+    this.sandboxed = true;
+  }
   whenReady() {
     return Promise.resolve();
   }
-  getPath() {
-    return '/tmp';
+  getPath(name: string) {
+    const p = this.paths.get(name);
+    if (!p) throw new Error(`no path ${name}`);
+    return p;
   }
   quit() {}
   setLoginItemSettings(s: unknown) {
