@@ -972,6 +972,28 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   const storageGet: Handler = async (ctx) => {
     const { req, res } = ctx;
     const objectId = ctx.params[0]!;
+    const f = store.objects.get(objectId);
+    let d: InspectDownload | undefined;
+    if (f) {
+      const key = `${f.batchId}\n${f.partName ?? ''}\n${f.name}`;
+      d = downloads.get(key);
+      if (!d) {
+        d = { batchId: f.batchId, partName: f.partName ?? null, fileName: f.name, requests: 0, bytesServed: 0, ranges: [] };
+        downloads.set(key, d);
+      }
+      // every attempt counts, faulted or rejected ones included
+      d.requests++;
+      if (req.headers.range !== undefined) d.ranges.push(req.headers.range);
+    }
+    if (ctx.fault?.kind === 'status') {
+      const h: Record<string, string> = ctx.fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(ctx.fault.retryAfterSeconds) } : {};
+      storageError(res, ctx.fault.status ?? 503, 'InjectedFault', 'injected fault', h);
+      return undefined;
+    }
+    if (ctx.fault?.kind === 'reset-request') {
+      req.socket.destroy();
+      return undefined;
+    }
     const expires = Number(ctx.url.searchParams.get('expires'));
     const sig = ctx.url.searchParams.get('sig') ?? '';
     if (!Number.isFinite(expires) || !signer.verify('GET', ctx.url.pathname, expires, sig)) {
@@ -982,24 +1004,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       storageError(res, 403, 'ExpiredToken', 'The provided token has expired.');
       return undefined;
     }
-    const f = store.objects.get(objectId);
-    if (!f) {
+    if (!f || !d) {
       storageError(res, 404, 'NoSuchKey', 'The specified key does not exist.');
       return undefined;
     }
-    const key = `${f.batchId}\n${f.partName ?? ''}\n${f.name}`;
-    let d = downloads.get(key);
-    if (!d) {
-      d = { batchId: f.batchId, partName: f.partName ?? null, fileName: f.name, requests: 0, bytesServed: 0, ranges: [] };
-      downloads.set(key, d);
-    }
-    d.requests++;
     const range = req.headers.range;
     let start = 0;
     let end = f.size - 1;
     let status = 200;
     if (range !== undefined) {
-      d.ranges.push(range);
       const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
       if (m && (m[1] !== '' || m[2] !== '')) {
         if (m[1] === '') {
@@ -1115,7 +1128,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const fault = decision.fault;
     if (fault) st.faulted++;
     const ctx: Ctx = { req, res, url, params: m.params, route, fault, base: `http://${req.headers.host ?? selfHosts[0]}` };
-    if (fault && route !== 'storage-put') {
+    if (fault && route !== 'storage-put' && route !== 'storage-get') {
       switch (fault.kind) {
         case 'status': {
           req.resume();
