@@ -20,7 +20,7 @@ beforeAll(async () => {
   emu = await startEmu();
   src = tmpDir('crash-src');
   dirs.push(src);
-  makeTree(src, 160, { dirs: 4, bytes: 800 });
+  makeTree(src, 120, { dirs: 4, bytes: 800 });
 });
 afterAll(async () => {
   await emu.stop();
@@ -115,7 +115,7 @@ describe('crash and resume', () => {
     );
     for (const r of results) {
       expect(r.code, `run ${r.i}: ${r.stderr}`).toBe(0);
-      expect(r.names, `run ${r.i}`).toBe(160);
+      expect(r.names, `run ${r.i}`).toBe(120);
       expect(r.check, `run ${r.i} (killed after ${r.kill} ms)`).toEqual({ missing: [], duplicated: [], unexpected: [] });
     }
     // Most runs really were killed mid-way, with PUTs in flight that had to be reconciled or resent.

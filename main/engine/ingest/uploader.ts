@@ -5,6 +5,7 @@
 // with retries (full-jitter backoff, Retry-After, fresh URL on 403, stall watchdog) and, whenever a
 // PUT may have landed without us knowing, reconciliation with the service before any resend.
 
+import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { StepContext } from '../pipeline/step';
@@ -82,6 +83,8 @@ export class Uploader {
     private readonly progress: ProgressTracker,
     private readonly tuning: IngestTuning,
   ) {
+    // Every transfer, wait and reconciliation listens on this one signal.
+    setMaxListeners(0, this.controller.signal);
     const onAbort = () => this.controller.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
@@ -197,7 +200,7 @@ export class Uploader {
     let failures = 0;
     for (;;) {
       if (this.signal.aborted) throw this.signal.reason ?? new Error('cancelled');
-      const live = await this.recheck(piece);
+      const live = this.recheck(piece);
       if (live.length === 0) {
         this.record({ t: 'failed', piece: piece.id, error: 'every file of this piece changed or vanished before it was sent', permanent: true, at: now() });
         return;
@@ -322,10 +325,10 @@ export class Uploader {
   }
 
   /** Re-checks the piece's files just before sending: anything changed, gone or unreadable is left out (and journaled). */
-  private async recheck(piece: Piece): Promise<PlanEntry[]> {
+  private recheck(piece: Piece): PlanEntry[] {
     const live = this.live(piece);
     const excluded: (Excluded & { size: number })[] = [];
-    const results = await Promise.all(live.map((m) => checkFile(m)));
+    const results = live.map((m) => checkFile(m));
     results.forEach((problem, i) => {
       if (problem) excluded.push({ index: live[i]!.index, size: live[i]!.size, ...problem });
     });
@@ -336,21 +339,20 @@ export class Uploader {
   }
 }
 
-async function checkFile(m: PlanEntry): Promise<Omit<Excluded, 'index'> | null> {
-  let st: fs.Stats;
+/** Synchronous on purpose: a stat and an access check cost far less than two thread-pool round trips. */
+function checkFile(m: PlanEntry): Omit<Excluded, 'index'> | null {
+  let st: fs.Stats | undefined;
   try {
-    st = await fs.promises.stat(m.sourcePath);
+    st = fs.statSync(m.sourcePath, { throwIfNoEntry: false });
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { reason: 'vanished', message: `${m.sourcePath} vanished after it was planned.` };
-    return { reason: 'unreadable', message: `${m.sourcePath} cannot be read (${code}).` };
+    return { reason: 'unreadable', message: `${m.sourcePath} cannot be read (${(err as NodeJS.ErrnoException).code}).` };
   }
+  if (!st) return { reason: 'vanished', message: `${m.sourcePath} vanished after it was planned.` };
   if (st.size !== m.size || Math.floor(st.mtimeMs) !== m.mtimeMs) {
     return { reason: 'unreadable', message: `${m.sourcePath} changed after it was planned (size or modification time differs); scan it again to send it.` };
   }
   try {
-    const fh = await fs.promises.open(m.sourcePath, 'r');
-    await fh.close();
+    fs.accessSync(m.sourcePath, fs.constants.R_OK);
   } catch (err) {
     return { reason: 'unreadable', message: `${m.sourcePath} cannot be read (${(err as NodeJS.ErrnoException).code}).` };
   }

@@ -11,7 +11,7 @@ import type { Rejection } from '../../../shared/domain';
 export interface WalkOptions {
   followSymlinks?: boolean;
   signal?: AbortSignal;
-  /** Stats run this many at a time inside a folder (libuv thread pool). */
+  /** Plain files are stat'ed in runs of this many between yields to the event loop. */
   statConcurrency?: number;
 }
 
@@ -81,7 +81,7 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
   }
   stack.push(first);
   ancestors.add(first.id);
-  const concurrency = opts.statConcurrency ?? 32;
+  const runLength = opts.statConcurrency ?? 64;
 
   while (stack.length > 0) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
@@ -95,17 +95,15 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
     // or link so depth-first order is preserved.
     const start = top.next;
     let end = start;
-    while (end < top.names.length && end - start < concurrency && top.types[end] === 'f') end++;
+    while (end < top.names.length && end - start < runLength && top.types[end] === 'f') end++;
     if (end > start) {
       top.next = end;
-      const results = await Promise.all(
-        top.names.slice(start, end).map((name) => statFile(path.join(top.dir, name), [...top.segments, name])),
-      );
-      for (const r of results) if (r) yield r;
+      // Synchronous lstat: on common file systems it is several times cheaper than a thread-pool
+      // round trip, and a run of 64 blocks the event loop for about a millisecond at most.
+      for (let i = start; i < end; i++) yield statFileSync(path.join(top.dir, top.names[i]!), [...top.segments, top.names[i]!]);
       continue;
     }
     const name = top.names[top.next]!;
-    const type = top.types[top.next]!;
     top.next++;
     const full = path.join(top.dir, name);
     const segments = [...top.segments, name];
@@ -146,14 +144,14 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
       ancestors.add(id);
       continue;
     }
-    void type;
     yield classify(full, segments, st);
   }
 }
 
-async function statFile(full: string, segments: string[]): Promise<WalkItem | null> {
+function statFileSync(full: string, segments: string[]): WalkItem {
   try {
-    const st = await fs.promises.lstat(full);
+    const st = fs.lstatSync(full, { throwIfNoEntry: false });
+    if (!st) return reject(full, 'vanished', `${full} vanished while the folder was being read.`);
     return classify(full, segments, st);
   } catch (err) {
     return reject(full, errnoReason(err), errnoMessage(err, full));
