@@ -291,7 +291,7 @@ export class FolderWatch {
 
   /** A file in the open batch was touched: if it is gone, it leaves the batch before it closes. */
   private async checkOpenFile(p: string): Promise<void> {
-    const exists = await fs.promises.stat(p).then(
+    const exists = await fs.promises.lstat(p).then(
       () => true,
       (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
     );

@@ -64,8 +64,13 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
     fs.mkdirSync(this.root, { recursive: true });
     for (const id of fs.readdirSync(this.root).sort()) {
       if (this.entries.has(id) || (options.only && !options.only.includes(id))) continue;
-      const saved = readJson<SavedWatch>(path.join(this.root, id, 'watch.json'));
-      if (!saved) continue;
+      const dir = path.join(this.root, id);
+      const saved = readJson<SavedWatch>(path.join(dir, 'watch.json'));
+      if (!saved) {
+        // A crash inside the first save leaves only its temp file: nothing to keep.
+        if (!fs.existsSync(path.join(dir, 'journal.jsonl'))) fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
       this.launch(saved);
     }
     await Promise.all([...this.entries.values()].map((e) => e.ready));

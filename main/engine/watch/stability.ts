@@ -131,7 +131,7 @@ export class StabilityTracker {
         let st: fs.Stats | null = null;
         let missing = false;
         try {
-          st = await fs.promises.stat(p);
+          st = await fs.promises.lstat(p); // a symlink is not taken (as in the scan and the walker)
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           missing = code === 'ENOENT' || code === 'ENOTDIR';
@@ -161,7 +161,7 @@ export class StabilityTracker {
     const worker = async () => {
       while (next < batch.length && this.running) {
         const p = batch[next++]!;
-        const st = await fs.promises.stat(p).catch((err: NodeJS.ErrnoException) => err);
+        const st = await fs.promises.lstat(p).catch((err: NodeJS.ErrnoException) => err);
         if (!this.fresh.delete(p)) continue; // forgotten meanwhile
         if (st instanceof Error ? st.code === 'ENOENT' || st.code === 'ENOTDIR' : !st.isFile()) gone.push(p);
         else if (!this.entries.has(p)) {

@@ -1,0 +1,109 @@
+// The WatchManager as the desktop host uses it: add, update, remove with their events, saved
+// watches started again on the next launch, polling mode, and a folder that cannot be read.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { WatchManager } from '../../main/engine/watch/manager';
+import type { Engine } from '../../main/engine/pipeline/engine';
+import type { WatchSummary } from '../../shared/domain';
+import { batchesOf, fakeEngine, sleep, spec, tempDir, until, writeImage } from './fake-engine';
+
+const timing = { stableMs: 150, folderCheckMs: 150, pollIntervalMs: 80, seenFlushMs: 20 };
+const open: { manager: WatchManager; engine: Engine }[] = [];
+afterEach(async () => {
+  for (const { manager, engine } of open.splice(0)) {
+    await manager.close();
+    await engine.close();
+  }
+});
+
+function make(data: string, extra: { forcePolling?: boolean } = {}) {
+  const engine = fakeEngine(data);
+  const manager = new WatchManager({ dataDir: data, engine, timing, changeIntervalMs: 20, ...extra });
+  open.push({ manager, engine });
+  return { engine, manager };
+}
+
+describe('WatchManager', () => {
+  it('rejects a spec it cannot run, with the reason', () => {
+    const { manager } = make(tempDir('data'));
+    const folder = tempDir('in');
+    expect(() => manager.add(spec(folder, path.join(folder, 'results')))).toThrow(/must not be inside the watched folder/);
+    expect(() => manager.add(spec(folder, tempDir('out'), { rule: { quietSeconds: 0, maxFiles: 5, maxMinutes: 1 } }))).toThrow(/Quiet seconds/);
+    expect(() => manager.add({ ...spec(folder, tempDir('out')), job: { workflowId: '' } })).toThrow(/Workflow/);
+    expect(manager.list()).toEqual([]);
+  });
+
+  it('emits changed summaries, applies an updated rule, and on remove stops and forgets the watch', async () => {
+    const data = tempDir('data');
+    const { manager, engine } = make(data);
+    await manager.start();
+    const folder = tempDir('in');
+    const seen: WatchSummary[] = [];
+    const removed: string[] = [];
+    manager.on('changed', (s) => seen.push(s));
+    manager.on('removed', ({ id }) => removed.push(id));
+    const w = manager.add(spec(folder, tempDir('out'), { rule: { quietSeconds: 30, maxFiles: 1000, maxMinutes: 10 } }));
+    writeImage(folder, 'one.jpg');
+    const pending = await until(() => seen.find((s) => s.pendingFiles === 1 && s.waitingForWrite === 0 && s.nextCloseAt), 'an open batch with a close time');
+    expect(Date.parse(pending.nextCloseAt!) - Date.now()).toBeGreaterThan(20_000); // 30 s quiet rule
+    // A shorter quiet time applies to the open batch at once.
+    const updated = await manager.update(w.id, spec(folder, pending.spec.outDir, { rule: { quietSeconds: 0.2, maxFiles: 1000, maxMinutes: 10 } }));
+    expect(updated.spec.rule.quietSeconds).toBe(0.2);
+    await until(() => batchesOf(engine).length === 1, 'batch closed by the new rule');
+    await manager.remove(w.id);
+    expect(removed).toEqual([w.id]);
+    expect(fs.existsSync(path.join(data, 'watches', w.id))).toBe(false);
+    expect(manager.list()).toEqual([]);
+    writeImage(folder, 'two.jpg');
+    await sleep(500);
+    expect(batchesOf(engine)).toEqual([['one.jpg']]); // the item stays; nothing new is taken
+  });
+
+  it('saved watches start again on the next launch', async () => {
+    const data = tempDir('data');
+    const folder = tempDir('in');
+    const first = make(data);
+    await first.manager.start();
+    const w = first.manager.add(spec(folder, tempDir('out')));
+    await first.manager.close();
+    const second = make(data);
+    await second.manager.start();
+    expect(second.manager.list().map((s) => s.id)).toEqual([w.id]);
+    writeImage(folder, 'later.jpg');
+    await until(() => batchesOf(second.engine).length === 1, 'batch after relaunch');
+  });
+
+  it('polling mode takes files too, and says it is polling', async () => {
+    const { manager, engine } = make(tempDir('data'), { forcePolling: true });
+    await manager.start();
+    const folder = tempDir('in');
+    const w = manager.add(spec(folder, tempDir('out')));
+    await manager.idle();
+    expect(manager.get(w.id).state).toBe('polling');
+    expect(manager.get(w.id).status).toMatch(/[Pp]olling/);
+    await sleep(200);
+    writeImage(folder, 'p1.jpg');
+    writeImage(folder, 'deeper/p2.jpg');
+    await until(() => batchesOf(engine).flat().length === 2, 'both files batched while polling');
+    expect(batchesOf(engine).flat().sort()).toEqual(['p1.jpg', 'p2.jpg']);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('a folder that cannot be read pauses the watch until it can', async () => {
+    const { manager, engine } = make(tempDir('data'));
+    await manager.start();
+    const folder = tempDir('in');
+    const w = manager.add(spec(folder, tempDir('out')));
+    await manager.idle();
+    fs.chmodSync(folder, 0o000);
+    try {
+      const s = await until(() => manager.get(w.id).state === 'folder-missing' && manager.get(w.id), 'unreadable');
+      expect(s.status).toMatch(/cannot be read \(permission denied\)/);
+    } finally {
+      fs.chmodSync(folder, 0o755);
+    }
+    writeImage(folder, 'readable-again.jpg');
+    await until(() => batchesOf(engine).length === 1, 'batch after access is back');
+  });
+});
