@@ -142,7 +142,7 @@ export async function openLedger(filePath: string): Promise<{ ledger: Ledger; jo
   const ledger = new Ledger();
   for await (const r of replayRecords<LedgerRecord>(filePath)) ledger.apply(r);
   const live = ledger.taken.size + ledger.open.size + ledger.seen.size + 1;
-  if (ledger.records > 4 * live + 1000) {
+  if (ledger.records > 1.5 * live + 1000) { // a file costs seen + stable + its share of close/item; compacted, one `taken`
     const lines: string[] = [];
     for (const r of ledger.snapshot()) lines.push(JSON.stringify(r));
     writeFileAtomic(filePath, lines.join('\n') + '\n');
