@@ -1,0 +1,120 @@
+// The host's own behaviour: defaults filled in for a drop, plain errors with the next step, notices
+// when an item finishes or fails, the bounded drop count, the throughput ring.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { EventChannel } from '../../shared/contract';
+import type { Step } from '../../main/engine/pipeline/step';
+import { ApiError } from '../../main/engine/roboflow/http';
+import { registerSecret } from '../../main/engine/secrets';
+import { previewDrop } from '../../main/host/drop-preview';
+import { HostError, toHostError } from '../../main/host/errors';
+import { ThroughputHistory } from '../../main/host/throughput-history';
+import { memoryKeychain, tempDir, testApp } from './fixture';
+
+const apps: ReturnType<typeof testApp>[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) await a.close();
+});
+
+/** A host with a saved (never checked) profile and the given steps. */
+function hostWith(steps: Step[]) {
+  const dataDir = tempDir('bd-hosttest-');
+  const kc = memoryKeychain();
+  kc.entries.set('p-test', 'host-test-key-0000');
+  fs.writeFileSync(
+    path.join(dataDir, 'profiles.json'),
+    JSON.stringify({ activeId: 'p-test', profiles: [{ id: 'p-test', name: 'T', workspace: 'w', apiUrl: 'http://127.0.0.1:1', maskedKey: 'x', storage: 'keychain', createdAt: '' }] }),
+  );
+  const app = testApp({ dataDir, keychain: kc, steps });
+  apps.push(app);
+  const events: [EventChannel, any][] = [];
+  app.host.subscribe((e, p) => events.push([e, p]));
+  return { app, events };
+}
+
+const folderWith = (n: number) => {
+  const dir = tempDir('bd-src-');
+  for (let i = 0; i < n; i++) fs.writeFileSync(path.join(dir, `f${i}.png`), 'x'.repeat(10));
+  return dir;
+};
+
+describe('host', () => {
+  it('a full-pipeline drop without a job uses the default job and output folder from settings, or says what is missing', async () => {
+    const { app } = hostWith([]);
+    const src = folderWith(1);
+    const refused = await app.host.invoke('queue:add', { roots: [src], pipeline: 'full' });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/needs a Workflow.*Settings › Default job/) } });
+
+    await app.host.invoke('settings:set', { defaultJob: { workflowId: 'default-wf', machineType: 'gpu' } });
+    const added = await app.host.invoke('queue:add', { roots: [src], pipeline: 'full' });
+    expect(added.ok).toBe(true);
+    const item = app.engine.get((added as any).value.id)!;
+    expect(item.spec.job).toEqual({ workflowId: 'default-wf', machineType: 'gpu' });
+    expect(item.outDir).toBe(app.settings.get().defaultOutDir);
+  });
+
+  it('without any profile a drop is refused with the way to add one', async () => {
+    const app = testApp({ steps: [] });
+    apps.push(app);
+    const r = await app.host.invoke('queue:add', { roots: [folderWith(1)], pipeline: 'ingest' });
+    expect(r).toEqual({ ok: false, error: { code: 'no-profile', message: 'No API key is set up yet. Add one in Settings › Profiles.' } });
+  });
+
+  it('tells the operator once when an item finishes and when one fails', async () => {
+    const failing: Step = { stage: 'scan', run: async (ctx) => (ctx.item.name.startsWith('bad') ? Promise.reject(new ApiError('Nope.', 'remote', 'scan')) : undefined) };
+    const { app, events } = hostWith([failing]);
+    const good = await app.host.invoke('queue:add', { roots: [folderWith(1)], pipeline: 'ingest', name: 'good one' });
+    const bad = await app.host.invoke('queue:add', { roots: [folderWith(1)], pipeline: 'ingest', name: 'bad one' });
+    await app.engine.waitFor((good as any).value.id);
+    await app.engine.waitFor((bad as any).value.id);
+    const notices = events.filter(([e]) => e === 'notice').map(([, p]) => p);
+    expect(notices).toContainEqual({ level: 'info', message: 'good one is done.', itemId: (good as any).value.id });
+    expect(notices).toContainEqual({ level: 'error', message: 'bad one failed: Nope.', itemId: (bad as any).value.id });
+    expect(notices).toHaveLength(2);
+  });
+
+  it('errors are one plain sentence: a refused key points to Settings, no stack, no key', () => {
+    registerSecret('secret-key-for-errors');
+    expect(toHostError(new ApiError('The service refused the API key (401) during list batches. Check the key in Settings › Profiles.', 'unauthorized', 'list batches', 401))).toMatchObject({
+      code: 'unauthorized',
+      message: 'The service refused the key (401). Check it in Settings › Profiles.',
+    });
+    const internal = toHostError(new TypeError('x is undefined at https://api.example/?api_key=secret-key-for-errors'));
+    expect(internal.code).toBe('internal');
+    expect(internal.message).not.toContain('secret-key-for-errors');
+    expect(JSON.stringify(internal)).not.toMatch(/\n\s+at /);
+    expect(toHostError(new HostError('not-found', 'No item.'))).toEqual({ code: 'not-found', message: 'No item.' });
+    expect(toHostError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/x' }))).toMatchObject({ code: 'io', message: expect.stringMatching(/Permission denied \(\/x\)/) });
+  });
+
+  it('unknown items and channels are refused plainly', async () => {
+    const { app } = hostWith([]);
+    expect(await app.host.invoke('item:get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/No item with id nope/) } });
+    expect(await app.host.invoke('shell:exec', {})).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+  });
+
+  it('the drop count stops at its bound and says the figures are partial', async () => {
+    const src = folderWith(30);
+    fs.mkdirSync(path.join(src, 'sub'));
+    fs.writeFileSync(path.join(src, 'sub', 'v.mp4'), 'vvvv');
+    expect(await previewDrop([src])).toEqual({ folders: 1, files: 31, images: 30, videos: 1, bytes: 304, partial: false });
+    const bounded = await previewDrop([src], { maxEntries: 10, maxMs: 2000 });
+    expect(bounded.partial).toBe(true);
+    expect(bounded.files).toBeLessThan(31);
+  });
+
+  it('keeps one throughput sample per second per item, the last two minutes', () => {
+    let now = 0;
+    const h = new ThroughputHistory(120, 1000, () => now);
+    for (let i = 0; i < 500; i++) {
+      h.record('a', i);
+      now += 250;
+    }
+    const samples = h.get('a');
+    expect(samples).toHaveLength(120);
+    expect(samples.at(-1)).toBe(496);
+    expect(samples[1]! - samples[0]!).toBe(4);
+    expect(h.get('b')).toEqual([]);
+  });
+});
