@@ -117,4 +117,19 @@ describe('host', () => {
     expect(samples[1]! - samples[0]!).toBe(4);
     expect(h.get('b')).toEqual([]);
   });
+
+  it('watches through the host: the folder is checked on disk, changes arrive as events', async () => {
+    const { app, events } = hostWith([]);
+    const folder = tempDir('bd-watch-');
+    const spec = { folder, filter: 'images', job: { workflowId: 'wf' }, outDir: tempDir('bd-watch-out-'), rule: { quietSeconds: 30, maxFiles: 100, maxMinutes: 10 }, reingestChanged: false };
+    const missing = await app.host.invoke('watches:add', { ...spec, folder: path.join(folder, 'gone') });
+    expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
+    const added = (await app.host.invoke('watches:add', spec)) as any;
+    expect(added.ok, JSON.stringify(added)).toBe(true);
+    expect((await app.host.invoke('watches:list', {})) as any).toMatchObject({ ok: true, value: [{ id: added.value.id }] });
+    expect((await app.host.invoke('watches:pause', { id: added.value.id })) as any).toMatchObject({ ok: true, value: { state: 'paused' } });
+    expect(await app.host.invoke('watches:remove', { id: added.value.id })).toEqual({ ok: true, value: null });
+    expect(events.some(([e]) => e === 'watch:changed')).toBe(true);
+    expect(events.some(([e, p]) => e === 'watch:removed' && p.id === added.value.id)).toBe(true);
+  });
 });
