@@ -1,4 +1,5 @@
-// Notices from main and from failed actions, stacked bottom-right; info notices fade by themselves.
+// Notices from main and from failed actions, stacked bottom-left of the work area (clear of the item
+// panel); info and warnings fade by themselves, errors stay until dismissed.
 
 import { useEffect } from 'react';
 import { useShallow } from 'zustand/react/shallow';
@@ -20,8 +21,9 @@ function NoticeCard({ notice }: { notice: Notice }) {
   const dismiss = useApp((s) => s.dismissNotice);
   const openItem = useApp((s) => s.openItem);
   useEffect(() => {
-    if (notice.level !== 'info') return;
-    const timer = setTimeout(() => dismiss(notice.id), 6000);
+    // Errors stay until dismissed; the rest fade so they never sit on top of work for long.
+    if (notice.level === 'error') return;
+    const timer = setTimeout(() => dismiss(notice.id), notice.level === 'info' ? 6000 : 12000);
     return () => clearTimeout(timer);
   }, [notice, dismiss]);
   return (

@@ -145,6 +145,21 @@ function FileLine({ row }: { row: FileRow }) {
   const slash = Math.max(row.sourcePath.lastIndexOf('/'), row.sourcePath.lastIndexOf('\\'));
   const name = row.sourcePath.slice(slash + 1);
   const dir = row.sourcePath.slice(0, slash + 1);
+  if (row.reason) {
+    // Reasons often quote the full path; the name is already on the line.
+    const reason = row.reason.split(row.sourcePath).join(name);
+    return (
+      <>
+        <span className={`fstate fstate-${row.state}`}>{row.state}</span>
+        <span className="fname mono" title={row.sourcePath}>
+          {name}
+        </span>
+        <span className="freason" title={row.reason}>
+          {reason}
+        </span>
+      </>
+    );
+  }
   return (
     <>
       <span className={`fstate fstate-${row.state}`}>{row.state}</span>
@@ -152,7 +167,7 @@ function FileLine({ row }: { row: FileRow }) {
         <span className="fdir">{dir}</span>
         <span className="fname">{name}</span>
       </span>
-      {row.reason ? <span className="freason">{row.reason}</span> : <span className="fsize num">{formatBytes(row.size)}</span>}
+      <span className="fsize num">{formatBytes(row.size)}</span>
     </>
   );
 }

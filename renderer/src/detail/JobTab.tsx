@@ -90,7 +90,7 @@ export function JobTab({ item }: { item: ItemSummary }) {
                 <td>{s.name}</td>
                 <td title={s.notification}>{s.statusType}</td>
                 <td className="stage-bar">
-                  <ProgressBar fraction={s.tasks.total > 0 ? s.tasks.fraction : null} label={`${s.name} tasks`} tone={s.tasks.failed > 0 ? 'failed' : 'active'} />
+                  <ProgressBar fraction={s.tasks.total > 0 ? s.tasks.fraction : null} label={`${s.name} tasks`} tone={s.tasks.failed > 0 ? 'failed' : s.tasks.total > 0 && s.tasks.succeeded === s.tasks.total ? 'done' : 'active'} />
                 </td>
                 <td className="num">
                   {s.tasks.succeeded + s.tasks.failed} / {s.tasks.total}

@@ -29,24 +29,32 @@ export function ProgressTab({ item }: { item: ItemSummary }) {
   const [starting, setStarting] = useState(false);
   const p = live?.progress ?? item.progress ?? emptyProgress();
   const line = samples.length >= 2 ? samples : history ?? NO_SAMPLES;
-  const canStartJob = !item.jobId && item.pipeline === 'ingest' && item.state !== 'cancelled';
+  const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+  const canStartJob = !item.jobId && item.pipeline === 'ingest' && item.state !== 'cancelled' && item.state !== 'failed';
 
   return (
     <div className="progress-tab">
       {item.state === 'failed' && item.error ? (
         <ErrorView error={item.error} onRetry={() => void itemAction('retry', item.id)} retryLabel="Retry failed" />
       ) : null}
-      <div className="throughput">
-        <div>
-          <div className="figure-label">Throughput now</div>
-          <div className="figure-big num">{p.throughput > 0 ? formatRate(p.throughput) : '—'}</div>
+      {finished ? (
+        <p className="finished-line">
+          {item.state === 'done' ? 'Finished' : item.state === 'cancelled' ? 'Cancelled' : 'Stopped'} · {formatCount(p.files.done)} of {formatCount(p.files.total)} files sent ·{' '}
+          {formatBytes(p.bytes.done)}
+        </p>
+      ) : (
+        <div className="throughput">
+          <div>
+            <div className="figure-label">Throughput now</div>
+            <div className="figure-big num">{p.throughput > 0 ? formatRate(p.throughput) : '—'}</div>
+          </div>
+          <div>
+            <div className="figure-label">Time left</div>
+            <div className="figure-big num">{p.throughput > 0 ? formatDuration(p.etaSeconds) : '—'}</div>
+          </div>
+          <Sparkline samples={line} width={200} height={40} label="Throughput over the last minute" />
         </div>
-        <div>
-          <div className="figure-label">Time left</div>
-          <div className="figure-big num">{formatDuration(p.etaSeconds)}</div>
-        </div>
-        <Sparkline samples={line} width={200} height={40} label="Throughput over the last minute" />
-      </div>
+      )}
       <table className="stage-table">
         <tbody>
           {STAGES.filter((s) => s !== 'done' && item.stages[s] !== 'skipped').map((stage) => (

@@ -13,6 +13,7 @@ export function ResultsTab({ item }: { item: ItemSummary }) {
   const [preview, setPreview] = useState<ResultsPreview | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [loading, setLoading] = useState(false);
+  const root = item.roots.length === 1 ? item.roots[0]!.replace(/[\\/]+$/, '') : null;
   const hasResults = item.stages.export === 'done' || item.state === 'done';
 
   const load = useCallback(async () => {
@@ -61,7 +62,7 @@ export function ResultsTab({ item }: { item: ItemSummary }) {
               <tr key={i}>
                 {row.map((cell, j) => (
                   <td key={j} title={cell}>
-                    {cell}
+                    {shortenPath(cell, root)}
                   </td>
                 ))}
               </tr>
@@ -71,4 +72,10 @@ export function ResultsTab({ item }: { item: ItemSummary }) {
       </div>
     </div>
   );
+}
+
+/** Paths under the item's folder are shown relative to it (the full path is in the tooltip). */
+function shortenPath(cell: string, root: string | null): string {
+  if (root && cell.length > root.length + 1 && cell.startsWith(root) && /[\\/]/.test(cell[root.length]!)) return `…${cell.slice(root.length)}`;
+  return cell;
 }

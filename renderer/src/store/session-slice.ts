@@ -83,8 +83,10 @@ export function createSessionSlice(api: BatchDeskApi): StateCreator<AppState, []
 
     pushNotice(notice) {
       const id = nextNoticeId++;
-      // Keep the last few; an operator reads the newest, not a backlog.
-      set((state) => ({ notices: [...state.notices.slice(-4), { ...notice, id }] }));
+      // Keep the last few, each said once; an operator reads the newest, not a backlog.
+      set((state) => ({
+        notices: [...state.notices.filter((n) => n.message !== notice.message).slice(-3), { ...notice, id }],
+      }));
     },
 
     dismissNotice(id) {
