@@ -1,0 +1,52 @@
+// The desktop extras, against the fake `electron` module: the machine is kept awake only while a
+// transfer runs, the tray says what the queue is doing, and a failure raises a desktop notification.
+import { afterAll, describe, expect, it, vi } from 'vitest';
+
+vi.mock('electron', () => import('./fake-electron'));
+
+import * as fake from './fake-electron';
+import { overallState, startDesktopShell } from '../../main/electron/desktop-shell';
+import type { Step } from '../../main/engine/pipeline/step';
+import { ApiError } from '../../main/engine/roboflow/http';
+import { memoryKeychain, tempDir, testApp } from '../host/fixture';
+
+let release!: () => void;
+const gate = new Promise<void>((r) => (release = r));
+const slowThenFail: Step = {
+  stage: 'scan',
+  run: async () => {
+    await gate;
+    throw new ApiError('The disk is full. Free some space, then retry.', 'io', 'scan');
+  },
+};
+const app = testApp({ steps: [slowThenFail], env: { ROBOFLOW_API_KEY: 'shell-test-key-1', ROBOFLOW_API_URL: 'http://127.0.0.1:1' }, keychain: memoryKeychain() });
+
+afterAll(async () => {
+  await app.close();
+});
+
+describe('desktop shell', () => {
+  it('keeps the machine awake while an item runs, shows the state in the tray, and notifies a failure', async () => {
+    const stop = startDesktopShell({ host: app.host, settings: app.settings, listItems: () => app.engine.list(), showWindow: () => undefined });
+    expect(fake.powerSaveBlocker.active.size).toBe(0);
+
+    const added = (await app.host.invoke('queue:add', { roots: [tempDir('bd-shell-')], pipeline: 'ingest', name: 'night run' })) as any;
+    expect(added.ok, JSON.stringify(added)).toBe(true);
+    await vi.waitFor(() => expect(fake.powerSaveBlocker.active.size).toBe(1));
+
+    release();
+    await app.engine.waitFor(added.value.id);
+    await vi.waitFor(() => expect(fake.powerSaveBlocker.active.size).toBe(0));
+    expect(fake.Notification.shown).toContainEqual({ title: 'Batch Desk — failed', body: 'night run failed: The disk is full. Free some space, then retry.' });
+    stop();
+  });
+
+  it('sums the queue up in one line', () => {
+    const s = (state: string) => ({ state }) as never;
+    expect(overallState([s('running'), s('running'), s('waiting'), s('failed'), s('done')])).toEqual({
+      label: 'Batch Desk — 2 running, 1 waiting on the service, 1 failed',
+      busy: true,
+    });
+    expect(overallState([s('done')])).toEqual({ label: 'Batch Desk — idle', busy: false });
+  });
+});
