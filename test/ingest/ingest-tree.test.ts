@@ -41,6 +41,8 @@ describe('ingest of a varied tree', () => {
     writeFile(root, 'a_b/pic.png', png('c4'));
     // Rejections.
     writeFile(root, 'bad/notes.txt', 'not an image');
+    // Looks like an image by name, but the service finds no image inside: rejected by the service.
+    writeFile(root, 'bad/fake.png', 'this is text, not a PNG');
     writeFile(root, 'bad/empty.png', Buffer.alloc(0));
     const big = writeFile(root, 'bad/huge.png', png('h'));
     fs.truncateSync(big, 21 * 1024 * 1024);
@@ -66,7 +68,7 @@ describe('ingest of a varied tree', () => {
     const entries = await planEntries(itemDir);
     const images = entries.filter((e) => e.kind === 'image');
     const videos = entries.filter((e) => e.kind === 'video');
-    expect(images.length).toBe(2000 + 10 + 1);
+    expect(images.length).toBe(2000 + 10 + 1 + 1);
     expect(videos.length).toBe(2);
     expect(readPlanSummary(itemDir)!.shards).toBeGreaterThanOrEqual(41);
 
@@ -84,7 +86,7 @@ describe('ingest of a varied tree', () => {
     }
     expect(longs[0]).not.toBe(longs[1]);
 
-    const result = await expectExactlyOnce(emu, 'tree-batch', names);
+    const result = await expectExactlyOnce(emu, 'tree-batch', names.filter((n) => n !== 'cams__bad__fake.png'));
     expect(result).toEqual({ missing: [], duplicated: [], unexpected: [] });
     const videoResult = await expectExactlyOnce(emu, 'tree-batch-videos', videos.map((v) => v.batchName));
     expect(videoResult).toEqual({ missing: [], duplicated: [], unexpected: [] });
@@ -96,25 +98,28 @@ describe('ingest of a varied tree', () => {
     expect(reasonOf('empty.png')).toBe('empty');
     expect(reasonOf('huge.png')).toBe('too-large');
     expect(reasonOf('pipe.png')).toBe('unreadable');
+    expect(reasonOf('fake.png')).toBe('rejected-by-service');
+    expect(rejections.find((r) => r.sourcePath.endsWith('fake.png'))?.message).toMatch(/unsupported-file-type/);
     expect(reasonOf('link.png')).toBe('symlink-skipped');
     expect(rejections.filter((r) => r.reason === 'renamed-collision')).toHaveLength(2);
     expect(rejections.some((r) => r.sourcePath.includes('.hidden') || r.sourcePath.endsWith('.DS_Store') || r.sourcePath.endsWith('Thumbs.db'))).toBe(false);
     for (const r of rejections) expect(r.message.length).toBeGreaterThan(10);
 
     // The operator's numbers: files sent, indexed as the service reports, rejections (renames are not rejections).
-    expect(summary.progress.files).toEqual({ done: 2013, total: 2013 });
-    expect(summary.progress.indexed).toEqual({ done: 2013, total: 2013 });
-    expect(summary.progress.rejected).toBe(5);
+    expect(summary.progress.files).toEqual({ done: 2014, total: 2014 });
+    expect(summary.progress.indexed).toEqual({ done: 2013, total: 2014 });
+    expect(summary.progress.rejected).toBe(6);
 
     // UI readers.
     const shards = readShardRows(itemDir);
     expect(shards.every((s) => s.state === 'indexed')).toBe(true);
-    expect(shards.reduce((a, s) => a + s.files, 0)).toBe(2011);
+    expect(shards.reduce((a, s) => a + s.files, 0)).toBe(2012);
     const page = await readFileRows(itemDir, 0, 10, 'rejected');
-    expect(page.total).toBe(5);
+    expect(page.total).toBe(6);
+    expect(page.rows.map((r) => r.reason).every((r) => typeof r === 'string' && r.length > 0)).toBe(true);
     const all = await readFileRows(itemDir, 2000, 50);
-    expect(all.total).toBe(2013 + 5);
-    expect(all.rows.length).toBe(18);
+    expect(all.total).toBe(2014 + 5);
+    expect(all.rows.length).toBe(19);
     const csv = await rejectionsCsv(itemDir);
     expect(csv.split('\n')[0]).toBe('source_path,reason,message');
     expect(csv).toContain('too-large');
