@@ -126,3 +126,76 @@ test('a refused upload surfaces as a readable error, and retry finishes the item
   await expect(row.locator('.qfiles')).toHaveText('20 / 20');
   await shot(page, '22-queue-retried');
 });
+
+test('settings drive a drop, watches are managed, and everything works from the keyboard', async ({ consolePage: page, stack }) => {
+  const outRoot = path.join(stack.workDir, 'out');
+  const incoming = path.join(stack.workDir, 'incoming');
+  fs.mkdirSync(incoming, { recursive: true });
+  await signIn(page);
+
+  // Settings: a default workflow and output folder make a drop run the whole pipeline.
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('Default workflow id').fill('count-things');
+  await page.getByLabel('Default output folder').fill(outRoot);
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved', { exact: true })).toBeVisible();
+
+  // A drop in a browser: the overlay says what will happen, then the path is asked for.
+  await page.getByRole('button', { name: 'Queue' }).click();
+  const dataTransfer = await page.evaluateHandle(() => {
+    const dt = new DataTransfer();
+    dt.items.add(new File(['x'], 'site-b', { type: '' }));
+    return dt;
+  });
+  await page.dispatchEvent('body', 'dragenter', { dataTransfer });
+  await expect(page.locator('.drop-overlay')).toContainText('new item');
+  await shot(page, '30-drop-overlay');
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
+  await expect(page.getByRole('dialog')).toContainText('A browser does not reveal where dropped folders live');
+  const folder = makeImageFolder(path.join(stack.workDir, 'site-b'), 12);
+  await page.getByLabel('Folder path on the machine running Batch Desk').fill(folder);
+  await expect(page.locator('.preview-line')).toContainText('12 images');
+  await shot(page, '31-drop-path');
+  await page.getByRole('button', { name: 'Add to queue' }).click();
+  const row = queueRow(page, 'site-b');
+  await expect(row.locator('.qstate')).toHaveText('Done', { timeout: 90_000 });
+  await expect(row.locator('[data-stage="export"]')).toHaveAttribute('data-state', 'done');
+
+  // Keyboard: focus the row, open it with Enter, switch tabs with arrows, close with Escape.
+  await row.focus();
+  await shot(page, '32-row-focus');
+  await page.keyboard.press('Enter');
+  const panel = page.getByRole('complementary', { name: 'Item site-b' });
+  await expect(panel).toBeVisible();
+  await panel.getByRole('tab', { name: 'Progress' }).focus();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await expect(panel.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await expect(panel.locator('.results-table tbody tr').first()).toBeVisible();
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await shot(page, '33-results-dark');
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.keyboard.press('Escape');
+  await expect(panel).toHaveCount(0);
+
+  // Watches: add one, see it watching, pause it, remove it.
+  await page.getByRole('button', { name: 'Watches' }).click();
+  await page.getByRole('button', { name: 'Add watch' }).click();
+  await page.getByLabel('Folder', { exact: true }).fill(incoming);
+  await expect(page.getByLabel('Workflow id')).toHaveValue('count-things');
+  await page.getByRole('button', { name: 'Start watching' }).click();
+  const watchRow = page.locator('tr.watch', { hasText: 'incoming' });
+  await expect(watchRow.locator('.pill')).toHaveText(/Watching|Polling/);
+  await shot(page, '34-watches');
+  await watchRow.getByRole('button', { name: 'Pause' }).click();
+  await expect(watchRow.locator('.pill')).toHaveText('Paused');
+  page.once('dialog', (d) => void d.accept());
+  await watchRow.getByRole('button', { name: 'Remove' }).click();
+  await expect(page.getByText('A watch keeps an eye on a folder')).toBeVisible();
+
+  // History lists the finished item.
+  await page.getByRole('button', { name: 'History' }).click();
+  await expect(queueRow(page, 'site-b')).toBeVisible();
+  await shot(page, '35-history');
+});

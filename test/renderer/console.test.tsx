@@ -74,12 +74,10 @@ describe('adding a folder', () => {
     expect(await screen.findByText('1 folder · 12,408 images · 1.9 GB → new item')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Add to queue' }));
     await waitFor(() => expect(screen.queryByRole('dialog')).toBeNull());
-    expect(api.fake.calls.find((c) => c.channel === 'queue:add')!.args).toEqual({
-      roots: ['/data/site-a'],
-      pipeline: 'full',
-      job: { workflowId: 'detect-and-count' },
-      outDir: '/data/results',
-    });
+    const added = api.fake.calls.find((c) => c.channel === 'queue:add')!.args as { outDir: string };
+    expect(added).toEqual({ roots: ['/data/site-a'], pipeline: 'full', job: { workflowId: 'detect-and-count' }, outDir: added.outDir });
+    // Its own folder under the default output folder, so two drops never share results.
+    expect(added.outDir).toMatch(/^\/data\/results\/site-a-\d{8}-\d{6}$/);
     expect(screen.getByRole('grid', { name: 'Queue' }).textContent).toContain('site-a');
   });
 

@@ -15,7 +15,7 @@ afterEach(cleanup);
 async function setup() {
   const api = createFakeApi({ signedIn: true });
   api.fake.settings.defaultJob = { workflowId: 'detect-and-count', machineType: 'gpu' };
-  const item = api.fake.seedItem({ name: 'ingested', pipeline: 'ingest', stage: 'done', state: 'done', outDir: undefined });
+  const item = api.fake.seedItem({ name: 'ingested', pipeline: 'ingest', stage: 'indexing', state: 'waiting', outDir: undefined });
   let done = 0;
   const result = await renderReady(<JobForm itemId={item.id} onDone={() => done++} onCancel={() => {}} />, api);
   return { ...result, item, done: () => done };
@@ -26,7 +26,7 @@ describe('job form', () => {
     await setup();
     expect((screen.getByLabelText('Workflow id') as HTMLInputElement).value).toBe('detect-and-count');
     expect((screen.getByLabelText('Machine') as HTMLSelectElement).value).toBe('gpu');
-    expect((screen.getByLabelText('Output folder') as HTMLInputElement).value).toBe('/data/results');
+    expect((screen.getByLabelText('Output folder') as HTMLInputElement).value).toMatch(/^\/data\/results\/ingested-\d{8}-\d{6}$/);
   });
 
   it('checks the job id while it is typed', async () => {
@@ -63,7 +63,7 @@ describe('job form', () => {
     const call = api.fake.calls.find((c) => c.channel === 'item:start-job')!;
     expect(call.args).toEqual({
       id: item.id,
-      outDir: '/data/results',
+      outDir: (call.args as { outDir: string }).outDir,
       job: { workflowId: 'count-pallets', machineType: 'gpu', maxImageFailureRate: 0.05, jobId: 'pallets-01', workflowParameters: { confidence: 0.4 }, persistImageOutputs: false },
     });
     // Remembered for next time, except the job's own id.

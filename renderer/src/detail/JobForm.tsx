@@ -6,6 +6,7 @@ import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp, useAppStore } from '../store/store-context';
 import { formValuesFrom, rememberedJob, validateJobForm, type JobFormValues } from '../util/job-form';
+import { itemOutDir } from '../util/item-spec';
 
 const ADVANCED: (keyof JobFormValues)[] = ['jobName', 'maxParallelTasks', 'maxRuntimeSeconds', 'maxImageFailureRate', 'workflowParameters', 'maxVideoFps'];
 
@@ -13,7 +14,9 @@ export function JobForm({ itemId, onDone, onCancel }: { itemId: string; onDone: 
   const store = useAppStore();
   const settings = useApp((s) => s.settings);
   const item = useApp((s) => s.items[itemId]);
-  const [values, setValues] = useState<JobFormValues>(() => formValuesFrom(settings?.defaultJob ?? {}, item?.outDir ?? settings?.defaultOutDir ?? ''));
+  const [values, setValues] = useState<JobFormValues>(() =>
+    formValuesFrom(settings?.defaultJob ?? {}, item?.outDir ?? (settings?.defaultOutDir ? itemOutDir(settings.defaultOutDir, item?.roots[0] ?? item?.name ?? 'item') : '')),
+  );
   const [touched, setTouched] = useState<Partial<Record<keyof JobFormValues, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);

@@ -29,5 +29,18 @@ export function specForRoots(roots: string[], settings: Settings | undefined): D
   // A remembered job id would collide with the last job; every item gets a fresh one.
   const { jobId: _omit, ...job } = settings!.defaultJob;
   void _omit;
-  return { spec: { roots, pipeline: 'full', job: { ...job, workflowId } as JobOptions, outDir }, ingestOnlyReason: null };
+  return { spec: { roots, pipeline: 'full', job: { ...job, workflowId } as JobOptions, outDir: itemOutDir(outDir, roots[0] ?? 'item') }, ingestOnlyReason: null };
+}
+
+/**
+ * Each item writes into its own folder under the default output folder, named after the source
+ * folder and the time it was added, so two drops never write into each other's results.
+ */
+export function itemOutDir(base: string, root: string, at: Date = new Date()): string {
+  const windows = base.includes('\\') && !base.includes('/');
+  const sep = windows ? '\\' : '/';
+  const name = root.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || 'item';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${at.getFullYear()}${pad(at.getMonth() + 1)}${pad(at.getDate())}-${pad(at.getHours())}${pad(at.getMinutes())}${pad(at.getSeconds())}`;
+  return `${base.replace(/[\\/]+$/, '')}${sep}${name.replace(/[<>:"|?*]/g, '_')}-${stamp}`;
 }
