@@ -105,7 +105,9 @@ describe('run: ingest → job → export → results', () => {
     const resumed = downloads.filter((d) => d.ranges.length > 0);
     expect(resumed.length).toBeGreaterThan(0);
     for (const d of downloads) {
-      expect(d.requests).toBe(d.ranges.length + 1);
+      // (A request cut before its first byte reached us is retried from byte 0 without a Range;
+      // that fetches nothing twice, as the byte count below shows.)
+      expect(d.requests).toBeGreaterThan(d.ranges.length);
       const starts = d.ranges.map((r) => Number(/^bytes=(\d+)-$/.exec(r)![1]));
       // A reset may deliver nothing, so the next attempt may start where the last one did; never earlier.
       for (let i = 0; i < starts.length; i++) expect(starts[i]).toBeGreaterThanOrEqual(i === 0 ? 1 : starts[i - 1]!);

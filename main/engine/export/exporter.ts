@@ -8,7 +8,8 @@ import path from 'node:path';
 import { Agent, type Dispatcher } from 'undici';
 import type { Counter } from '../../../shared/domain';
 import { fsyncDir } from '../atomic-file';
-import { Journal, readRecords } from '../journal';
+import { readRecords } from '../journal';
+import { AsyncJournal } from './async-journal';
 import { silentLogger, type Logger } from '../log';
 import type { FileMetadata, StagingApi } from '../roboflow/staging';
 import { ApiError } from '../roboflow/http';
@@ -41,6 +42,8 @@ export interface ExportOptions {
   dispatcher?: Dispatcher;
   /** Passes over the listing to refresh expired URLs before giving up (default 6). */
   maxPasses?: number;
+  /** fdatasync each file before journaling it complete (default true; false only for measurements). */
+  durable?: boolean;
 }
 
 export interface ExportSummary {
@@ -53,6 +56,25 @@ let sharedAgent: Agent | undefined;
 function downloadAgent(): Agent {
   sharedAgent ??= new Agent({ connections: 64, keepAliveTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
   return sharedAgent;
+}
+
+/** fdatasync many files, a few at a time (the thread pool does the waiting). */
+async function syncAll(paths: string[]): Promise<void> {
+  let i = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(4, paths.length) }, async () => {
+      while (i < paths.length) await syncFile(paths[i++]!);
+    }),
+  );
+}
+
+async function syncFile(p: string): Promise<void> {
+  const fh = await fs.promises.open(p, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
 }
 
 export function fileKey(batchId: string, f: Pick<FileMetadata, 'fileName' | 'partName' | 'shardId'>): string {
@@ -105,7 +127,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const dispatcher = opts.dispatcher ?? downloadAgent();
   const root = path.resolve(opts.destDir);
   fs.mkdirSync(root, { recursive: true });
-  const journal = Journal.open<ExportJournalRecord>(opts.journalPath);
+  const journal = await AsyncJournal.open<ExportJournalRecord>(opts.journalPath);
   const done = readDone(opts.journalPath);
   const meter = new RateMeter();
   const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
@@ -142,11 +164,16 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
 
   const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string) => {
     const res = await extractArchive(finalPath, dir, opts.signal);
-    journal.append({ t: 'extracted', key, refused: res.refused });
+    // Extracted files are made durable before the archive counts as extracted (and is deleted).
+    if (opts.durable !== false) await syncAll(res.files.filter((p) => !fs.lstatSync(p).isSymbolicLink()));
+    await journal.append({ t: 'extracted', key, refused: res.refused });
     for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
     if (res.refused.length) log.warn('archive members refused', { archive: archiveRel, refused: res.refused });
     fs.rmSync(finalPath, { force: true });
   };
+
+  let failures: unknown[] = [];
+  const finishing = new Set<Promise<void>>();
 
   /** Handles one listed file; returns 'expired' when its URL must be refreshed. */
   const handle = async (f: FileMetadata): Promise<'ok' | 'expired'> => {
@@ -165,12 +192,13 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     const prior = done.get(key);
     if (prior) {
       if (prior.archive && prior.extracted) return countDone(prior.size, prior.refused, rel);
-      if (!prior.archive && exists(finalPath)) return countDone(prior.size, [], rel);
+      if (!prior.archive && fileSize(finalPath) === prior.size) return countDone(prior.size, [], rel);
       if (!exists(finalPath) && fileSize(partPath) === prior.size) fs.renameSync(partPath, finalPath);
-      if (exists(finalPath)) {
+      if (fileSize(finalPath) === prior.size) {
         if (prior.archive) await finishArchive(key, finalPath, rel, dir.path);
         return countDone(prior.size, [], rel);
       }
+      fs.rmSync(finalPath, { force: true }); // short or gone (e.g. after a power loss): fetch again
       done.delete(key); // the file vanished: fetch it again
     }
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
@@ -186,15 +214,23 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       if (err instanceof UrlExpiredError) return 'expired';
       throw err;
     }
-    // Journal first, then rename: a crash in between is repaired on the next run (size matches).
-    journal.append({ t: 'file', key, rel, size, archive });
-    fs.renameSync(partPath, finalPath);
-    done.set(key, { rel, size, archive, extracted: false, refused: [] });
-    if (archive) await finishArchive(key, finalPath, rel, dir.path);
-    filesDone++;
-    summary.files++;
-    summary.bytes += size;
-    report();
+    // The download slot is free now: making the file durable (fdatasync), journaling it complete,
+    // renaming it into place and extracting it overlap with the next downloads (syncing inside the
+    // slot cost ~40% of the throughput on a busy disk).
+    const finish = (async () => {
+      if (opts.durable !== false) await syncFile(partPath);
+      // Journal first, then rename: a crash in between is repaired on the next run (size matches).
+      await journal.append({ t: 'file', key, rel, size, archive });
+      fs.renameSync(partPath, finalPath);
+      done.set(key, { rel, size, archive, extracted: false, refused: [] });
+      if (archive) await finishArchive(key, finalPath, rel, dir.path);
+      filesDone++;
+      summary.files++;
+      summary.bytes += size;
+      report();
+    })();
+    const tracked: Promise<void> = finish.catch((err) => void failures.push(err)).finally(() => finishing.delete(tracked));
+    finishing.add(tracked);
     return 'ok';
   };
 
@@ -216,7 +252,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       summary.bytes = 0;
       summary.refused = [];
       let expired = 0;
-      const failures: unknown[] = [];
+      failures = [];
       const running = new Set<Promise<void>>();
       for (const part of parts) {
         let token: string | null = null;
@@ -241,6 +277,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
         if (failures.length) break;
       }
       await Promise.all(running);
+      await Promise.all(finishing);
       opts.signal.throwIfAborted();
       if (failures.length) throw failures[0];
       if (expired === 0) break;
@@ -253,6 +290,6 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     report();
     return summary;
   } finally {
-    journal.close();
+    await journal.close();
   }
 }
