@@ -5,7 +5,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel } from '../../shared/contract';
-import type { ItemSummary, JobOptions } from '../../shared/domain';
+import type { ItemSummary, JobOptions, WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
 import { abortItemJobs, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
@@ -286,7 +286,20 @@ export class Host {
       'watches:add': async (spec) => {
         await checkExisting(spec.folder, 'folder', 'directory');
         await checkOutDir(spec.outDir, 'outDir');
-        return watches().add(spec);
+        const svc = watches();
+        // The manager answers before the folder watch has started ("paused, Stopped."); answer with
+        // the started state instead, so the caller never holds a summary older than the events.
+        const seen: WatchSummary[] = [];
+        const onChanged = (w: WatchSummary) => void seen.push(w);
+        svc.on('changed', onChanged);
+        try {
+          const first = await svc.add(spec);
+          const startedOf = () => seen.filter((w) => w.id === first.id && w.state !== 'paused').at(-1);
+          for (let waited = 0; !startedOf() && waited < 3_000; waited += 25) await new Promise((r) => setTimeout(r, 25));
+          return startedOf() ?? first;
+        } finally {
+          svc.off?.('changed', onChanged);
+        }
       },
       'watches:update': async ({ id, spec }) => {
         await checkExisting(spec.folder, 'folder', 'directory');

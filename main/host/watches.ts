@@ -13,5 +13,6 @@ export interface WatchService {
   remove(id: string): MaybePromise<unknown>;
   on(event: 'changed', listener: (w: WatchSummary) => void): unknown;
   on(event: 'removed', listener: (w: { id: string }) => void): unknown;
+  off?(event: 'changed', listener: (w: WatchSummary) => void): unknown;
   close?(): Promise<void>;
 }

@@ -126,6 +126,7 @@ describe('host', () => {
     expect(missing).toMatchObject({ ok: false, error: { code: 'not-found' } });
     const added = (await app.host.invoke('watches:add', spec)) as any;
     expect(added.ok, JSON.stringify(added)).toBe(true);
+    expect(added.value.state).toBe('watching'); // the started state, not the manager's first "Stopped."
     expect((await app.host.invoke('watches:list', {})) as any).toMatchObject({ ok: true, value: [{ id: added.value.id }] });
     expect((await app.host.invoke('watches:pause', { id: added.value.id })) as any).toMatchObject({ ok: true, value: { state: 'paused' } });
     expect(await app.host.invoke('watches:remove', { id: added.value.id })).toEqual({ ok: true, value: null });
