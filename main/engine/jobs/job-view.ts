@@ -47,9 +47,8 @@ export function stageRow(stage: JobStage, tasks: TaskCounts): JobStageRow {
 
 export function logRow(log: JobLog): JobLogRow {
   const p = log.payload;
-  const message =
-    (typeof p.message === 'string' && p.message) ||
-    (typeof p.error === 'string' && p.error) ||
-    [log.logType, Object.keys(p).length ? JSON.stringify(p) : ''].filter(Boolean).join(': ');
+  const text =
+    (typeof p.message === 'string' && p.message) || (typeof p.error === 'string' && p.error) || (Object.keys(p).length ? JSON.stringify(p) : '');
+  const message = [log.logType, text].filter(Boolean).join(': ');
   return { createdAt: log.createdAt, severity: log.severity, message, taskId: log.taskId };
 }

@@ -1,0 +1,55 @@
+// A full disk during export: a clear error, and nothing half-written left looking complete.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Emulator } from '../emulator/server';
+import { KEY, client as emuClient, start, uploadShard } from '../emulator/testkit';
+import { makePngSet } from '../emulator/fixtures';
+import { tmpDir } from './helpers';
+import { RoboflowClient } from '../../main/engine/roboflow/client';
+import { exportBatch } from '../../main/engine/export/exporter';
+import { toAppError } from '../../main/engine/pipeline/engine';
+import { readRecords } from '../../main/engine/journal';
+import { expiryWarning } from '../../main/engine/jobs/expiry';
+
+let emu: Emulator | undefined;
+const dirs: string[] = [];
+afterEach(async () => {
+  await emu?.stop();
+  emu = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('export to a full disk', () => {
+  it.skipIf(!fs.existsSync('/dev/full'))('fails with "The disk is full" and leaves no file that looks complete', async () => {
+    emu = await start();
+    await uploadShard(emuClient(emu), 'disk-batch', makePngSet(40, 'full'));
+    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY, retry: { baseMs: 5, maxMs: 50, maxAttempts: 3 } });
+    const dest = tmpDir('disk-out');
+    dirs.push(dest);
+    // Every write into this one file fails the way a full disk does (ENOSPC).
+    fs.symlinkSync('/dev/full', path.join(dest, 'full-0007.png.part'));
+    const journal = path.join(dest, 'export.jsonl');
+    const err = await exportBatch({ staging: client.staging, batchId: 'disk-batch', destDir: dest, journalPath: journal, signal: new AbortController().signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(toAppError(err)).toMatchObject({ code: 'io', message: expect.stringMatching(/^The disk is full/) });
+    expect(fs.existsSync(path.join(dest, 'full-0007.png'))).toBe(false);
+    const complete = readRecords<{ t: string; rel: string }>(journal).filter((r) => r.t === 'file').map((r) => r.rel);
+    expect(complete).not.toContain('full-0007.png');
+    // Whatever did complete is whole.
+    for (const rel of complete) expect(fs.statSync(path.join(dest, rel)).size).toBeGreaterThan(0);
+  });
+});
+
+describe('expiry warning', () => {
+  const now = Date.parse('2026-01-01T00:00:00Z');
+  it('warns within 24 hours, not before', () => {
+    expect(expiryWarning('Inputs', '2026-01-02T01:00:00Z', now)).toBeNull();
+    expect(expiryWarning('Inputs', '2026-01-01T05:00:00Z', now)).toBe('Inputs expire in 5 hours.');
+    expect(expiryWarning('Results', '2025-12-31T00:00:00Z', now)).toBe('Results expired at 2025-12-31T00:00:00.000Z.');
+  });
+});
