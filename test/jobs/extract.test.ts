@@ -11,13 +11,13 @@ type Member = { name: string; data?: string; type?: 'file' | 'symlink' | 'link' 
 async function makeArchive(members: Member[], gzip: boolean): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-  const ended = new Promise((r) => pack.on('end', r));
+  pack.on('data', (c: unknown) => void chunks.push(Buffer.from(c as Uint8Array)));
+  const ended = new Promise<void>((r) => pack.on('end', () => r()));
   for (const m of members) {
     await new Promise<void>((resolve, reject) =>
-      pack.entry({ name: m.name, type: m.type ?? 'file', linkname: m.linkname, mode: 0o644 }, m.type && m.type !== 'file' ? undefined : (m.data ?? ''), (err) =>
-        err ? reject(err) : resolve(),
-      ),
+      m.type && m.type !== 'file'
+        ? pack.entry({ name: m.name, type: m.type, linkname: m.linkname, mode: 0o644 }, '', (err?: Error | null) => (err ? reject(err) : resolve()))
+        : pack.entry({ name: m.name, type: 'file', mode: 0o644 }, m.data ?? '', (err?: Error | null) => (err ? reject(err) : resolve())),
     );
   }
   pack.finalize();
