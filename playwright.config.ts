@@ -3,6 +3,10 @@
 // is shared, and each test starts its own stack.
 import { defineConfig } from '@playwright/test';
 
+// Several people run tests in this tree at once, and Playwright empties its output folder when a run
+// starts: each run (and its workers, which inherit the environment) gets its own.
+process.env.BATCH_DESK_PW_RUN ??= `${Date.now()}-${process.pid}`;
+
 const reporters = process.env.BATCH_DESK_PW_REPORTERS === 'json' ? [['json'] as const, ['list'] as const] : [['list'] as const];
 
 export default defineConfig({
@@ -14,7 +18,7 @@ export default defineConfig({
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 15_000 },
-  outputDir: 'test-results/e2e',
+  outputDir: `test-results/e2e-${process.env.BATCH_DESK_PW_RUN}`,
   reporter: reporters,
   use: {
     browserName: 'chromium',
