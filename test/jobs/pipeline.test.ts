@@ -117,3 +117,35 @@ describe('run: ingest → job → export → results', () => {
     expect(done.progress.exportBytes?.done).toBe(sumArchiveBytes(archives));
   });
 });
+
+describe('run with images and videos', () => {
+  it('starts an image job and a video job, and joins both back', async () => {
+    emu = await startEmu();
+    const root = tmpDir('jobs-src');
+    const data = tmpDir('jobs-data');
+    const out = tmpDir('jobs-out');
+    dirs.push(root, data, out);
+    const images = makeTree(root, 12, { dirs: 2 });
+    const videos = ['clips/a.mp4', 'clips/b.mov'].map((rel, i) => {
+      const p = path.join(root, rel);
+      fs.mkdirSync(path.dirname(p), { recursive: true });
+      fs.writeFileSync(p, Buffer.alloc(20_000 + i, i + 1));
+      return p;
+    });
+    const engine = fullEngine(emu, data);
+    const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', maxVideoFps: 5, maxImageFailureRate: 0.2 }, outDir: out });
+    const done = await engine.waitFor(item.id);
+    await engine.close();
+    expect(done.error?.message).toBeUndefined();
+    expect(done.state).toBe('done');
+    const jobs = emu.inspect.jobs();
+    expect(jobs.map((j) => (j.job.jobDefinition as { type: string }).type).sort()).toEqual(['simple-image-processing-v1', 'simple-video-processing-v1']);
+    const video = jobs.find((j) => (j.job.jobDefinition as { type: string }).type === 'simple-video-processing-v1')!;
+    expect(video.job.jobDefinition).not.toHaveProperty('maxImageFailureRate');
+    expect((video.job.jobDefinition as { processingSpecification: Record<string, unknown> }).processingSpecification.maxVideoFPS).toBe(5);
+    const rows = readResults(out);
+    expect(rows).toHaveLength(14);
+    expect(new Set(rows.map((r) => r.sourcePath))).toEqual(new Set([...images, ...videos]));
+    expect(rows.every((r) => r.status === 'ok')).toBe(true);
+  });
+});
