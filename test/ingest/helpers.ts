@@ -28,7 +28,7 @@ export function tmpDir(label: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `bd-${label}-`));
 }
 
-export function startEmu(faults?: FaultConfig, limits?: { maxTarBytes?: number }): Promise<Emulator> {
+export function startEmu(faults?: FaultConfig, limits?: { maxTarBytes?: number; maxVideoBytes?: number }): Promise<Emulator> {
   return startEmulator({ apiKeys: [KEY], timeScale: 0, faults, limits });
 }
 

@@ -92,6 +92,24 @@ describe('ingest behaviour', () => {
     expect(s.progress.rejected).toBe(2);
   });
 
+  it('reports a video larger than the service accepts instead of failing the item', async () => {
+    const emu = await emulator(undefined, { maxVideoBytes: 10_000 });
+    const src = dir('video-src');
+    makeTree(src, 3);
+    fs.writeFileSync(path.join(src, 'small.mp4'), Buffer.alloc(5_000, 1));
+    fs.writeFileSync(path.join(src, 'big.mp4'), Buffer.alloc(50_000, 1));
+    const engine = createEngine(emu, dir('video-data'));
+    const s = await runItem(engine, { roots: [src], batchId: 'video-limit' });
+    await engine.close();
+    expect(s.state).toBe('done');
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(engine.itemDir(s.id))) rejections.push(r);
+    expect(rejections).toEqual([expect.objectContaining({ reason: 'too-large', sourcePath: path.join(src, 'big.mp4') })]);
+    const videos = (await emu.inspect.files('video-limit-videos')) ?? [];
+    expect(videos.map((f) => [f.name, f.receivedCount])).toEqual([[`${path.basename(src)}__small.mp4`, 1]]);
+    expect(((await emu.inspect.files('video-limit')) ?? []).length).toBe(3);
+  });
+
   it('aborts a stalled transfer and retries it', async () => {
     const emu = await emulator({ seed: 3, rules: [{ route: 'storage-put', kind: 'stall', ms: 20_000, rate: 0.5, times: 3 }] });
     const src = dir('stall-src');

@@ -216,6 +216,15 @@ export class Uploader {
         throw err;
       }
       const wire = piece.kind === 'image' ? tarSize(live) : live[0]!.size;
+      if (piece.kind === 'video' && url.maxFileSizeBytes !== undefined && wire > url.maxFileSizeBytes) {
+        // The service says up front it will not take a video this large: report it, do not send it.
+        const v = live[0]!;
+        const files = [{ index: v.index, size: v.size, reason: 'too-large' as const, message: `${v.sourcePath} is ${v.size} bytes; the service accepts videos up to ${url.maxFileSizeBytes} bytes.` }];
+        this.record({ t: 'excluded', piece: piece.id, files, at: now() });
+        this.progress.exclude(1, v.size);
+        this.record({ t: 'failed', piece: piece.id, error: 'video larger than the service accepts', permanent: true, at: now() });
+        return;
+      }
       if (piece.kind === 'image' && this.tooBig(url, live.length, wire)) {
         const parts = this.split(piece, live, url);
         if (parts) {
