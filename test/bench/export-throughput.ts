@@ -1,6 +1,8 @@
 // Export download throughput vs curl fetching the same files 8 at a time.
 // Run: npx tsx test/bench/export-throughput.ts [--files 48] [--mib 4] [--rounds 3]
-// The emulator runs in its own process so it does not share our event loop. Prints JSON figures.
+// The emulator runs in its own process so it does not share our event loop. Prints JSON figures:
+// `ratio` is the durable export (each file fdatasync'ed before it is journaled complete) against curl
+// (which never syncs); `noSyncRatio` is the same export without the syncs, i.e. download speed alone.
 
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
