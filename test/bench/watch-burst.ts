@@ -60,6 +60,12 @@ const writer = `
     for (let i = 0; i < 1000; i++) fs.writeFileSync(path.join(dir, 'frame-' + String(i).padStart(4, '0') + '.jpg'), payload);
   }`;
 const t0 = Date.now();
+const trace = process.env.WATCH_BENCH_TRACE
+  ? setInterval(() => {
+      const s = manager.get(w.id);
+      console.error(JSON.stringify({ t: (Date.now() - t0) / 1000, waiting: s.waitingForWrite, pending: s.pendingFiles, batches: s.batchesCreated }));
+    }, 2000)
+  : null;
 await new Promise<void>((resolve, reject) =>
   spawn(process.execPath, ['-e', writer], { stdio: 'inherit' }).on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`writer exited ${code}`)))),
 );
@@ -73,6 +79,7 @@ for (;;) {
   await new Promise((r) => setTimeout(r, 250));
 }
 const doneAt = Date.now();
+if (trace) clearInterval(trace);
 (globalThis as { gc?: () => void }).gc?.();
 const liveHeap = process.memoryUsage().heapUsed;
 const summary = manager.get(w.id);

@@ -123,6 +123,19 @@ describe('which files are taken', () => {
     expect(journal.filter((r) => r.k === 'stable')).toEqual([expect.objectContaining({ p: file, s: 40 * chunk.length })]);
   });
 
+  it('a folder moved in whole, and a new folder filled at once, are taken complete (no wait for the periodic rescan)', async () => {
+    const t = await setup({ rule: { quietSeconds: 0.3, maxFiles: 10_000, maxMinutes: 10 } });
+    t.manager.add(t.spec);
+    await t.manager.idle();
+    const outside = tempDir('elsewhere');
+    for (let i = 0; i < 20; i++) writeImage(outside, `deep/moved_${i}.jpg`);
+    fs.renameSync(outside, path.join(t.folder, 'moved'));
+    const fresh = path.join(t.folder, 'fresh');
+    fs.mkdirSync(fresh);
+    for (let i = 0; i < 400; i++) writeImage(fresh, `new_${i}.jpg`); // written while the folder's watch is being set up
+    await until(() => flat(batchesOf(t.engine)).length === 420, '420 files batched', 20_000);
+  });
+
   it('images only, videos only, or all media', async () => {
     const t = await setup({ filter: 'videos' });
     t.manager.add(t.spec);

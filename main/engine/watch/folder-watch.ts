@@ -63,6 +63,8 @@ export interface FolderWatchOptions {
   onBatch?: (batch: BatchCreated) => void;
 }
 
+const BURST_RESCAN_EVENTS = 2000;
+
 type Phase = 'stopped' | 'starting' | 'active' | 'paused' | 'missing' | 'error';
 
 export class FolderWatch {
@@ -88,6 +90,8 @@ export class FolderWatch {
   private scanAbort: AbortController | null = null;
   private transition: Promise<void> = Promise.resolve();
   private checkingHealth = false;
+  /** File events since the last full scan; a big burst is followed by a scan (the OS may drop events). */
+  private eventsSinceScan = 0;
 
   constructor(private readonly opts: FolderWatchOptions) {
     this.id = opts.id;
@@ -285,6 +289,7 @@ export class FolderWatch {
   }
 
   private onFileEvent(p: string): void {
+    this.eventsSinceScan++;
     if (this.ledger.open.has(p)) void this.checkOpenFile(p);
     else this.observe(p);
   }
@@ -304,6 +309,7 @@ export class FolderWatch {
   /** Files that vanished while waiting to be complete are simply forgotten. */
   private onGone(): void {
     if (this.phase === 'active' && !fs.existsSync(this.folder)) void this.checkHealth();
+    this.afterBurst();
     this.changed();
   }
 
@@ -330,6 +336,18 @@ export class FolderWatch {
       }
     }
     this.commit(records);
+    this.afterBurst();
+  }
+
+  /**
+   * inotify drops events when its queue overflows (16,384 by default) and says nothing through
+   * Node; so once a burst has been taken in, the whole folder is listed again.
+   */
+  private afterBurst(): void {
+    if (this.tracker.size === 0 && this.eventsSinceScan >= BURST_RESCAN_EVENTS && this.phase === 'active') {
+      this.log.info('listing the folder again after a burst', { events: this.eventsSinceScan });
+      void this.rescan();
+    }
   }
 
   private closeOpenBatch(): void {
@@ -436,6 +454,7 @@ export class FolderWatch {
   }
 
   private rescan(): Promise<void> {
+    this.eventsSinceScan = 0;
     return this.queueScan(this.folder, true);
   }
 

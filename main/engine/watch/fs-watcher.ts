@@ -18,6 +18,9 @@ import { acceptsFile } from './file-filter';
 
 export type WatcherMode = 'native' | 'polling';
 
+/** When no event has shown a new folder's watch to be live, list the folder again after this long. */
+const NEW_DIR_SETTLE_MS = 1500;
+
 export interface FsWatcherOptions {
   root: string;
   filter: WatchSpec['filter'];
@@ -92,6 +95,8 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
   private watcher: FSWatcher | null = null;
   private closed = false;
   private switching: Promise<void> | null = null;
+  /** New folders whose watch may not be live yet, with their fallback timers. */
+  private readonly newDirs = new Map<string, NodeJS.Timeout>();
   /** Releases a wait for `ready` when its watcher is closed first. */
   private releaseReady: (() => void) | null = null;
   mode: WatcherMode = 'native';
@@ -139,11 +144,21 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const t of this.newDirs.values()) clearTimeout(t);
+    this.newDirs.clear();
     this.releaseReady?.();
     await this.switching?.catch(() => undefined);
     const w = this.watcher;
     this.watcher = null;
     await w?.close();
+  }
+
+  private settleNewDir(dir: string): void {
+    const timer = this.newDirs.get(dir);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.newDirs.delete(dir);
+    if (!this.closed) this.emit('dir', dir, true);
   }
 
   private async switchToPolling(status: string): Promise<void> {
@@ -178,6 +193,8 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
     w.on('raw', (_event, evPath, details) => {
       const watched = (details as { watchedPath?: string } | undefined)?.watchedPath;
       if (watched !== undefined) {
+        // The first event from a new folder proves its watch is live: list it once more.
+        if (this.newDirs.has(watched)) this.settleNewDir(watched);
         // Native: a folder's watch names the entry that changed.
         if (!evPath) return this.emit('dir', watched, false); // the OS lost track (overflow): list it again
         const full = path.resolve(watched, evPath);
@@ -187,7 +204,15 @@ export class FsWatcher extends EventEmitter<FsWatcherEvents> {
       }
     });
     w.on('addDir', (p) => {
-      if (path.resolve(p) !== root) this.emit('dir', path.resolve(p), true); // files copied in with it
+      const dir = path.resolve(p);
+      if (dir === root) return;
+      // chokidar announces a new folder before its own watch on it is set up: files written in
+      // between have no event. List it now (files copied in with it), and again once its watch is
+      // live (its first event) or, failing an event, after a short while.
+      this.emit('dir', dir, true);
+      if (!polling && !this.newDirs.has(dir)) {
+        this.newDirs.set(dir, setTimeout(() => this.settleNewDir(dir), NEW_DIR_SETTLE_MS));
+      }
     });
     w.on('unlinkDir', (p) => {
       if (path.resolve(p) === root) this.emit('root');
