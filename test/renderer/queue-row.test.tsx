@@ -56,6 +56,9 @@ describe('queue row', () => {
     fireEvent.click(screen.getByRole('button', { name: /rejected files/ }));
     expect(rejections).toEqual([item.id]);
     expect(opened).toEqual([]);
+    // Actions appear when the row is hovered or focused (and only then).
+    expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
+    fireEvent.focus(screen.getByRole('row'));
     fireEvent.click(screen.getByRole('button', { name: 'Pause site-a' }));
     expect(api.fake.calls.at(-1)).toEqual({ channel: 'item:pause', args: { id: item.id } });
   });
@@ -72,6 +75,7 @@ describe('queue row', () => {
       }),
     );
     expect(screen.getAllByText('The service could not be reached after 5 tries.').length).toBeGreaterThan(0);
+    fireEvent.mouseEnter(screen.getByRole('row'));
     expect(screen.getByRole('button', { name: 'Retry failed site-a' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
   });

@@ -1,8 +1,9 @@
 // One dense queue row. It subscribes only to its own item and its own live progress, so progress on
 // other items never re-renders it.
 
-import { memo } from 'react';
-import { formatBytes, formatCount, formatDuration, formatRate } from '../../../shared/format';
+import { memo, useState } from 'react';
+import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
+import { formatCount } from '../util/fast-format';
 import { emptyProgress, type ItemState } from '../../../shared/domain';
 import { useApp } from '../store/store-context';
 import { stageMeter } from '../util/progress-math';
@@ -42,6 +43,9 @@ export const QueueRow = memo(function QueueRow({
   const item = useApp((s) => s.items[id]);
   const live = useApp((s) => s.live[id]);
   const samples = useApp((s) => s.samples[id] ?? NO_SAMPLES);
+  // Actions exist only while the pointer or focus is on the row: thousands of hidden buttons would
+  // cost DOM and layout on every scroll.
+  const [engaged, setEngaged] = useState(false);
   if (!item) return null;
   const progress = live?.progress ?? item.progress ?? EMPTY;
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
@@ -59,6 +63,14 @@ export const QueueRow = memo(function QueueRow({
       data-index={index}
       onClick={() => onOpen(id)}
       onKeyDown={(event) => onKeyDown?.(event, index)}
+      onMouseEnter={() => setEngaged(true)}
+      onMouseLeave={(event) => {
+        if (!event.currentTarget.contains(document.activeElement)) setEngaged(false);
+      }}
+      onFocus={() => setEngaged(true)}
+      onBlur={(event) => {
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null) && !event.currentTarget.matches(':hover')) setEngaged(false);
+      }}
     >
       <div className="qcell qname" role="gridcell">
         <span className="qname-text" title={item.roots.join('\n')}>
@@ -105,7 +117,7 @@ export const QueueRow = memo(function QueueRow({
           <span className="muted">0</span>
         )}
       </div>
-      <RowActions item={item} />
+      {engaged || selected ? <RowActions item={item} /> : null}
     </div>
   );
 });

@@ -4,7 +4,8 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import type { FileRow, FileState, ItemSummary } from '../../../shared/domain';
-import { formatBytes, formatCount } from '../../../shared/format';
+import { formatBytes } from '../../../shared/format';
+import { formatCount } from '../util/fast-format';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';

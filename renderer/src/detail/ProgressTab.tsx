@@ -2,7 +2,8 @@
 
 import { useState } from 'react';
 import { STAGES, emptyProgress, type ItemProgress, type ItemSummary, type StageName } from '../../../shared/domain';
-import { formatBytes, formatCount, formatDuration, formatRate } from '../../../shared/format';
+import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
+import { formatCount } from '../util/fast-format';
 import { ErrorView } from '../components/ErrorView';
 import { ProgressBar } from '../components/ProgressBar';
 import { Sparkline } from '../components/Sparkline';

@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useState } from 'react';
 import type { ItemSummary, ResultsPreview } from '../../../shared/domain';
-import { formatCount } from '../../../shared/format';
+import { formatCount } from '../util/fast-format';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';

@@ -69,12 +69,14 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
   const store = useAppStore();
   const selectedId = useApp((s) => s.selectedId);
   const openItem = useApp((s) => s.openItem);
+  // A new getItemKey makes the virtualizer recompute all 10,000 positions; keep it stable per list.
+  const getItemKey = useCallback((index: number) => ids[index]!, [ids]);
   const virtualizer = useVirtualizer({
     count: ids.length,
     getScrollElement: () => parentRef.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
-    getItemKey: (index) => ids[index]!,
+    getItemKey,
     initialRect: { width: 1000, height: 700 },
   });
 

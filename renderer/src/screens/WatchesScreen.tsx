@@ -2,7 +2,7 @@
 
 import { useId, useState } from 'react';
 import type { WatchSpec, WatchSummary, WatchState } from '../../../shared/domain';
-import { formatCount } from '../../../shared/format';
+import { formatCount } from '../util/fast-format';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';

@@ -1,7 +1,8 @@
 // Sentences the console says about counts, in the product's words.
 
 import type { DropPreview } from '../../../shared/domain';
-import { formatBytes, formatCount } from '../../../shared/format';
+import { formatBytes } from '../../../shared/format';
+import { formatCount } from './fast-format';
 
 /** "3 folders · 12,408 images · 1.9 GB → new item" */
 export function describePreview(p: DropPreview): string {

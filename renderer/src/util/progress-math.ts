@@ -2,7 +2,7 @@
 // Service-side figures (indexing, tasks) come from the service, never from local guesses.
 
 import type { ItemProgress, ItemSummary, StageName } from '../../../shared/domain';
-import { formatCount } from '../../../shared/format';
+import { formatCount } from './fast-format';
 
 export interface StageMeter {
   /** 0..1, or null for an indeterminate bar (e.g. counting files). */
