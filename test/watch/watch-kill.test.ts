@@ -53,7 +53,11 @@ function startWatch(folder: string, out: string, data: string) {
   const done = new Promise<{ code: number | null; signal: string | null; out: string; err: string }>((resolve) =>
     child.on('close', (code, signal) => resolve({ code, signal, out: out_, err })),
   );
-  return { child, done };
+  /** Resolves once the watch runs (its signal handlers are in place), or the process ended. */
+  const ready = async () => {
+    while (!out_.includes('"type":"watch"') && child.exitCode === null && child.signalCode === null) await sleep(20);
+  };
+  return { child, done, ready };
 }
 
 function resultNames(out: string): string[] {
@@ -121,6 +125,7 @@ describe('kill -9 during a watch, then start it again', () => {
       }
       await dropping;
       await until(() => resultNames(out).length >= FILES, `results for all ${FILES} files`, 60_000);
+      await run.ready();
       await sleep(300); // anything taken twice would surface as a further batch by now
       run.child.kill('SIGTERM');
       const last = await run.done;

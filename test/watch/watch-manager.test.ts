@@ -45,6 +45,7 @@ describe('WatchManager', () => {
     manager.on('changed', (s) => seen.push(s));
     manager.on('removed', ({ id }) => removed.push(id));
     const w = manager.add(spec(folder, tempDir('out'), { rule: { quietSeconds: 30, maxFiles: 1000, maxMinutes: 10 } }));
+    expect(w).toMatchObject({ state: 'watching', status: expect.stringMatching(/^Starting to watch/), pendingFiles: 0, batchesCreated: 0 });
     writeImage(folder, 'one.jpg');
     const pending = await until(() => seen.find((s) => s.pendingFiles === 1 && s.waitingForWrite === 0 && s.nextCloseAt), 'an open batch with a close time');
     expect(Date.parse(pending.nextCloseAt!) - Date.now()).toBeGreaterThan(20_000); // 30 s quiet rule
@@ -67,11 +68,15 @@ describe('WatchManager', () => {
     const first = make(data);
     await first.manager.start();
     const w = first.manager.add(spec(folder, tempDir('out')));
+    await first.manager.pause(w.id);
     await first.manager.close();
     const second = make(data);
     await second.manager.start();
-    expect(second.manager.list().map((s) => s.id)).toEqual([w.id]);
+    expect(second.manager.list().map((s) => [s.id, s.state])).toEqual([[w.id, 'paused']]);
     writeImage(folder, 'later.jpg');
+    await sleep(400);
+    expect(batchesOf(second.engine)).toEqual([]); // still paused after the relaunch
+    await second.manager.resume(w.id);
     await until(() => batchesOf(second.engine).length === 1, 'batch after relaunch');
   });
 

@@ -58,6 +58,8 @@ export interface FolderWatchOptions {
   timing?: Partial<WatchTiming>;
   forcePolling?: boolean;
   log?: Logger;
+  /** Saved as paused: the summary says so from the start. */
+  paused?: boolean;
   /** Something in the summary changed (the owner coalesces). */
   onChange?: () => void;
   onBatch?: (batch: BatchCreated) => void;
@@ -76,7 +78,7 @@ export class FolderWatch {
   private readonly tracker: StabilityTracker;
   private ledger!: Ledger;
   private journal: Journal<LedgerRecord> | null = null;
-  private phase: Phase = 'stopped';
+  private phase: Phase;
   private problem = '';
   private fsw: FsWatcher | null = null;
   private folderDev: number | undefined;
@@ -98,6 +100,8 @@ export class FolderWatch {
     this.spec = opts.spec;
     this.folder = path.resolve(opts.spec.folder);
     this.timing = { ...DEFAULT_TIMING, ...opts.timing };
+    // Until start() has run, the summary already tells what is about to happen.
+    this.phase = opts.paused ? 'paused' : 'starting';
     this.log = (opts.log ?? silentLogger).child(`watch.${opts.id}`);
     this.tracker = new StabilityTracker(
       { stableMs: this.timing.stableMs },
@@ -107,7 +111,7 @@ export class FolderWatch {
   }
 
   /** Replays the journal, creates items for batches closed before a crash, then watches (unless paused). */
-  async start(paused = false): Promise<void> {
+  async start(paused = this.opts.paused ?? false): Promise<void> {
     const { ledger, journal } = await openLedger(path.join(this.opts.dir, 'journal.jsonl'));
     this.ledger = ledger;
     this.journal = journal;

@@ -176,12 +176,13 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
       engine: this.opts.engine,
       timing: this.opts.timing,
       forcePolling: this.opts.forcePolling,
+      paused: saved.paused,
       log: this.log,
       onChange: () => this.scheduleEmit(entry),
       onBatch: (b) => this.emit('batch', b),
     });
     this.entries.set(saved.id, entry);
-    entry.ready = entry.runner.start(saved.paused).catch((err) => {
+    entry.ready = entry.runner.start().catch((err) => {
       this.log.error('watch failed to start', { id: saved.id, error: (err as Error).message });
     });
     return entry;
