@@ -163,6 +163,10 @@ test('settings drive a drop, watches are managed, and everything works from the 
 
   // Keyboard: focus the row, open it with Enter, switch tabs with arrows, close with Escape.
   await row.focus();
+  await page.keyboard.press('Shift+Tab'); // arrive at the row by keyboard, as an operator would
+  await page.keyboard.press('Tab');
+  await expect(row).toBeFocused();
+  expect(await row.evaluate((el) => getComputedStyle(el).outlineStyle)).not.toBe('none'); // a visible focus ring
   await shot(page, '32-row-focus');
   await page.keyboard.press('Enter');
   const panel = page.getByRole('complementary', { name: 'Item site-b' });
