@@ -110,6 +110,7 @@ try {
       const bytesTotal = 9e8;
       const start = performance.now();
       const longBefore = w.__long.length;
+      performance.mark('run');
       const frameGaps: number[] = [];
       let lastFrame = performance.now();
       let running = true;
@@ -224,6 +225,7 @@ try {
     const long = (window as unknown as { __long: { start: number; duration: number }[] }).__long;
     const by: Record<string, { count: number; longestMs: number }> = {};
     for (const task of long) {
+      // 'run': during the event flood before any action; 'after': once the actions are over.
       const before = marks.filter((m) => m.t <= task.start).pop()?.name ?? 'startup';
       const key = before.startsWith('scroll-') ? 'scroll' : before;
       by[key] ??= { count: 0, longestMs: 0 };
