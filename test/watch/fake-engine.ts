@@ -4,13 +4,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import { Engine } from '../../main/engine/pipeline/engine';
 import type { Step } from '../../main/engine/pipeline/step';
 import { defaultSettings } from '../../main/engine/settings';
 import type { WatchSpec } from '../../shared/domain';
 
+const created: string[] = [];
+// Registered in every test file that imports this helper: its temp folders go when the file is done.
+afterAll(() => {
+  for (const d of created.splice(0)) {
+    try {
+      fs.chmodSync(d, 0o755);
+    } catch {
+      // already gone (a test moved or removed it)
+    }
+    fs.rmSync(d, { recursive: true, force: true });
+  }
+});
+
 export function tempDir(label: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `bd-watch-${label}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `bd-watch-${label}-`));
+  created.push(d);
+  return d;
 }
 
 export function fakeEngine(dataDir: string): Engine {
