@@ -94,21 +94,4 @@ describe('WatchManager', () => {
     await until(() => batchesOf(engine).flat().length === 2, 'both files batched while polling');
     expect(batchesOf(engine).flat().sort()).toEqual(['p1.jpg', 'p2.jpg']);
   });
-
-  it.skipIf(process.getuid?.() === 0)('a folder that cannot be read pauses the watch until it can', async () => {
-    const { manager, engine } = make(tempDir('data'));
-    await manager.start();
-    const folder = tempDir('in');
-    const w = manager.add(spec(folder, tempDir('out')));
-    await manager.idle();
-    fs.chmodSync(folder, 0o000);
-    try {
-      const s = await until(() => manager.get(w.id).state === 'folder-missing' && manager.get(w.id), 'unreadable');
-      expect(s.status).toMatch(/cannot be read \(permission denied\)/);
-    } finally {
-      fs.chmodSync(folder, 0o755);
-    }
-    writeImage(folder, 'readable-again.jpg');
-    await until(() => batchesOf(engine).length === 1, 'batch after access is back');
-  });
 });
