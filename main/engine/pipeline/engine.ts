@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../log';
 import { redact } from '../secrets';
 import type { RoboflowClient } from '../roboflow/client';
 import { ApiError } from '../roboflow/http';
+import { acquireDataDirLock } from '../data-dir-lock';
 import { ItemStore, createItemRecord, isFinished, toSummary, type ItemRecord } from './item-record';
 import type { Step, StepContext } from './step';
 
@@ -23,6 +24,8 @@ export interface EngineOptions {
   maxConcurrentItems?: number;
   /** Minimum ms between progress events for one item (default 100 = 10/s). */
   progressIntervalMs?: number;
+  /** Refuse to open a data folder another live process is running (default true). */
+  lockDataDir?: boolean;
 }
 
 export interface EngineEvents {
@@ -47,9 +50,11 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly pendingProgress = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
   private closed = false;
+  private readonly releaseLock: () => void;
 
   constructor(private readonly opts: EngineOptions) {
     super();
+    this.releaseLock = opts.lockDataDir === false ? () => undefined : acquireDataDirLock(opts.dataDir);
     this.store = new ItemStore(opts.dataDir);
     this.log = opts.log ?? silentLogger;
     for (const r of this.store.list()) this.records.set(r.id, r);
@@ -195,6 +200,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const [id] of runs) this.stop(id, 'shutdown');
     await Promise.all(runs.map(([, r]) => r.done));
     for (const t of this.pendingProgress.values()) clearTimeout(t);
+    this.releaseLock();
   }
 
   // ---- internals ----
