@@ -169,6 +169,7 @@ export type RejectionReason =
   | 'unreadable'
   | 'unsupported-type'
   | 'vanished'
+  | 'changed' // size or mtime differ from the plan by the time it is sent
   | 'symlink-skipped'
   | 'symlink-loop'
   | 'renamed-collision' // not a rejection: the file was sent under another name; reported for the record

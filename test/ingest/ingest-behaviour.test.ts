@@ -84,7 +84,8 @@ describe('ingest behaviour', () => {
     const rejections: Rejection[] = [];
     for await (const r of readRejections(itemDir)) rejections.push(r);
     expect(rejections.find((r) => r.sourcePath === files[3])?.reason).toBe('vanished');
-    expect(rejections.find((r) => r.sourcePath === files[12])?.message).toMatch(/changed after it was planned/);
+    const changed = rejections.find((r) => r.sourcePath === files[12]);
+    expect(changed).toMatchObject({ reason: 'changed', message: expect.stringMatching(/changed after it was planned/) });
     const entries = await planEntries(itemDir);
     const sent = entries.filter((e) => e.sourcePath !== files[3] && e.sourcePath !== files[12]).map((e) => e.batchName);
     expect(await expectExactlyOnce(emu, 'change-batch', sent)).toEqual({ missing: [], duplicated: [], unexpected: [] });

@@ -358,7 +358,7 @@ function checkFile(m: PlanEntry): Omit<Excluded, 'index'> | null {
   }
   if (!st) return { reason: 'vanished', message: `${m.sourcePath} vanished after it was planned.` };
   if (st.size !== m.size || Math.floor(st.mtimeMs) !== m.mtimeMs) {
-    return { reason: 'unreadable', message: `${m.sourcePath} changed after it was planned (size or modification time differs); scan it again to send it.` };
+    return { reason: 'changed', message: `${m.sourcePath} changed after it was planned (size or modification time differs); scan it again to send it.` };
   }
   try {
     fs.accessSync(m.sourcePath, fs.constants.R_OK);
