@@ -122,9 +122,23 @@ export interface ItemProgress {
   throughput: number;
   etaSeconds: number | null;
   tasks?: TaskCounts;
+  /**
+   * Transfers waiting to be retried after a failure, with the latest reason: an item that slows
+   * down because the service is failing says so, and says it will try again by itself.
+   */
+  retrying?: RetryingState;
   /** Export download. */
   exportFiles?: Counter;
   exportBytes?: Counter;
+}
+
+export interface RetryingState {
+  /** Shards (or files) waiting for another attempt. */
+  count: number;
+  /** The latest failure, in plain words (e.g. "storage answered 503"). */
+  reason: string;
+  /** When the next of them is tried again. */
+  nextAttemptAt: string;
 }
 
 export function emptyProgress(): ItemProgress {

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
 import { IngestState } from '../../main/engine/ingest/ingest-journal';
+import type { RetryingState } from '../../shared/domain';
 import { createEngine, expectExactlyOnce, makeTree, planEntries, runItem, startEmu, tmpDir } from './helpers';
 
 const dirs: string[] = [];
@@ -32,6 +33,8 @@ describe('ingest under faults', () => {
     dirs.push(src, data);
     makeTree(src, 2000, { bytes: 900 });
     const engine = createEngine(emu, data, {}, { shardFiles: 40 });
+    const retryingShown: RetryingState[] = [];
+    engine.on('progress', (e) => e.progress.retrying && retryingShown.push(e.progress.retrying));
     const summary = await runItem(engine, { roots: [src], batchId: 'faulty-batch' });
     await engine.close();
     expect(summary.error).toBeUndefined();
@@ -51,5 +54,14 @@ describe('ingest under faults', () => {
     const state = IngestState.load(engine.itemDir(summary.id));
     expect([...state.pieces.values()].some((p) => p.attempts > 1)).toBe(true);
     expect(summary.progress.indexed).toEqual({ done: 2000, total: 2000 });
+
+    // The operator saw the retries while they waited (how many, why, when next), and none is left.
+    expect(retryingShown.length).toBeGreaterThan(0);
+    expect(retryingShown.some((r) => /503/.test(r.reason))).toBe(true);
+    for (const r of retryingShown) {
+      expect(r.count).toBeGreaterThan(0);
+      expect(Number.isNaN(Date.parse(r.nextAttemptAt))).toBe(false);
+    }
+    expect(summary.progress.retrying).toBeUndefined();
   });
 });

@@ -29,6 +29,12 @@ describe('progress display', () => {
     expect(progressLine('cams', 'indexing', { ...progress(), indexed: { done: 1000, total: 2000 } })).toMatch(/50% indexed 1,000\/2,000/);
   });
 
+  it('says when transfers are waiting to be retried, and why', () => {
+    const retrying = { count: 2, reason: 'storage answered 503', nextAttemptAt: new Date().toISOString() };
+    expect(progressLine('cams', 'upload', { ...progress(), retrying })).toMatch(/retrying 2 \(storage answered 503\)/);
+    expect(progressLine('cams', 'upload', progress())).not.toMatch(/retrying/);
+  });
+
   it('redraws in place on a TTY and prints JSON lines with --json', () => {
     const tty = sink(true);
     const d = createProgressDisplay(tty.out, { json: false });

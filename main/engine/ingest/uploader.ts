@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { StepContext } from '../pipeline/step';
 import { backoffDelay, sleep, type BackoffPolicy } from '../retry';
+import { RetryBoard } from './retry-board';
 import { ApiError } from '../roboflow/http';
 import type { SignedUrlDetails, StagingApi } from '../roboflow/staging';
 import { processBandwidth } from './bandwidth';
@@ -74,6 +75,7 @@ export class Uploader {
   /** Aborts every transfer when one piece fails for good, or when the step is stopped. */
   private readonly controller = new AbortController();
   private fatal: unknown;
+  private readonly retries = new RetryBoard((retrying) => this.ctx.progress({ retrying }));
 
   constructor(
     private readonly ctx: StepContext,
@@ -116,9 +118,14 @@ export class Uploader {
   }
 
   async run(): Promise<void> {
-    await this.runPhase(this.imagePieces(), this.ctx.transfer.concurrency);
-    if (this.ctx.item.videoBatchId) await this.runPhase(this.videoPieces(), this.ctx.transfer.videoConcurrency);
-    this.progress.finish();
+    try {
+      await this.runPhase(this.imagePieces(), this.ctx.transfer.concurrency);
+      if (this.ctx.item.videoBatchId) await this.runPhase(this.videoPieces(), this.ctx.transfer.videoConcurrency);
+      this.progress.finish();
+    } finally {
+      // Paused, failed or done: nothing of this run is waiting for a retry any more.
+      this.ctx.progress({ retrying: undefined });
+    }
   }
 
   private async runPhase(source: AsyncIterable<Piece[]>, concurrency: number): Promise<void> {
@@ -210,9 +217,12 @@ export class Uploader {
         url = await this.requestUrl(piece, live);
       } catch (err) {
         if (err instanceof ApiError && err.retryable && ++failures < this.tuning.retry.maxAttempts) {
-          await sleep(backoffDelay(failures - 1, this.tuning.retry), this.signal);
+          const delay = backoffDelay(failures - 1, this.tuning.retry);
+          this.retries.waiting(piece.id, err.message, delay);
+          await sleep(delay, this.signal);
           continue;
         }
+        this.retries.settled(piece.id);
         throw err;
       }
       const wire = piece.kind === 'image' ? tarSize(live) : live[0]!.size;
@@ -254,19 +264,23 @@ export class Uploader {
         this.record({ t: 'attempt-failed', piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered, at: now() });
         if (e.kind === 'cancelled') throw this.signal.reason ?? err;
         this.ctx.log.warn('upload attempt failed', { piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered });
-        if (e.maybeDelivered && (await this.landed(piece))) return;
+        if (e.maybeDelivered && (await this.landed(piece))) return this.retries.settled(piece.id);
         if (e.kind === 'permanent') {
+          this.retries.settled(piece.id);
           this.record({ t: 'failed', piece: piece.id, error: e.message, permanent: true, at: now() });
           throw new ApiError(`Upload of ${describe(piece)} was refused: ${e.message}`, 'remote', 'upload', e.status);
         }
         if (e.kind !== 'url-rejected') failures++;
         if (failures >= this.tuning.retry.maxAttempts || attempt >= this.tuning.retry.maxAttempts * 3) {
+          this.retries.settled(piece.id);
           throw new ApiError(`Upload of ${describe(piece)} failed ${attempt} times; last error: ${e.message}. Resume to try again.`, 'network', 'upload', e.status, true);
         }
         const delay = e.kind === 'url-rejected' ? 50 : (e.retryAfterMs ?? backoffDelay(failures - 1, this.tuning.retry));
+        if (e.kind !== 'url-rejected') this.retries.waiting(piece.id, e.message, delay);
         await sleep(delay, this.signal);
         continue;
       }
+      this.retries.settled(piece.id);
       this.record({ t: 'uploaded', piece: piece.id, at: now() });
       this.progress.done(piece.id, live.length, payload);
       return;
