@@ -1,7 +1,9 @@
 // `npm run demo`: Batch Desk offline, end to end. Generates ~300 sample images, starts the Roboflow
 // API emulator and `batch-desk serve` against it with a fresh data folder, and prints the URL to
 // open and the folder to add. Nothing leaves this machine. Ctrl-C stops both.
-//   node scripts/demo.mjs [--port <n>] [--open] [--images <n>]
+// With --pipeline it runs the whole pipeline headless instead (`batch-desk run`: ingest, job,
+// export, results joined back) and prints where the results are.
+//   node scripts/demo.mjs [--port <n>] [--open] [--images <n>] [--pipeline]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,7 +14,12 @@ import zlib from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '0' }, open: { type: 'boolean', default: false }, images: { type: 'string', default: '300' } },
+  options: {
+    port: { type: 'string', default: '0' },
+    open: { type: 'boolean', default: false },
+    images: { type: 'string', default: '300' },
+    pipeline: { type: 'boolean', default: false },
+  },
 });
 const DEMO_KEY = 'demo-offline-key';
 const imageCount = Math.max(1, Math.min(100_000, Number(values.images) || 300));
@@ -47,6 +54,8 @@ const emulatorUrl = await startPrinting(
   /listening on (http:\/\/\S+)/,
   'the emulator',
 );
+if (values.pipeline) await runPipeline(emulatorUrl);
+
 const serveArgs = ['dist/cli.js', 'serve', '--port', String(values.port), '--data-dir', dataDir, ...(values.open ? ['--open'] : [])];
 const appUrl = await startPrinting(
   process.execPath,
@@ -68,6 +77,29 @@ In the app: choose "Try the offline demo", then add the samples folder by its pa
 Any Workflow id works against the emulator (e.g. demo-workflow); results land in the output folder.
 Press Ctrl-C to stop. The demo folder stays for you to look at: ${work}
 `);
+
+/** The main job headless: `batch-desk run` on the samples, then a look at the joined results. */
+async function runPipeline(apiUrl) {
+  const out = path.join(work, 'results');
+  console.log(`Batch Desk demo: the whole pipeline on ${made.images} sample images, against the bundled emulator\n`);
+  const run = spawn(
+    process.execPath,
+    ['dist/cli.js', 'run', samples, '--workflow-id', 'demo-workflow', '--out', out, '--data-dir', dataDir],
+    { cwd: root, env: { ...env, ROBOFLOW_API_KEY: DEMO_KEY, ROBOFLOW_API_URL: apiUrl }, stdio: 'inherit' },
+  );
+  const code = await new Promise((resolve) => run.on('exit', (c) => resolve(c ?? 1)));
+  const results = path.join(out, 'results.jsonl');
+  const rows = fs.existsSync(results) ? fs.readFileSync(results, 'utf8').split('\n').filter(Boolean) : [];
+  console.log(`
+  Results:   ${results} (${rows.length} rows, one per source file) and results.csv beside it
+  Samples:   ${samples}
+  Exit code: ${code}${code === 2 ? ' (finished; the demo plants ' + made.rejects + ' files that are rejected on purpose)' : ''}
+`);
+  // 2 is the expected outcome here: every image in, the planted bad files rejected with reasons.
+  stopping = true;
+  await Promise.all(children.map((c) => (c.exitCode === null ? (c.kill('SIGTERM'), new Promise((r) => c.once('exit', r))) : null)));
+  process.exit(code === 0 || code === 2 ? 0 : 1);
+}
 
 /** Starts a child and resolves with the first capture of `pattern` on its stdout. */
 function startPrinting(cmd, args, childEnv, pattern, label) {

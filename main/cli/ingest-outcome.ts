@@ -27,7 +27,8 @@ export async function reportOutcome(summary: ItemSummary, itemDir: string, displ
       continue;
     }
     rejected++;
-    display.note(`rejected: ${r.sourcePath}: ${r.message}`, { rejection: r });
+    // Most reasons already name the file; say the path once.
+    display.note(`rejected: ${r.message.includes(r.sourcePath) ? r.message : `${r.sourcePath}: ${r.message}`}`, { rejection: r });
   }
   const p = summary.progress;
   const line = `${summary.name}: ${p.files.done} file(s) sent to batch ${summary.batchId}${summary.videoBatchId ? ` (videos: ${summary.videoBatchId})` : ''}, ${p.indexed.done} indexed, ${rejected} rejected.`;

@@ -70,8 +70,8 @@ describe('batch-desk ingest / status / resume', () => {
     writeFile(src, 'mixed/empty.jpg', Buffer.alloc(0));
     const some = await run(['ingest', path.join(src, 'mixed'), '--batch-id', 'cli-mixed'], env);
     expect(some.code).toBe(2);
-    expect(some.stdout).toMatch(/rejected: .*notes\.txt: .*not a supported image or video type/);
-    expect(some.stdout).toMatch(/rejected: .*empty\.jpg: .*empty/);
+    expect(some.stdout).toMatch(/rejected: \S*notes\.txt is not a supported image or video type/);
+    expect(some.stdout).toMatch(/rejected: \S*empty\.jpg is empty/);
     expect(some.stdout).toMatch(/1 file\(s\) sent to batch cli-mixed, 1 indexed, 2 rejected/);
 
     const status = await run(['status', '--json'], env);
