@@ -50,7 +50,11 @@ if (want('unit')) {
     'sh',
     '-c',
     `echo -n batch-desk-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null && ${vitest}`,
-  ], { env: { BATCH_DESK_KEYCHAIN_TEST: '1' } });
+  ], {
+    // A fresh keyring folder each run: an existing login keyring with another password would need
+    // an interactive prompt to unlock (and the run must not touch the operator's own keyring).
+    env: { BATCH_DESK_KEYCHAIN_TEST: '1', XDG_DATA_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'batch-desk-keyring-')) },
+  });
   count(vitestJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + (j.numTodoTests ?? 0) }));
 }
 
