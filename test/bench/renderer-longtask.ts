@@ -25,6 +25,10 @@ const { values } = parseArgs({
     active: { type: 'string' },
     /** Leave out the scrolling and clicking, to separate their cost from the events'. */
     'no-interaction': { type: 'boolean', default: false },
+    /** Write a Chromium performance trace of the whole page (load and run) to this file. */
+    trace: { type: 'string' },
+    /** Write a V8 CPU profile (.cpuprofile) of the whole page to this file; implies an unminified build. */
+    profile: { type: 'string' },
   },
 });
 const items = Number(values.items);
@@ -38,7 +42,8 @@ const outDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-desk-bench-'));
 await build({
   entryPoints: [path.join(root, 'renderer/src/dev/preview.tsx')],
   bundle: true,
-  minify: true,
+  minify: !values.profile,
+  keepNames: Boolean(values.profile),
   format: 'iife', // file:// pages cannot load module scripts
   target: 'chrome120',
   jsx: 'automatic',
@@ -57,6 +62,18 @@ const browser = await chromium.launch({
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const cdp = values.profile ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+    await cdp.send('Profiler.start');
+  }
+  if (values.trace) {
+    await browser.startTracing(page, {
+      path: values.trace,
+      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'toplevel', 'disabled-by-default-devtools.timeline.stack'],
+    });
+  }
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
 
@@ -75,7 +92,28 @@ try {
   await page.goto(url);
   await page.waitForSelector('.qrow[data-index="0"]', { timeout: 60_000 });
   const firstRowMs = Date.now() - loadStart;
-  const startupLongest = await page.evaluate(() => Math.max(0, ...(window as unknown as { __long: { duration: number }[] }).__long.map((e) => e.duration)));
+  // Startup counts the console's tasks from 'app-start' on; the preview seeds the fake service's
+  // 10,000 items before that, in a task of its own, reported apart as seedMs.
+  const startup = await page.evaluate(() => {
+    const at = (name: string) => performance.getEntriesByName(name)[0]?.startTime ?? 0;
+    const appStart = at('app-start');
+    const long = (window as unknown as { __long: { start: number; duration: number }[] }).__long;
+    return {
+      seedMs: Math.round(at('bench-seed-end') - at('bench-seed-start')),
+      // What deserializing the one queue:list answer costs by itself (the fake copies answers with
+      // structuredClone, as IPC would): a floor for the startup task that receives it.
+      queueListDeserializeMs: (() => {
+        const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
+        const list = [...w.__preview.api.fake.items.values()];
+        const t = performance.now();
+        structuredClone(list);
+        return Math.round(performance.now() - t);
+      })(),
+      longest: Math.max(0, ...long.filter((e) => e.start + 1 >= appStart).map((e) => e.duration)),
+      appStart,
+    };
+  });
+  const startupLongest = startup.longest;
 
   // The run: an emitter that keeps every item at `perItemRate` events/s, each event passing through
   // JSON as it would on the web transport; frame gaps and flush times measured in the page.
@@ -226,8 +264,8 @@ try {
     const by: Record<string, { count: number; longestMs: number }> = {};
     for (const task of long) {
       // 'run': during the event flood before any action; 'after': once the actions are over.
-      const before = marks.filter((m) => m.t <= task.start).pop()?.name ?? 'startup';
-      const key = before.startsWith('scroll-') ? 'scroll' : before;
+      const before = marks.filter((m) => m.t <= task.start + 1).pop()?.name ?? 'startup';
+      const key = before.startsWith('scroll-') ? 'scroll' : before.startsWith('bench-seed') ? 'bench-seed (not the app)' : before === 'app-start' ? 'startup' : before;
       by[key] ??= { count: 0, longestMs: 0 };
       by[key].count++;
       by[key].longestMs = Math.max(by[key].longestMs, Math.round(task.duration));
@@ -235,6 +273,8 @@ try {
     return by;
   });
   const visibleRows = await page.locator('.qrow[data-index]').count();
+  if (values.trace) await browser.stopTracing();
+  if (cdp) fs.writeFileSync(values.profile!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 
   const longestMs = Math.max(figures.longestTaskDuringRunMs, figures.maxFrameGapMs > 50 ? figures.maxFrameGapMs : 0);
   console.log(
@@ -246,14 +286,21 @@ try {
         perItemEventsPerSecond: perItemRate,
         targetEventsPerSecond: active * perItemRate,
         seconds,
+        measured:
+          'Chromium main thread of the preview console over the in-page fake API. startupLongestTaskMs: longest task from app start ' +
+          '(the 10,000-item queue:list answer, deserialized, stored and rendered) to the first row, excluding the bench seeding its fake ' +
+          'service (seedMs). During the run: every long task (>50 ms, PerformanceObserver), including the emitter that parses each event ' +
+          'from JSON as the transport would; longTasksAfter attributes them to the action that preceded them.',
         firstRowMs,
+        seedMs: startup.seedMs,
+        queueListDeserializeMs: startup.queueListDeserializeMs,
         startupLongestTaskMs: Math.round(startupLongest),
         ...figures,
         renderedRows: visibleRows,
         longTasksAfter: attribution,
         targetMs: 50,
         longestMainThreadBlockMs: longestMs,
-        pass: figures.longestTaskDuringRunMs < 50,
+        pass: figures.longestTaskDuringRunMs < 50 && startupLongest < 50,
         // Long tasks include time the OS did not schedule Chromium; on a shared machine read them with this.
         loadAverage1m: Math.round(os.loadavg()[0]! * 10) / 10,
         cpus: os.cpus().length,

@@ -2,10 +2,10 @@
 // in coalesced batches so a flood of `item:progress` events costs one store update per frame.
 
 import type { StateCreator } from 'zustand';
-import type { ItemProgressEvent } from '../../../shared/contract';
 import type { ItemSummary } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
 import type { AppState, QueueSlice, StoreOptions } from './types';
+import { LiveProgressBuffer } from './live-progress';
 import { insertSorted, isFinished, isStale, sortNewestFirst } from './ordering';
 
 const SAMPLE_INTERVAL_MS = 1000;
@@ -14,7 +14,7 @@ const MAX_SAMPLES = 90;
 export function createQueueSlice(options: StoreOptions): StateCreator<AppState, [], [], QueueSlice> {
   const now = options.now ?? (() => Date.now());
   const scheduleFlush = options.scheduleFlush ?? defaultScheduler;
-  const pending = new Map<string, ItemProgressEvent>();
+  const progress = new LiveProgressBuffer();
   const lastSampleAt = new Map<string, number>();
   let flushScheduled = false;
 
@@ -22,7 +22,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
     items: {},
     queueIds: [],
     historyIds: [],
-    live: {},
+    live: progress.live,
     samples: {},
     progressVersion: 0,
     queueStatus: 'idle',
@@ -88,25 +88,20 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           patch.historyIds = insertSorted(state.historyIds, summary, items);
         }
         // Once finished, the summary's figures are final; live progress would only lag behind.
-        if (isFinished(summary) && state.live[summary.id]) {
-          const live = { ...state.live };
-          delete live[summary.id];
-          patch.live = live;
-        }
+        // (`live` is changed in place; this update tells its readers.)
+        if (isFinished(summary)) progress.drop(summary.id);
         return patch;
       });
     },
 
     removeItem(id) {
-      pending.delete(id);
+      progress.drop(id);
+      lastSampleAt.delete(id);
       set((state) => {
         const items = { ...state.items };
         delete items[id];
-        const live = { ...state.live };
-        delete live[id];
         return {
           items,
-          live,
           queueIds: state.queueIds.filter((x) => x !== id),
           historyIds: state.historyIds.filter((x) => x !== id),
           selectedId: state.selectedId === id ? null : state.selectedId,
@@ -116,7 +111,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
     },
 
     receiveProgress(event) {
-      pending.set(event.id, event);
+      progress.receive(event);
       if (flushScheduled) return;
       flushScheduled = true;
       scheduleFlush(() => get().flushProgress());
@@ -124,28 +119,30 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
 
     flushProgress() {
       flushScheduled = false;
-      if (pending.size === 0) return;
+      if (!progress.pending) return;
       const t = now();
-      const { items, live, samples } = get();
-      // The containers are updated in place and each changed entry is a new object (the event
-      // itself), so a row's selector (`s.live[id]`) sees exactly its own change; copying 10,000-key
-      // records every frame would cost more than everything else together. Sample arrays are
-      // appended in place: a row re-renders on its live change, which is at least as frequent.
-      // `progressVersion` makes the store notify its subscribers.
-      for (const event of pending.values()) {
-        const item = items[event.id];
-        if (item !== undefined && isFinished(item)) continue;
-        live[event.id] = event;
-        const last = lastSampleAt.get(event.id);
-        if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
-          lastSampleAt.set(event.id, t);
-          let line = samples[event.id];
-          if (line === undefined) samples[event.id] = line = [];
-          if (line.length >= MAX_SAMPLES) line.shift();
-          line.push(event.progress.throughput);
-        }
-      }
-      pending.clear();
+      const { items, samples } = get();
+      // `live` and the sample arrays are updated in place (see live-progress.ts): copying
+      // 10,000-key records every flush would cost more than everything else together, and a row's
+      // selector (`s.live[id]`) sees a new object exactly when its own figures changed. Sample
+      // arrays are appended in place: a row re-renders on its live change, which is at least as
+      // frequent. `progressVersion` makes the store notify its subscribers.
+      progress.flush(
+        (id) => {
+          const item = items[id];
+          return item === undefined || !isFinished(item);
+        },
+        (id, throughput) => {
+          const last = lastSampleAt.get(id);
+          if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
+            lastSampleAt.set(id, t);
+            let line = samples[id];
+            if (line === undefined) samples[id] = line = [];
+            if (line.length >= MAX_SAMPLES) line.shift();
+            line.push(throughput);
+          }
+        },
+      );
       set((state) => ({ progressVersion: state.progressVersion + 1 }));
     },
 

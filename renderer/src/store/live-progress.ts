@@ -1,0 +1,224 @@
+// Live progress kept as numbers, not as the event objects that brought it.
+//
+// At full rate (10,000 items × 10 events/s) every parsed event used to stay alive until the next
+// flush and then in `live` until the item's next flush: some 20,000 events (over 100,000 small
+// objects) always reachable, so every young-generation GC copied and promoted them, and those GC
+// pauses were most of the renderer's long tasks. Here an event's figures are copied into a flat
+// Float64Array slot the moment it arrives, so the event dies young and costs the GC nothing; the
+// `live[id]` object a row reads is built lazily, on first read after a flush, and then kept until
+// the next flush that changes it (so selectors keep their identity semantics: a new object exactly
+// when the item's figures changed). Only the rows and panels on screen ever read, so only they
+// allocate.
+//
+// Events of an unusual shape (tasks, export counters, any field this file does not know) are kept
+// as they are; they are rare (one stage at a time, and slower) and their exact content is preserved.
+
+import type { ItemProgressEvent } from '../../../shared/contract';
+import { STAGES, type StageName } from '../../../shared/domain';
+
+const STAGE_INDEX = new Map<string, number>(STAGES.map((s, i) => [s, i]));
+
+// Slot layout.
+const STAGE = 0;
+const FILES_DONE = 1;
+const FILES_TOTAL = 2;
+const BYTES_DONE = 3;
+const BYTES_TOTAL = 4;
+const INDEXED_DONE = 5;
+const INDEXED_TOTAL = 6;
+const REJECTED = 7;
+const THROUGHPUT = 8;
+const ETA = 9; // NaN stands for null
+const WIDTH = 10;
+
+export class LiveProgressBuffer {
+  /**
+   * The store's `live` record, a read-only view: an entry per item whose progress has been flushed.
+   * (A proxy rather than 10,000 accessors: defining those cost a long task on the first flush.)
+   */
+  readonly live: Record<string, ItemProgressEvent> = new Proxy({} as Record<string, ItemProgressEvent>, {
+    get: (_target, key) => (typeof key === 'string' ? this.read(key) : undefined),
+    has: (_target, key) => typeof key === 'string' && this.read(key) !== undefined,
+    ownKeys: () => [...this.slots.keys()].filter((id) => this.read(id) !== undefined),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const value = typeof key === 'string' ? this.read(key) : undefined;
+      return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+    },
+    set: () => false,
+    deleteProperty: () => false,
+    defineProperty: () => false,
+  });
+  private readonly slots = new Map<string, number>();
+  private slotIds: (string | undefined)[] = [];
+  private free: number[] = [];
+  private incoming: Float64Array<ArrayBuffer> = new Float64Array(WIDTH * 256);
+  private shown: Float64Array<ArrayBuffer> = new Float64Array(WIDTH * 256);
+  /** Events kept whole (unusual shape), received and shown. */
+  private incomingObject: (ItemProgressEvent | undefined)[] = [];
+  private shownObject: (ItemProgressEvent | undefined)[] = [];
+  /** The object handed out for a slot since its last flush. */
+  private cache: (ItemProgressEvent | undefined)[] = [];
+  private dirty = new Uint8Array(256);
+  /** 1 once the slot's figures have been flushed (it then has a `live` entry). */
+  private visible = new Uint8Array(256);
+  private dirtyList: number[] = [];
+
+  /** Records the newest figures of an item; nothing is visible until `flush`. */
+  receive(event: ItemProgressEvent): void {
+    let slot = this.slots.get(event.id);
+    if (slot === undefined) slot = this.allocate(event.id);
+    if (encodable(event)) {
+      const p = event.progress;
+      const buf = this.incoming;
+      const o = slot * WIDTH;
+      buf[o + STAGE] = STAGE_INDEX.get(event.stage)!;
+      buf[o + FILES_DONE] = p.files.done;
+      buf[o + FILES_TOTAL] = p.files.total;
+      buf[o + BYTES_DONE] = p.bytes.done;
+      buf[o + BYTES_TOTAL] = p.bytes.total;
+      buf[o + INDEXED_DONE] = p.indexed.done;
+      buf[o + INDEXED_TOTAL] = p.indexed.total;
+      buf[o + REJECTED] = p.rejected;
+      buf[o + THROUGHPUT] = p.throughput;
+      buf[o + ETA] = p.etaSeconds === null ? NaN : p.etaSeconds;
+      this.incomingObject[slot] = undefined;
+    } else {
+      this.incomingObject[slot] = event;
+    }
+    if (this.dirty[slot] === 0) {
+      this.dirty[slot] = 1;
+      this.dirtyList.push(slot);
+    }
+  }
+
+  /** True when events wait for a flush. */
+  get pending(): boolean {
+    return this.dirtyList.length > 0;
+  }
+
+  /**
+   * Makes everything received visible in `live`; `accept(id)` may refuse an item (then its figures
+   * are dropped); `each(id, throughput)` is told about every accepted item.
+   */
+  flush(accept: (id: string) => boolean, each: (id: string, throughput: number) => void): void {
+    const list = this.dirtyList;
+    this.dirtyList = [];
+    for (const slot of list) {
+      if (this.dirty[slot] === 0) continue; // dropped since
+      this.dirty[slot] = 0;
+      const id = this.slotIds[slot]!;
+      if (!accept(id)) continue;
+      const object = this.incomingObject[slot];
+      this.shownObject[slot] = object;
+      this.incomingObject[slot] = undefined;
+      let throughput: number;
+      if (object === undefined) {
+        const o = slot * WIDTH;
+        for (let i = o; i < o + WIDTH; i++) this.shown[i] = this.incoming[i]!;
+        throughput = this.shown[o + THROUGHPUT]!;
+      } else {
+        throughput = object.progress.throughput;
+      }
+      this.cache[slot] = undefined;
+      this.visible[slot] = 1;
+      each(id, throughput);
+    }
+  }
+
+  /** Forgets an item: its `live` entry disappears and unflushed figures are dropped. */
+  drop(id: string): boolean {
+    const slot = this.slots.get(id);
+    if (slot === undefined) return false;
+    const had = this.visible[slot] === 1;
+    this.visible[slot] = 0;
+    this.slots.delete(id);
+    this.slotIds[slot] = undefined;
+    this.incomingObject[slot] = undefined;
+    this.shownObject[slot] = undefined;
+    this.cache[slot] = undefined;
+    this.dirty[slot] = 0;
+    this.free.push(slot);
+    return had;
+  }
+
+  private allocate(id: string): number {
+    let slot = this.free.pop();
+    if (slot === undefined) {
+      slot = this.slotIds.length;
+      if ((slot + 1) * WIDTH > this.incoming.length) {
+        this.incoming = grow(this.incoming);
+        this.shown = grow(this.shown);
+        const dirty = new Uint8Array(this.dirty.length * 2);
+        dirty.set(this.dirty);
+        this.dirty = dirty;
+        const visible = new Uint8Array(this.visible.length * 2);
+        visible.set(this.visible);
+        this.visible = visible;
+      }
+      this.slotIds.push(id);
+    } else {
+      this.slotIds[slot] = id;
+    }
+    this.slots.set(id, slot);
+    return slot;
+  }
+
+  private read(id: string): ItemProgressEvent | undefined {
+    const slot = this.slots.get(id);
+    if (slot === undefined || this.visible[slot] === 0) return undefined;
+    const cached = this.cache[slot];
+    if (cached !== undefined) return cached;
+    const made = this.shownObject[slot] ?? decode(id, this.shown, slot * WIDTH);
+    this.cache[slot] = made;
+    return made;
+  }
+}
+
+function grow(buf: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
+  const next = new Float64Array(buf.length * 2);
+  next.set(buf);
+  return next;
+}
+
+/** The common shape: the six figures every stage reports, and nothing else. */
+function encodable(event: ItemProgressEvent): boolean {
+  const p = event.progress;
+  let keys = 0;
+  for (const _ in p) keys++;
+  if (keys !== 6) return false;
+  keys = 0;
+  for (const _ in event) keys++;
+  return (
+    keys === 3 &&
+    STAGE_INDEX.has(event.stage) &&
+    typeof p.rejected === 'number' &&
+    typeof p.throughput === 'number' &&
+    (p.etaSeconds === null || typeof p.etaSeconds === 'number') &&
+    isCounter(p.files) &&
+    isCounter(p.bytes) &&
+    isCounter(p.indexed)
+  );
+}
+
+function isCounter(c: { done: number; total: number } | undefined): boolean {
+  if (c === null || typeof c !== 'object' || typeof c.done !== 'number' || typeof c.total !== 'number') return false;
+  let keys = 0;
+  for (const _ in c) keys++;
+  return keys === 2;
+}
+
+function decode(id: string, buf: Float64Array, o: number): ItemProgressEvent {
+  const eta = buf[o + ETA]!;
+  return {
+    id,
+    stage: STAGES[buf[o + STAGE]!] as StageName,
+    progress: {
+      files: { done: buf[o + FILES_DONE]!, total: buf[o + FILES_TOTAL]! },
+      bytes: { done: buf[o + BYTES_DONE]!, total: buf[o + BYTES_TOTAL]! },
+      indexed: { done: buf[o + INDEXED_DONE]!, total: buf[o + INDEXED_TOTAL]! },
+      rejected: buf[o + REJECTED]!,
+      throughput: buf[o + THROUGHPUT]!,
+      etaSeconds: Number.isNaN(eta) ? null : eta,
+    },
+  };
+}
