@@ -2,6 +2,7 @@
 // are ignored, missing optional ones get the defaults the official client uses.
 
 import { ApiError, type RoboflowHttp } from './http';
+import { arrayOf, asRecord, optionalString, requiredString, tokenOf } from './parse';
 
 export interface JobMetadata {
   jobId: string;
@@ -122,12 +123,12 @@ export class ProcessingApi {
   }
 
   async abort(jobId: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return record(await this.http.json<unknown>('abort job', 'POST', this.jobPath(jobId, '/abort'), { signal }));
+    return asRecord(await this.http.json<unknown>('abort job', 'POST', this.jobPath(jobId, '/abort'), { signal }));
   }
 
   /** Restart; `body` undefined sends no body at all (5.7). */
   async restart(jobId: string, body: RestartBody | undefined, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return record(await this.http.json<unknown>('restart job', 'POST', this.jobPath(jobId, '/restart'), { body, signal }));
+    return asRecord(await this.http.json<unknown>('restart job', 'POST', this.jobPath(jobId, '/restart'), { body, signal }));
   }
 
   /** Job logs, all pages, optionally of one severity. */
@@ -146,89 +147,70 @@ export class ProcessingApi {
   }
 }
 
-// ---- tolerant parsing ----
+// ---- reading the service's answers ----
 
-function record(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
-function arrayOf(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
-function tokenOf(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
 
-function optStr(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return undefined;
-}
 
-function reqStr(v: unknown, field: string): string {
-  const s = optStr(v);
-  if (s === undefined) throw new ApiError(`The service sent a response without "${field}".`, 'remote', 'parse response');
-  return s;
-}
 
 function parseJob(v: unknown): JobMetadata {
-  const j = record(v);
-  const jobId = reqStr(j.jobId, 'jobId');
+  const j = asRecord(v);
+  const jobId = requiredString(j.jobId, 'jobId');
   return {
     jobId,
-    name: optStr(j.name) ?? jobId,
-    jobDefinition: record(j.jobDefinition),
-    currentStage: optStr(j.currentStage) ?? null,
+    name: optionalString(j.name) ?? jobId,
+    jobDefinition: asRecord(j.jobDefinition),
+    currentStage: optionalString(j.currentStage) ?? null,
     plannedStages: arrayOf(j.plannedStages).filter((s): s is string => typeof s === 'string'),
     error: j.error === true,
     isTerminal: j.isTerminal === true,
     lastNotification: j.lastNotification ?? null,
-    createdAt: optStr(j.createdAt),
-    lastUpdate: optStr(j.lastUpdate),
-    restartParametersOverride: arrayOf(j.restartParametersOverride).map(record),
+    createdAt: optionalString(j.createdAt),
+    lastUpdate: optionalString(j.lastUpdate),
+    restartParametersOverride: arrayOf(j.restartParametersOverride).map(asRecord),
   };
 }
 
 function parseStage(v: unknown): JobStage {
-  const s = record(v);
+  const s = asRecord(v);
   const tasksNumber = Number(s.tasksNumber);
   return {
-    processingStageId: reqStr(s.processingStageId, 'processingStageId'),
-    processingStageName: optStr(s.processingStageName) ?? '',
+    processingStageId: requiredString(s.processingStageId, 'processingStageId'),
+    processingStageName: optionalString(s.processingStageName) ?? '',
     // The official client divides by it; never let a 0 through.
     tasksNumber: Number.isFinite(tasksNumber) && tasksNumber > 0 ? Math.floor(tasksNumber) : 1,
     outputBatches: arrayOf(s.outputBatches).filter((b): b is string => typeof b === 'string'),
-    startTimestamp: optStr(s.startTimestamp),
+    startTimestamp: optionalString(s.startTimestamp),
     notification: s.notification ?? null,
-    statusType: optStr(s.statusType) ?? 'info',
-    lastEventTimestamp: optStr(s.lastEventTimestamp),
+    statusType: optionalString(s.statusType) ?? 'info',
+    lastEventTimestamp: optionalString(s.lastEventTimestamp),
   };
 }
 
 function parseTask(v: unknown): JobTask {
-  const t = record(v);
+  const t = asRecord(v);
   const p = typeof t.progress === 'number' && Number.isFinite(t.progress) ? Math.min(1, Math.max(0, t.progress)) : null;
   return {
-    taskId: reqStr(t.taskId, 'taskId'),
+    taskId: requiredString(t.taskId, 'taskId'),
     notification: t.notification ?? null,
-    statusType: optStr(t.statusType) ?? 'info',
+    statusType: optionalString(t.statusType) ?? 'info',
     progress: p,
-    eventTimestamp: optStr(t.eventTimestamp),
+    eventTimestamp: optionalString(t.eventTimestamp),
   };
 }
 
 function parseLog(v: unknown): JobLog {
-  const l = record(v);
-  const sev = optStr(l.severity);
+  const l = asRecord(v);
+  const sev = optionalString(l.severity);
   return {
-    createdAt: optStr(l.createdAt) ?? '',
-    processingStageId: optStr(l.processingStageId) ?? null,
-    taskId: optStr(l.taskId) ?? null,
+    createdAt: optionalString(l.createdAt) ?? '',
+    processingStageId: optionalString(l.processingStageId) ?? null,
+    taskId: optionalString(l.taskId) ?? null,
     severity: sev === 'error' || sev === 'warning' ? sev : 'info',
-    reportingModule: optStr(l.reportingModule) ?? '',
-    logType: optStr(l.logType) ?? '',
-    payload: record(l.payload),
+    reportingModule: optionalString(l.reportingModule) ?? '',
+    logType: optionalString(l.logType) ?? '',
+    payload: asRecord(l.payload),
   };
 }
 
@@ -236,7 +218,7 @@ function parseLog(v: unknown): JobLog {
 export function notificationText(n: unknown): string {
   if (n === null || n === undefined) return '';
   if (typeof n === 'string') return n;
-  const o = record(n);
-  const msg = optStr(o.message) ?? optStr(o.reason) ?? optStr(o.type);
+  const o = asRecord(n);
+  const msg = optionalString(o.message) ?? optionalString(o.reason) ?? optionalString(o.type);
   return msg ?? JSON.stringify(n);
 }

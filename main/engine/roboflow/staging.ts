@@ -3,6 +3,7 @@
 
 import { request, type Dispatcher } from 'undici';
 import { ApiError, httpError, toApiError, type RoboflowHttp } from './http';
+import { arrayOf, asRecord, optionalString, requiredString, tokenOf } from './parse';
 
 export interface BatchMetadata {
   batchId: string;
@@ -114,12 +115,12 @@ export class StagingApi {
 
   async parts(batchId: string, signal?: AbortSignal): Promise<BatchPart[]> {
     const body = await this.http.json<Record<string, unknown>>('list batch parts', 'GET', this.batchPath(batchId, '/parts'), { signal });
-    return arrayOf(body.batchParts ?? body.parts).map(parseRecord).map((p) => ({
-      partName: str(p.partName, 'partName'),
-      partType: optStr(p.partType) ?? 'simple-batch',
-      contentType: optStr(p.contentType) ?? 'mixed',
-      partDescription: optStr(p.partDescription),
-      nestedContentType: optStr(p.nestedContentType),
+    return arrayOf(body.batchParts ?? body.parts).map(asRecord).map((p) => ({
+      partName: requiredString(p.partName, 'partName'),
+      partType: optionalString(p.partType) ?? 'simple-batch',
+      contentType: optionalString(p.contentType) ?? 'mixed',
+      partDescription: optionalString(p.partDescription),
+      nestedContentType: optionalString(p.nestedContentType),
     }));
   }
 
@@ -217,31 +218,12 @@ export class StagingApi {
   }
 }
 
-// ---- tolerant parsing ----
+// ---- reading the service's answers ----
 
-function parseRecord(v: unknown): Record<string, unknown> {
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
-function arrayOf(v: unknown): unknown[] {
-  return Array.isArray(v) ? v : [];
-}
 
-function tokenOf(v: unknown): string | null {
-  return typeof v === 'string' && v.length > 0 ? v : null;
-}
 
-function optStr(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number') return String(v);
-  return undefined;
-}
 
-function str(v: unknown, field: string): string {
-  const s = optStr(v);
-  if (s === undefined) throw new ApiError(`The service sent a response without "${field}".`, 'remote', 'parse response');
-  return s;
-}
 
 function numberOf(v: unknown): number | undefined {
   const n = typeof v === 'string' ? Number(v) : v;
@@ -249,38 +231,38 @@ function numberOf(v: unknown): number | undefined {
 }
 
 function parseBatch(v: unknown): BatchMetadata {
-  const b = parseRecord(v);
-  const batchId = str(b.batchId, 'batchId');
+  const b = asRecord(v);
+  const batchId = requiredString(b.batchId, 'batchId');
   return {
     batchId,
-    displayName: optStr(b.displayName) ?? batchId,
-    batchType: optStr(b.batchType) ?? 'simple-batch',
-    batchContentType: optStr(b.batchContentType) ?? 'mixed',
-    createdDate: optStr(b.createdDate),
-    expiryDate: optStr(b.expiryDate),
+    displayName: optionalString(b.displayName) ?? batchId,
+    batchType: optionalString(b.batchType) ?? 'simple-batch',
+    batchContentType: optionalString(b.batchContentType) ?? 'mixed',
+    createdDate: optionalString(b.createdDate),
+    expiryDate: optionalString(b.expiryDate),
   };
 }
 
 function parseFile(v: unknown): FileMetadata {
-  const f = parseRecord(v);
+  const f = asRecord(v);
   return {
-    downloadURL: str(f.downloadURL, 'downloadURL'),
-    fileName: str(f.fileName, 'fileName'),
-    partName: optStr(f.partName),
-    shardId: optStr(f.shardId),
-    contentType: optStr(f.contentType) ?? '',
-    nestedContentType: optStr(f.nestedContentType),
+    downloadURL: requiredString(f.downloadURL, 'downloadURL'),
+    fileName: requiredString(f.fileName, 'fileName'),
+    partName: optionalString(f.partName),
+    shardId: optionalString(f.shardId),
+    contentType: optionalString(f.contentType) ?? '',
+    nestedContentType: optionalString(f.nestedContentType),
   };
 }
 
 function parseShard(v: unknown): ShardDetails {
-  const s = parseRecord(v);
+  const s = asRecord(v);
   const meta = s.statusMetadata;
   return {
-    shardId: str(s.shardId, 'shardId'),
-    statusName: optStr(s.statusName) ?? '',
-    statusType: optStr(s.statusType) ?? '',
-    eventTimestamp: optStr(s.eventTimestamp),
+    shardId: requiredString(s.shardId, 'shardId'),
+    statusName: optionalString(s.statusName) ?? '',
+    statusType: optionalString(s.statusType) ?? '',
+    eventTimestamp: optionalString(s.eventTimestamp),
     shardObjectsCount: numberOf(s.shardObjectsCount) ?? 0,
     statusMetadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
     isTerminal: typeof s.isTerminal === 'boolean' ? s.isTerminal : undefined,
@@ -289,9 +271,9 @@ function parseShard(v: unknown): ShardDetails {
 
 /** Reads `signedURLDetails`, including any limit the service sends under one of its likely names. */
 export function parseSignedUrl(body: Record<string, unknown>): SignedUrlDetails {
-  const d = parseRecord(body.signedURLDetails ?? body);
+  const d = asRecord(body.signedURLDetails ?? body);
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parseRecord(d.extensionHeaders))) if (v !== undefined && v !== null) headers[k] = String(v);
+  for (const [k, v] of Object.entries(asRecord(d.extensionHeaders))) if (v !== undefined && v !== null) headers[k] = String(v);
   const pick = (...names: string[]) => {
     for (const n of names) {
       const x = numberOf(d[n] ?? body[n]);
@@ -300,9 +282,9 @@ export function parseSignedUrl(body: Record<string, unknown>): SignedUrlDetails 
     return undefined;
   };
   return {
-    uploadURL: str(d.uploadURL, 'signedURLDetails.uploadURL'),
+    uploadURL: requiredString(d.uploadURL, 'signedURLDetails.uploadURL'),
     extensionHeaders: headers,
-    method: (optStr(d.method) ?? 'PUT').toUpperCase(),
+    method: (optionalString(d.method) ?? 'PUT').toUpperCase(),
     maxFileSizeBytes: pick('maxFileSizeBytes', 'maxFileSize', 'maxArchiveSizeBytes', 'maxSizeBytes'),
     maxFilesPerArchive: pick('maxFilesPerArchive', 'maxFilesInArchive', 'maxFiles', 'maxImagesPerArchive'),
   };
@@ -324,10 +306,10 @@ export function shardFailures(shard: ShardDetails): ShardFileFailure[] {
       out.push({ fileName: item, type: 'failed', reason: 'rejected by the service' });
       continue;
     }
-    const f = parseRecord(item);
-    const fileName = optStr(f.fileName ?? f.file_name ?? f.name);
+    const f = asRecord(item);
+    const fileName = optionalString(f.fileName ?? f.file_name ?? f.name);
     if (!fileName) continue;
-    out.push({ fileName, type: optStr(f.type) ?? 'failed', reason: optStr(f.reason ?? f.message) ?? 'rejected by the service' });
+    out.push({ fileName, type: optionalString(f.type) ?? 'failed', reason: optionalString(f.reason ?? f.message) ?? 'rejected by the service' });
   }
   return out;
 }
