@@ -4,23 +4,11 @@
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { net, protocol, shell, type Session, type WebContents } from 'electron';
+import { RENDERER_CSP } from '../renderer-csp';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'batch-desk';
 export const APP_ORIGIN_URL = `${APP_SCHEME}://${APP_HOST}/`;
-
-export const RENDERER_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
 
 /** Must run before `app` is ready. */
 export function registerAppScheme(): void {

@@ -9,19 +9,7 @@ import { silentLogger, type Logger } from '../engine/log';
 import { redact } from '../engine/secrets';
 import { resolveStatic, sendFile } from './static-files';
 import { newSessionToken, requestToken, tokenMatches } from './token';
-
-export const WEB_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'self'",
-  "font-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+import { RENDERER_CSP } from '../renderer-csp';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const PING_MS = 15_000;
@@ -168,7 +156,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
 }
 
 function setCommonHeaders(res: ServerResponse): void {
-  res.setHeader('content-security-policy', WEB_CSP);
+  res.setHeader('content-security-policy', RENDERER_CSP);
   res.setHeader('x-content-type-options', 'nosniff');
   res.setHeader('referrer-policy', 'no-referrer');
   res.setHeader('x-frame-options', 'DENY');

@@ -9,7 +9,8 @@ vi.mock('electron', () => import('./fake-electron'));
 
 import * as fake from './fake-electron';
 import { createMainWindow, mainWindowOptions } from '../../main/electron/window';
-import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer, RENDERER_CSP } from '../../main/electron/security';
+import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from '../../main/electron/security';
+import { RENDERER_CSP } from '../../main/renderer-csp';
 import { TrustedSenders, forwardEvents, registerIpcHandlers } from '../../main/electron/ipc';
 import { INVOKE_CHANNELS } from '../../shared/contract';
 import { silentLogger } from '../../main/engine/log';
