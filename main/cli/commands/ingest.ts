@@ -4,10 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TransferSettings } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
-import { CliError, EXIT_FAILURE, intOption, parseCommandArgs, type Command } from '../command';
-import { createCliEngine, resolveCredentials } from '../engine-factory';
-import { reportOutcome } from '../ingest-outcome';
-import { attachDisplay, createProgressDisplay } from '../progress-display';
+import { CliError, intOption, parseCommandArgs, type Command } from '../command';
+import { runItemToEnd } from '../run-item';
 
 export const ingestCommand: Command = {
   name: 'ingest',
@@ -55,37 +53,15 @@ Options:
     if (bw !== undefined) transfer.bandwidthLimit = bw;
     if (values['follow-symlinks']) transfer.followSymlinks = true;
 
-    // Fail before creating anything when there is no key.
-    await resolveCredentials(global, ctx.env);
-    const { engine, close } = createCliEngine(global, ctx.env);
-    const display = createProgressDisplay(ctx.stdout, { json: global.json });
-    let itemId = '';
-    const detach = attachDisplay(engine, display, (id) => id === itemId);
-    const onAbort = () => void close();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const created = engine.add({
+    return runItemToEnd(ctx, global, (engine) =>
+      engine.add({
         roots,
         name: values.name as string | undefined,
         batchId,
         batchName: values['batch-name'] as string | undefined,
         pipeline: 'ingest',
         transfer,
-      });
-      itemId = created.id;
-      display.item(created);
-      const summary = await engine.waitFor(itemId);
-      display.close();
-      if (ctx.signal.aborted) {
-        display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
-        return EXIT_FAILURE;
-      }
-      return await reportOutcome(summary, engine.itemDir(itemId), display, global.json);
-    } finally {
-      ctx.signal.removeEventListener('abort', onAbort);
-      detach();
-      display.close();
-      await close();
-    }
+      }),
+    );
   },
 };

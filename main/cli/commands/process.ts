@@ -5,7 +5,7 @@ import path from 'node:path';
 import { batchIdProblem } from '../../../shared/ids';
 import { CliError, intOption, parseCommandArgs, type Command } from '../command';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
-import { runItemToEnd } from './run';
+import { runItemToEnd } from '../run-item';
 
 export const processCommand: Command = {
   name: 'process',

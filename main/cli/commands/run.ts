@@ -3,16 +3,11 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ItemSpec, ItemSummary, TransferSettings } from '../../../shared/domain';
+import type { ItemSpec, TransferSettings } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
-import { readJson } from '../../engine/atomic-file';
-import type { JoinSummary } from '../../engine/export/results-join';
-import { RESULTS_JSONL, RESULTS_META } from '../../engine/export/results-join';
-import { CliError, EXIT_FAILURE, intOption, parseCommandArgs, type CliContext, type Command, type GlobalOptions } from '../command';
-import { createCliEngine, resolveCredentials } from '../engine-factory';
-import { reportOutcome } from '../ingest-outcome';
+import { CliError, intOption, parseCommandArgs, type Command } from '../command';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
-import { attachDisplay, createProgressDisplay, type ProgressDisplay } from '../progress-display';
+import { runItemToEnd } from '../run-item';
 
 export const runCommand: Command = {
   name: 'run',
@@ -71,50 +66,3 @@ ${JOB_OPTIONS_USAGE}`,
     return runItemToEnd(ctx, global, (engine) => engine.add(spec));
   },
 };
-
-/** Creates the item, shows its progress until it ends, and reports the outcome with exit codes 0 / 2 / 1. */
-export async function runItemToEnd(
-  ctx: CliContext,
-  global: GlobalOptions,
-  create: (engine: ReturnType<typeof createCliEngine>['engine']) => ItemSummary,
-): Promise<number> {
-  await resolveCredentials(global, ctx.env);
-  const { engine, close } = createCliEngine(global, ctx.env);
-  const display = createProgressDisplay(ctx.stdout, { json: global.json });
-  let itemId = '';
-  const detach = attachDisplay(engine, display, (id) => id === itemId);
-  const onAbort = () => void close();
-  ctx.signal.addEventListener('abort', onAbort, { once: true });
-  try {
-    const created = create(engine);
-    itemId = created.id;
-    display.item(created);
-    const summary = await engine.waitFor(itemId);
-    display.close();
-    if (ctx.signal.aborted) {
-      display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
-      return EXIT_FAILURE;
-    }
-    return await reportJobOutcome(summary, engine.itemDir(itemId), display, global.json);
-  } finally {
-    ctx.signal.removeEventListener('abort', onAbort);
-    detach();
-    display.close();
-    await close();
-  }
-}
-
-/** The ingest outcome (rejections and exit code), then where the results are. */
-export async function reportJobOutcome(summary: ItemSummary, itemDir: string, display: ProgressDisplay, json: boolean): Promise<number> {
-  const code = await reportOutcome(summary, itemDir, display, json);
-  if (summary.state !== 'done' || !summary.outDir) return code;
-  const results = readJson<JoinSummary>(path.join(summary.outDir, RESULTS_META));
-  if (results) {
-    display.note(
-      `Results: ${path.join(summary.outDir, RESULTS_JSONL)} — ${results.rows} row(s): ${results.ok} with predictions, ${results.failed} failed, ${results.rejected} rejected, ${results.missing} without a prediction.`,
-      { item: summary.id, jobId: summary.jobId, outDir: summary.outDir, results },
-    );
-  }
-  for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
-  return code;
-}

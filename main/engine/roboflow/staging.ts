@@ -2,7 +2,7 @@
 // ignored, missing optional ones become undefined, and a missing required one is a clear error.
 
 import { request, type Dispatcher } from 'undici';
-import { ApiError, httpError, toApiError, type RoboflowHttp } from './http';
+import { httpError, toApiError, type RoboflowHttp } from './http';
 import { arrayOf, asRecord, optionalString, requiredString, tokenOf } from './parse';
 
 export interface BatchMetadata {

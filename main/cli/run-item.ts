@@ -1,0 +1,58 @@
+// Runs one item in the foreground of a command: creates it, shows its progress until it ends,
+// and reports the outcome (rejections, results, warnings) with exit codes 0 / 2 / 1.
+
+import path from 'node:path';
+import type { ItemSummary } from '../../shared/domain';
+import { readJson } from '../engine/atomic-file';
+import { RESULTS_JSONL, RESULTS_META, type JoinSummary } from '../engine/export/results-join';
+import { EXIT_FAILURE, type CliContext, type GlobalOptions } from './command';
+import { createCliEngine, resolveCredentials } from './engine-factory';
+import { reportOutcome } from './ingest-outcome';
+import { attachDisplay, createProgressDisplay, type ProgressDisplay } from './progress-display';
+
+/** Creates the item, shows its progress until it ends, and reports the outcome with exit codes 0 / 2 / 1. */
+export async function runItemToEnd(
+  ctx: CliContext,
+  global: GlobalOptions,
+  create: (engine: ReturnType<typeof createCliEngine>['engine']) => ItemSummary,
+): Promise<number> {
+  await resolveCredentials(global, ctx.env);
+  const { engine, close } = createCliEngine(global, ctx.env);
+  const display = createProgressDisplay(ctx.stdout, { json: global.json });
+  let itemId = '';
+  const detach = attachDisplay(engine, display, (id) => id === itemId);
+  const onAbort = () => void close();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const created = create(engine);
+    itemId = created.id;
+    display.item(created);
+    const summary = await engine.waitFor(itemId);
+    display.close();
+    if (ctx.signal.aborted) {
+      display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
+      return EXIT_FAILURE;
+    }
+    return await reportJobOutcome(summary, engine.itemDir(itemId), display, global.json);
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+    detach();
+    display.close();
+    await close();
+  }
+}
+
+/** The ingest outcome (rejections and exit code), then where the results are. */
+export async function reportJobOutcome(summary: ItemSummary, itemDir: string, display: ProgressDisplay, json: boolean): Promise<number> {
+  const code = await reportOutcome(summary, itemDir, display, json);
+  if (summary.state !== 'done' || !summary.outDir) return code;
+  const results = readJson<JoinSummary>(path.join(summary.outDir, RESULTS_META));
+  if (results) {
+    display.note(
+      `Results: ${path.join(summary.outDir, RESULTS_JSONL)} — ${results.rows} row(s): ${results.ok} with predictions, ${results.failed} failed, ${results.rejected} rejected, ${results.missing} without a prediction.`,
+      { item: summary.id, jobId: summary.jobId, outDir: summary.outDir, results },
+    );
+  }
+  for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
+  return code;
+}
