@@ -51,6 +51,22 @@ describe('queue row', () => {
     expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('50');
   });
 
+  it('says when transfers wait to be retried, and why, until they succeed', async () => {
+    const { api, item } = setup();
+    const base = { ...emptyProgress(), files: { done: 6000, total: 12408 }, bytes: { done: 9.5e8, total: 1.9e9 } };
+    const retrying = { count: 2, reason: 'storage answered 503', nextAttemptAt: new Date().toISOString() };
+    await act(async () => {
+      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: { ...base, retrying } });
+      await Promise.resolve();
+    });
+    expect(screen.getByText(/retrying 2: storage answered 503/).className).toContain('text-waiting');
+    await act(async () => {
+      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: base });
+      await Promise.resolve();
+    });
+    expect(screen.queryByText(/retrying/)).toBeNull();
+  });
+
   it('opens the rejections without opening the row, and offers pause on a running item', () => {
     const { item, opened, rejections, api } = setup();
     fireEvent.click(screen.getByRole('button', { name: /rejected files/ }));

@@ -51,7 +51,18 @@ export const QueueRow = memo(function QueueRow({
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
   const meter = stageMeter(item.stage, progress, item);
   const tone = item.state === 'failed' ? 'failed' : item.state === 'paused' ? 'paused' : item.state === 'done' ? 'done' : 'active';
-  const label = item.state === 'failed' ? item.error?.message ?? 'Failed' : item.state === 'paused' ? `Paused · ${meter.label}` : item.state === 'cancelled' ? 'Cancelled' : meter.label;
+  // Transfers waiting for another attempt: say so, and why, so a slow item is not a mystery.
+  const retrying = finished || item.state === 'paused' ? undefined : progress.retrying;
+  const label =
+    item.state === 'failed'
+      ? item.error?.message ?? 'Failed'
+      : item.state === 'paused'
+        ? `Paused · ${meter.label}`
+        : item.state === 'cancelled'
+          ? 'Cancelled'
+          : retrying
+            ? `${meter.label} · retrying ${retrying.count}: ${retrying.reason}`
+            : meter.label;
   const moving = item.stage === 'upload' && item.state === 'running';
   return (
     <div
@@ -83,7 +94,7 @@ export const QueueRow = memo(function QueueRow({
       </div>
       <div className="qcell qmeter" role="gridcell">
         <ProgressBar fraction={finished && item.state !== 'done' ? progressOrZero(meter.fraction) : meter.fraction} label={label} tone={tone} />
-        <span className={`qmeter-label${item.state === 'failed' ? ' text-failed' : ''}`} title={label}>
+        <span className={`qmeter-label${item.state === 'failed' ? ' text-failed' : retrying ? ' text-waiting' : ''}`} title={label}>
           {label}
         </span>
       </div>
