@@ -46,6 +46,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly records = new Map<string, ItemRecord>();
   private readonly running = new Map<string, Running>();
   private readonly waiting: string[] = [];
+  /** Resumed or retried while their previous run was still unwinding: queued again once it ends. */
+  private readonly requeueAfterStop = new Set<string>();
   private readonly lastProgressAt = new Map<string, number>();
   private readonly pendingProgress = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
@@ -62,12 +64,7 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   /** Creates the item durably, then queues it. */
   add(spec: ItemSpec): ItemSummary {
-    const record = createItemRecord(spec);
-    this.store.save(record);
-    this.records.set(record.id, record);
-    this.emitItem(record);
-    this.enqueue(record.id);
-    return toSummary(record);
+    return this.admit(createItemRecord(spec));
   }
 
   /** An item on a batch that already exists remotely (e.g. `batch-desk process`): scan, upload and indexing are skipped. */
@@ -75,6 +72,10 @@ export class Engine extends EventEmitter<EngineEvents> {
     const record = createItemRecord(spec);
     for (const s of ['scan', 'upload', 'indexing'] as const) record.stages[s] = 'skipped';
     record.stage = 'processing';
+    return this.admit(record);
+  }
+
+  private admit(record: ItemRecord): ItemSummary {
     this.store.save(record);
     this.records.set(record.id, record);
     this.emitItem(record);
@@ -129,7 +130,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (isFinished(r.state)) return toSummary(r);
     this.dequeue(id);
     this.stop(id, 'cancel');
-    for (const s of STAGES) if (r.stages[s] === 'active' || r.stages[s] === 'pending') r.stages[s] = s === 'done' ? 'pending' : r.stages[s] === 'active' ? 'failed' : 'skipped';
+    // The stage it was in stops unfinished; those it never reached will not run.
+    for (const s of STAGES) {
+      if (s === 'done') continue;
+      if (r.stages[s] === 'active') r.stages[s] = 'failed';
+      else if (r.stages[s] === 'pending') r.stages[s] = 'skipped';
+    }
     this.setState(r, 'cancelled');
     return toSummary(r);
   }
@@ -212,12 +218,18 @@ export class Engine extends EventEmitter<EngineEvents> {
   }
 
   private enqueue(id: string): void {
-    if (this.closed || this.running.has(id) || this.waiting.includes(id)) return;
+    if (this.closed || this.waiting.includes(id)) return;
+    if (this.running.has(id)) {
+      // A pause or cancel is still unwinding this item's run; start again once it has.
+      if (this.running.get(id)!.controller.signal.aborted) this.requeueAfterStop.add(id);
+      return;
+    }
     this.waiting.push(id);
     this.pump();
   }
 
   private dequeue(id: string): void {
+    this.requeueAfterStop.delete(id);
     const i = this.waiting.indexOf(id);
     if (i >= 0) this.waiting.splice(i, 1);
   }
@@ -229,6 +241,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       const controller = new AbortController();
       const done = this.runItem(id, controller).finally(() => {
         this.running.delete(id);
+        if (this.requeueAfterStop.delete(id)) this.waiting.push(id);
         this.pump();
       });
       this.running.set(id, { controller, done });
@@ -325,7 +338,6 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private setState(r: ItemRecord, state: ItemRecord['state']): void {
     r.state = state;
-    if (state !== 'failed') r.error = state === 'cancelled' ? r.error : r.error;
     this.store.save(r);
     this.emitItem(r);
   }
