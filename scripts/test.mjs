@@ -90,5 +90,8 @@ if (totals.skipped > 0) {
   console.error(`${totals.skipped} tests were skipped; every test must run.`);
   failedSteps.push('skipped tests');
 }
-console.log(`\n${totals.passed} passed, ${totals.failed + (failedSteps.length && totals.failed === 0 ? 1 : 0)} failed`);
+// A failed step that counted no failed test (the type-check, the build, a runner that crashed)
+// still counts as one failure, so the closing line never reads "0 failed" on a red run.
+const failed = totals.failed > 0 ? totals.failed : failedSteps.length > 0 ? 1 : 0;
+console.log(`\n${totals.passed} passed, ${failed} failed`);
 process.exit(failedSteps.length ? 1 : 0);
