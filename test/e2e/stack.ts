@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import zlib from 'node:zlib';
+import { makePng } from '../emulator/fixtures';
 
 export const API_KEY = 'e2e-key-7f3a9c';
 export const WORKSPACE = 'e2e-works';
@@ -63,39 +63,9 @@ export interface Stack {
 /** A folder of `count` small distinct PNGs, plus any extra files given by name → contents. */
 export function makeImageFolder(dir: string, count: number, extra: Record<string, string | Buffer> = {}): string {
   fs.mkdirSync(dir, { recursive: true });
-  for (let i = 0; i < count; i++) fs.writeFileSync(path.join(dir, `img-${String(i).padStart(4, '0')}.png`), png(8 + (i % 8), 8, i));
+  for (let i = 0; i < count; i++) fs.writeFileSync(path.join(dir, `img-${String(i).padStart(4, '0')}.png`), makePng({ width: 8 + (i % 8), height: 8, seed: i }));
   for (const [name, body] of Object.entries(extra)) fs.writeFileSync(path.join(dir, name), body);
   return dir;
-}
-
-/** A valid grey PNG, distinct per seed. */
-function png(width: number, height: number, seed: number): Buffer {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf: Buffer) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff]! ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const sum = Buffer.alloc(4);
-    sum.writeUInt32BE(crc(body));
-    return Buffer.concat([len, body, sum]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  const raw = Buffer.alloc((width + 1) * height);
-  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) raw[y * (width + 1) + 1 + x] = (seed * 31 + x * 7 + y * 13) & 0xff;
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 export const test = base.extend<{ stack: Stack; consolePage: Page }>({

@@ -10,6 +10,7 @@ import type { Emulator } from '../emulator/server';
 import { cliEnv, png, readResults, startEmu, tmpDir } from '../jobs/helpers';
 import type { LedgerRecord } from '../../main/engine/watch/ledger';
 import { sleep, until } from './fake-engine';
+import { mulberry32 } from '../emulator/faults';
 
 const CLI = path.resolve('dist/cli.js');
 const FILES = 20;
@@ -25,17 +26,6 @@ afterEach(async () => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** Small seeded generator (mulberry32), so a failing run can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function startWatch(folder: string, out: string, data: string) {
   const args = [CLI, 'watch', folder, '--workflow-id', 'wf', '--out', out, '--quiet-seconds', '0.3', '--max-files', '6', '--stable-seconds', '0.15'];
@@ -95,7 +85,7 @@ function batchMembership(data: string): Map<string, number> {
 describe('kill -9 during a watch, then start it again', () => {
   for (let seed = 1; seed <= RUNS; seed++) {
     it(`seed ${seed}: every file in exactly one batch, received once, with its results`, async () => {
-      const random = rng(seed * 7919);
+      const random = mulberry32(seed * 7919); // seeded, so a failing run can be replayed
       emu = await startEmu();
       const folder = tmpDir('wk-src');
       const data = tmpDir('wk-data');
