@@ -75,7 +75,7 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     count: ids.length,
     getScrollElement: () => parentRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: 6,
+    overscan: 3,
     getItemKey,
     initialRect: { width: 1000, height: 700 },
     // Scrolling re-renders rows in React's normal batch rather than a forced synchronous flush
