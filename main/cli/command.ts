@@ -1,5 +1,6 @@
 // What every `batch-desk` subcommand sees. Commands live one per file in ./commands.
 
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -89,4 +90,12 @@ export function intOption(value: unknown, name: string, min = 1, max = Number.MA
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`--${name} must be a whole number from ${min} to ${max}.`);
   return n;
+}
+
+/** The folders or files a command was given, made absolute; each must exist. */
+export function existingRoots(positionals: string[], verb: string): string[] {
+  if (positionals.length === 0) throw new CliError(`Name at least one folder or file to ${verb}.`);
+  const roots = positionals.map((p) => path.resolve(p));
+  for (const r of roots) if (!fs.existsSync(r)) throw new CliError(`${r} does not exist.`);
+  return roots;
 }

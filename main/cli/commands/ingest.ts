@@ -1,10 +1,8 @@
 // `batch-desk ingest <path...> --batch-id <id>`: walks, plans, uploads and waits for indexing.
 
-import fs from 'node:fs';
-import path from 'node:path';
 import type { TransferSettings } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
-import { CliError, intOption, parseCommandArgs, type Command } from '../command';
+import { CliError, existingRoots, intOption, parseCommandArgs, type Command } from '../command';
 import { runItemToEnd } from '../run-item';
 
 export const ingestCommand: Command = {
@@ -35,13 +33,11 @@ Options:
       bwlimit: { type: 'string' },
       'follow-symlinks': { type: 'boolean', default: false },
     });
-    if (positionals.length === 0) throw new CliError('Name at least one folder or file to ingest.');
     const batchId = values['batch-id'] as string | undefined;
     if (!batchId) throw new CliError('--batch-id is required.');
     const problem = batchIdProblem(batchId);
     if (problem) throw new CliError(problem);
-    const roots = positionals.map((p) => path.resolve(p));
-    for (const r of roots) if (!fs.existsSync(r)) throw new CliError(`${r} does not exist.`);
+    const roots = existingRoots(positionals, 'ingest');
     const transfer: Partial<TransferSettings> = {};
     const k = intOption(values.concurrency, 'concurrency', 1, 64);
     if (k !== undefined) transfer.concurrency = k;

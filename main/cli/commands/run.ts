@@ -1,11 +1,10 @@
 // `batch-desk run <path...> --workflow-id <wf> --out <dir>`: the whole pipeline in one item —
 // walk, ingest, wait until indexed, start the job, wait for it, export, join results.
 
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ItemSpec, TransferSettings } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
-import { CliError, intOption, parseCommandArgs, type Command } from '../command';
+import { CliError, existingRoots, intOption, parseCommandArgs, type Command } from '../command';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
 import { runItemToEnd } from '../run-item';
 
@@ -37,7 +36,6 @@ ${JOB_OPTIONS_USAGE}`,
       concurrency: { type: 'string' },
       'download-concurrency': { type: 'string' },
     });
-    if (positionals.length === 0) throw new CliError('Name at least one folder or file to process.');
     const job = parseJobOptions(values);
     const out = values.out as string | undefined;
     if (!out) throw new CliError('--out is required: the folder the results go to.');
@@ -46,8 +44,7 @@ ${JOB_OPTIONS_USAGE}`,
       const problem = batchIdProblem(batchId);
       if (problem) throw new CliError(problem);
     }
-    const roots = positionals.map((p) => path.resolve(p));
-    for (const r of roots) if (!fs.existsSync(r)) throw new CliError(`${r} does not exist.`);
+    const roots = existingRoots(positionals, 'process');
     const transfer: Partial<TransferSettings> = {};
     const k = intOption(values.concurrency, 'concurrency', 1, 64);
     if (k !== undefined) transfer.concurrency = k;
