@@ -41,14 +41,19 @@ export function newJobId(): string {
   return `job-${randomSuffix(12)}`;
 }
 
-/** Turns any label (a folder name, say) into a valid batch id, keeping it readable. */
-export function batchIdFromLabel(label: string, suffix = randomSuffix(6)): string {
-  const base = label
+/** A readable id fragment from any label: accents dropped, lower case, runs of other characters as "-". */
+export function idSlug(label: string, maxLength: number): string {
+  return label
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
     .replace(/[^a-z0-9_-]+/g, '-')
     .replace(/^-+|-+$/g, '')
-    .slice(0, BATCH_ID_MAX - suffix.length - 1);
+    .slice(0, maxLength);
+}
+
+/** Turns any label (a folder name, say) into a valid batch id, keeping it readable. */
+export function batchIdFromLabel(label: string, suffix = randomSuffix(6)): string {
+  const base = idSlug(label, BATCH_ID_MAX - suffix.length - 1);
   return `${base || 'batch'}-${suffix}`;
 }

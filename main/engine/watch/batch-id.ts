@@ -1,19 +1,11 @@
 // Batch ids for a watch: prefix + UTC timestamp + counter. The counter is journaled, so an id is
 // never generated twice for one watch even if the clock goes backwards.
 
-import { BATCH_ID_MAX, batchIdProblem } from '../../../shared/ids';
+import { BATCH_ID_MAX, batchIdProblem, idSlug } from '../../../shared/ids';
 
 /** Lower-case, `[a-z0-9_-]`, short enough to leave room for the stamp and counter. */
 export function sanitizePrefix(label: string): string {
-  const clean = label
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9_-]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 32)
-    .replace(/-+$/, '');
-  return clean || 'watch';
+  return idSlug(label, 32).replace(/-+$/, '') || 'watch';
 }
 
 export function watchBatchId(prefix: string, seq: number, now = new Date()): string {
