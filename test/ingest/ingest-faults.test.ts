@@ -58,6 +58,8 @@ describe('ingest under faults', () => {
     // The operator saw the retries while they waited (how many, why, when next), and none is left.
     expect(retryingShown.length).toBeGreaterThan(0);
     expect(retryingShown.some((r) => /503/.test(r.reason))).toBe(true);
+    // Storage errors are XML; the operator reads their code and message, not markup.
+    expect(retryingShown.filter((r) => r.reason.includes('<'))).toEqual([]);
     for (const r of retryingShown) {
       expect(r.count).toBeGreaterThan(0);
       expect(Number.isNaN(Date.parse(r.nextAttemptAt))).toBe(false);

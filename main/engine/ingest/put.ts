@@ -148,7 +148,7 @@ export async function putStream(opts: PutOptions): Promise<void> {
   cleanup();
   const status = res.statusCode;
   if (status >= 200 && status < 300) return;
-  const detail = text ? `: ${text.slice(0, 300)}` : '';
+  const detail = text ? `: ${storageErrorText(text)}` : '';
   const retryAfterMs = parseRetryAfter(res.headers['retry-after'] as string | undefined);
   if (status === 401 || status === 403 || status === 404) {
     throw new PutError(`storage refused the signed URL (${status})${detail}`, 'url-rejected', false, status);
@@ -166,4 +166,15 @@ function classifyThrown(err: unknown, inner: AbortSignal, outer: AbortSignal | u
   }
   const e = err as { code?: string; message?: string; name?: string };
   return new PutError(`upload interrupted (${e?.code ?? e?.name ?? 'error'}${e?.message ? `: ${e.message}` : ''})`, 'retryable', bodyComplete);
+}
+
+/**
+ * Cloud storage answers errors as XML (`<Error><Code>…</Code><Message>…</Message></Error>`, GCS and
+ * S3 alike): the operator reads "ServiceUnavailable: try again", not markup. Other bodies as they are.
+ */
+export function storageErrorText(body: string): string {
+  const code = /<Code>([^<]*)<\/Code>/.exec(body)?.[1]?.trim();
+  const message = /<Message>([^<]*)<\/Message>/.exec(body)?.[1]?.trim();
+  if (code || message) return [code, message].filter(Boolean).join(': ').slice(0, 300);
+  return body.slice(0, 300);
 }
