@@ -1,7 +1,7 @@
 // One resumable download from a signed URL. Bytes go to `<dest>.part`; after any interruption the
 // next attempt asks only for what is missing (HTTP Range from the .part size). The size is checked
-// against Content-Length / Content-Range, the file is fsync'ed, and only then is it complete: the
-// caller journals it and renames it into place. A 403 means the signed URL expired: the caller lists
+// against Content-Length / Content-Range, and only then is it complete: the caller journals it and
+// renames it into place. A 403 means the signed URL expired: the caller lists
 // the batch again for a fresh one and calls back, which resumes from the same .part.
 
 import fs from 'node:fs';
@@ -33,8 +33,6 @@ export interface DownloadOptions {
   /** Called with every chunk's size as it is written (progress, throughput). */
   onBytes?: (n: number) => void;
   retry?: BackoffPolicy;
-  /** fdatasync the .part before returning (default false: the exporter syncs off the download slot). */
-  durable?: boolean;
 }
 
 export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000, maxAttempts: 8 };
@@ -59,7 +57,7 @@ function isLocalIoError(err: unknown): boolean {
   return code === 'ENOSPC' || code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EDQUOT' || code === 'EISDIR' || code === 'ENOTDIR';
 }
 
-/** Downloads into `partPath` until it is whole; returns its size. The .part is fsync'ed. */
+/** Downloads into `partPath` until it is whole; returns its size. */
 export async function downloadToPart(opts: DownloadOptions): Promise<number> {
   const policy = opts.retry ?? DOWNLOAD_BACKOFF;
   let lastError: unknown;
@@ -178,15 +176,6 @@ async function attemptOnce(opts: DownloadOptions): Promise<number | null> {
     if (size < total) return null;
   } else if (streamError) {
     return null;
-  }
-  // Durable on request; the exporter does it itself, after freeing the download slot.
-  if (opts.durable === true) {
-    const fh = await fs.promises.open(opts.partPath, 'r');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
-    }
   }
   return size;
 }
