@@ -16,6 +16,8 @@ const needs = [
   [which('dbus-run-session'), 'dbus', 'the keychain test (a D-Bus session)'],
   [which('gnome-keyring-daemon'), 'gnome-keyring', 'the keychain test (a Secret Service)'],
   [which('curl'), 'curl', 'the emulator walk-through and benchmarks'],
+  // Root ignores permission bits: the "permission denied" export test makes a folder immutable.
+  ...(process.getuid?.() === 0 ? [[which('chattr'), 'e2fsprogs', 'the permission-denied test when run as root']] : []),
 ];
 const missing = needs.filter(([file]) => !file || !fs.existsSync(file));
 if (missing.length) {

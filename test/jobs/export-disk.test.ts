@@ -1,5 +1,6 @@
 // A full disk during export: a clear error, and nothing half-written left looking complete.
 
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -44,6 +45,40 @@ describe('export to a full disk', () => {
     expect(complete).not.toContain('full-0007.png');
     // Whatever did complete is whole.
     for (const rel of complete) expect(fs.statSync(path.join(dest, rel)).size).toBeGreaterThan(0);
+  });
+});
+
+describe('export into a folder it may not write', () => {
+  it('fails with "Permission denied" naming the file, and leaves nothing behind', async () => {
+    emu = await start();
+    await uploadShard(emuClient(emu), 'denied-batch', makePngSet(5, 'denied'));
+    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
+    const dest = tmpDir('denied-out');
+    const journalDir = tmpDir('denied-journal');
+    dirs.push(journalDir);
+    // Root ignores permission bits, so as root the folder is made immutable instead (EPERM).
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('chattr', ['+i', dest]);
+    else fs.chmodSync(dest, 0o555);
+    try {
+      const err = await exportBatch({
+        staging: client.staging,
+        batchId: 'denied-batch',
+        destDir: dest,
+        journalPath: path.join(journalDir, 'export.jsonl'),
+        signal: new AbortController().signal,
+      }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(toAppError(err)).toMatchObject({ code: 'io', message: expect.stringMatching(new RegExp(`^Permission denied \\(${dest}/denied-\\d+\\.png\\.part\\)`)) });
+      expect(fs.readdirSync(dest)).toEqual([]);
+      expect(readRecords(path.join(journalDir, 'export.jsonl'))).toEqual([]);
+    } finally {
+      if (asRoot) execFileSync('chattr', ['-i', dest]);
+      else fs.chmodSync(dest, 0o755);
+      dirs.push(dest);
+    }
   });
 });
 
