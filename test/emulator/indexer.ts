@@ -1,12 +1,13 @@
 // Asynchronous indexing of bulk ingests (tar shards and references) into a batch.
-// Files are streamed to disk (never buffered whole), hashed on the way, and
-// committed to the batch atomically per shard.
+// Tar shards are indexed in place (their members stay in the stored shard file); referenced files
+// are streamed to disk (never buffered whole), hashed on the way. Either way a shard is committed
+// to the batch atomically.
 
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, unlink } from 'node:fs';
+import { createWriteStream, unlink } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { extract as tarExtract } from 'tar-stream';
 import {
   type Batch,
   type ContentType,
@@ -19,14 +20,19 @@ import {
   VIDEO_EXTENSIONS,
   extensionOf,
   imageKindByMagic,
+  objectStream,
 } from './store';
+import { walkTar } from './tar-index';
 
 export interface Staged {
   name: string;
   objectId: string;
   path: string;
+  /** set when the file lies inside the stored shard at `path` (not copied) */
+  offset?: number;
   size: number;
-  sha256: string;
+  /** null: computed later, when something asks */
+  sha256: string | null;
 }
 
 export interface StageOutcome {
@@ -39,6 +45,9 @@ export interface StageOutcome {
 }
 
 export const NOTIFICATION_CONFIG = 'notification_config.json';
+
+/** Bytes of a file's start kept for the magic-number check. */
+const HEAD_BYTES = 16;
 
 type Source = AsyncIterable<unknown>;
 
@@ -56,6 +65,44 @@ export function fileNameProblem(name: string): string | null {
   return null;
 }
 
+/** The checks made before a byte of the file is read (name, type by extension, declared size). */
+function precheck(name: string, declaredSize: number | null, kind: ContentType): FailedFile | null {
+  const bad = fileNameProblem(name);
+  if (bad) return { type: 'invalid-file-name', fileName: name, reason: bad };
+  const ext = extensionOf(name);
+  const allowed = kind === 'videos' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
+  if (!allowed.includes(ext)) {
+    return {
+      type: 'unsupported-file-type',
+      fileName: name,
+      reason: `extension "${ext}" is not a supported ${kind === 'videos' ? 'video' : 'image'} type (${allowed.join(', ')})`,
+    };
+  }
+  if (kind === 'images' && declaredSize !== null && declaredSize > MAX_IMAGE_BYTES) {
+    return {
+      type: 'file-size-limit-exceeded',
+      fileName: name,
+      reason: `file size ${declaredSize} B exceeds the limit of ${MAX_IMAGE_BYTES} B`,
+    };
+  }
+  return null;
+}
+
+/** The checks made on the bytes: actual size, and (images) the magic number in the first 16 bytes. */
+function postcheck(name: string, size: number, head: Buffer, kind: ContentType): FailedFile | null {
+  if (kind === 'images' && size > MAX_IMAGE_BYTES) {
+    return { type: 'file-size-limit-exceeded', fileName: name, reason: `file size ${size} B exceeds the limit of ${MAX_IMAGE_BYTES} B` };
+  }
+  if (kind === 'images' && !imageKindByMagic(head)) {
+    return {
+      type: 'unsupported-file-type',
+      fileName: name,
+      reason: 'content is not a PNG, JPEG, WEBP, BMP or JPEG 2000 image',
+    };
+  }
+  return null;
+}
+
 /**
  * Streams one file to disk with checks. Returns a Staged file or a FailedFile.
  * `declaredSize` is checked before reading when known.
@@ -67,28 +114,10 @@ export async function stageFile(
   stream: Source,
   kind: ContentType,
 ): Promise<Staged | FailedFile> {
-  const bad = fileNameProblem(name);
-  if (bad) {
+  const early = precheck(name, declaredSize, kind);
+  if (early) {
     await drain(stream);
-    return { type: 'invalid-file-name', fileName: name, reason: bad };
-  }
-  const ext = extensionOf(name);
-  const allowed = kind === 'videos' ? VIDEO_EXTENSIONS : IMAGE_EXTENSIONS;
-  if (!allowed.includes(ext)) {
-    await drain(stream);
-    return {
-      type: 'unsupported-file-type',
-      fileName: name,
-      reason: `extension "${ext}" is not a supported ${kind === 'videos' ? 'video' : 'image'} type (${allowed.join(', ')})`,
-    };
-  }
-  if (kind === 'images' && declaredSize !== null && declaredSize > MAX_IMAGE_BYTES) {
-    await drain(stream);
-    return {
-      type: 'file-size-limit-exceeded',
-      fileName: name,
-      reason: `file size ${declaredSize} B exceeds the limit of ${MAX_IMAGE_BYTES} B`,
-    };
+    return early;
   }
   const { objectId, path } = store.newObject();
   const hash = createHash('sha256');
@@ -97,7 +126,7 @@ export async function stageFile(
   const tap = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
-      if (head.length < 16) head = Buffer.concat([head, chunk.subarray(0, 16 - head.length)]);
+      if (head.length < HEAD_BYTES) head = Buffer.concat([head, chunk.subarray(0, HEAD_BYTES - head.length)]);
       size += chunk.length;
       cb(null, chunk);
     },
@@ -108,17 +137,10 @@ export async function stageFile(
     unlink(path, () => undefined);
     throw e;
   }
-  if (kind === 'images' && size > MAX_IMAGE_BYTES) {
+  const late = postcheck(name, size, head, kind);
+  if (late) {
     unlink(path, () => undefined);
-    return { type: 'file-size-limit-exceeded', fileName: name, reason: `file size ${size} B exceeds the limit of ${MAX_IMAGE_BYTES} B` };
-  }
-  if (kind === 'images' && !imageKindByMagic(head)) {
-    unlink(path, () => undefined);
-    return {
-      type: 'unsupported-file-type',
-      fileName: name,
-      reason: 'content is not a PNG, JPEG, WEBP, BMP or JPEG 2000 image',
-    };
+    return late;
   }
   return { name, objectId, path, size, sha256: hash.digest('hex') };
 }
@@ -127,36 +149,32 @@ function isStaged(x: Staged | FailedFile): x is Staged {
   return 'objectId' in x;
 }
 
-/** Parses a tar shard. Throws (with a readable message) when the archive is corrupt. */
+/**
+ * Indexes a stored tar shard in place: its headers are read where they lie and each member's first
+ * bytes checked; accepted members become objects that point into the shard file (offset, size),
+ * nothing is copied or hashed (the digest is computed when something asks for it). The same checks
+ * and refusals as streaming each member to its own file (see tar-index.ts for the archive's).
+ * Throws (with a readable message) when the archive is corrupt.
+ */
 export async function stageTar(store: Store, tarPath: string, kind: ContentType): Promise<StageOutcome> {
   const out: StageOutcome = { staged: [], failed: [], seen: [] };
-  const ex = tarExtract();
-  const src = createReadStream(tarPath, { highWaterMark: 1 << 20 });
-  let sawAnyByte = false;
-  src.on('data', () => (sawAnyByte = true));
-  src.on('error', (e) => ex.destroy(e));
-  src.pipe(ex);
   let files = 0;
+  if ((await stat(tarPath)).size === 0) throw new Error('corrupt or unreadable tar archive: empty body');
   try {
-    for await (const entry of ex) {
-      const h = entry.header;
+    walkTar(tarPath, HEAD_BYTES, ({ header: h, dataOffset, head }, readData) => {
       let name = h.name;
       while (name.startsWith('./')) name = name.slice(2);
-      if (h.type === 'directory') {
-        await drain(entry);
-        continue;
-      }
+      if (h.type === 'directory') return;
       if (name === NOTIFICATION_CONFIG) {
-        const chunks: Buffer[] = [];
-        for await (const c of entry) chunks.push(Buffer.from(c as Uint8Array));
         try {
-          const cfg = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>;
+          const cfg = JSON.parse(readData().toString('utf8')) as Record<string, unknown>;
           if (typeof cfg.ingestId === 'string') out.ingestId = cfg.ingestId;
           if (typeof cfg.notificationsURL === 'string') out.notificationsURL = cfg.notificationsURL;
-        } catch {
+        } catch (e) {
+          if (e instanceof Error && e.message === 'Unexpected end of data') throw e;
           /* an unparsable config is ignored like any other non-content */
         }
-        continue;
+        return;
       }
       files++;
       if (files > MAX_FILES_PER_ARCHIVE) {
@@ -164,21 +182,20 @@ export async function stageTar(store: Store, tarPath: string, kind: ContentType)
       }
       out.seen.push(name);
       if (h.type !== 'file' && h.type !== 'contiguous-file') {
-        await drain(entry);
         out.failed.push({ type: 'unsupported-file-type', fileName: name, reason: `tar member of type "${String(h.type)}" is not a regular file` });
-        continue;
+        return;
       }
-      const r = await stageFile(store, name, h.size ?? null, entry, kind);
-      if (isStaged(r)) out.staged.push(r);
-      else out.failed.push(r);
-    }
+      const problem = precheck(name, h.size, kind) ?? postcheck(name, h.size, head, kind);
+      if (problem) {
+        out.failed.push(problem);
+        return;
+      }
+      out.staged.push({ name, objectId: store.newObjectId(), path: tarPath, offset: dataOffset, size: h.size, sha256: null });
+    });
   } catch (e) {
-    src.destroy();
-    for (const s of out.staged) unlink(s.path, () => undefined);
     const msg = e instanceof Error ? e.message : String(e);
     throw new Error(`corrupt or unreadable tar archive: ${msg}`);
   }
-  if (!sawAnyByte) throw new Error('corrupt or unreadable tar archive: empty body');
   return out;
 }
 
@@ -190,7 +207,7 @@ export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: S
   for (const name of outcome.seen) store.noteReceived(batch, name);
   for (const s of outcome.staged) {
     if (batch.files.byName.has(s.name)) {
-      unlink(s.path, () => undefined);
+      if (s.offset === undefined) unlink(s.path, () => undefined); // in-place members go with their shard file
       failed.push({ type: 'duplicated-file-name', fileName: s.name, reason: `a file named "${s.name}" already exists in batch ${batch.batchId}` });
       continue;
     }
@@ -199,6 +216,7 @@ export function commitShard(store: Store, batch: Batch, shard: Shard, outcome: S
       name: s.name,
       size: s.size,
       path: s.path,
+      ...(s.offset !== undefined ? { offset: s.offset } : {}),
       sha256: s.sha256,
       contentType: kind,
       shardId: shard.shardId,
@@ -239,7 +257,7 @@ export async function stageReferences(
   store: Store,
   refs: Reference[],
   kind: ContentType,
-  resolve: (url: string) => { path: string; size: number } | null,
+  resolve: (url: string) => { path: string; size: number; offset?: number } | null,
 ): Promise<StageOutcome> {
   const out: StageOutcome = { staged: [], failed: [], seen: [] };
   for (const ref of refs) {
@@ -253,7 +271,7 @@ export async function stageReferences(
       });
       continue;
     }
-    const r = await stageFile(store, ref.name, src.size, createReadStream(src.path), kind);
+    const r = await stageFile(store, ref.name, src.size, objectStream(src), kind);
     if (isStaged(r)) out.staged.push(r);
     else out.failed.push(r);
   }

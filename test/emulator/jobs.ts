@@ -2,15 +2,15 @@
 // (queued → processing stage → export stage → terminal).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import { pack as tarPack } from 'tar-stream';
 import { ApiError } from './errors';
 import { type FaultEngine, hashUnit } from './faults';
 import { type Prediction, predictFromDigest, predictImage } from './prediction';
-import { type Batch, type FileEntry, FileList, type Store } from './store';
+import { type Batch, type FileEntry, FileList, type Store, objectStream, readObject } from './store';
 import { type Webhooks } from './webhooks';
 
 export const ID_RE = /^[a-z0-9_-]+$/;
@@ -509,7 +509,7 @@ export class JobEngine {
         this.log(job, 'error', 'image-processing-error', { fileName: f.name, error }, stage, task);
         continue;
       }
-      rows.push({ file_name: f.name, predictions: video ? await predictLarge(f.path) : predictImage(await readFile(f.path), f.name) });
+      rows.push({ file_name: f.name, predictions: video ? await predictLarge(f) : predictImage(await readObject(f), f.name) });
     }
     if (job.generation !== gen) return;
     const name = `predictions-${task.index}.${format}`;
@@ -606,7 +606,7 @@ export class JobEngine {
       for (const task of stage.tasks) {
         const name = `export-${task.index}.tar.gz`;
         const { objectId, path } = this.store.newObject();
-        await writeArchive(path, task.files.map((f) => ({ name: `predictions/${f.name}`, path: f.path, size: f.size })));
+        await writeArchive(path, task.files.map((f) => ({ name: `predictions/${f.name}`, object: f })));
         if (job.generation !== gen) return;
         const out = this.store.batches.get(outId);
         if (out) {
@@ -756,10 +756,10 @@ export class JobEngine {
 }
 
 /** Prediction for a possibly large file (video): streamed digest + leading bytes. */
-async function predictLarge(path: string): Promise<Prediction> {
+async function predictLarge(f: FileEntry): Promise<Prediction> {
   const hash = createHash('sha256');
   let head = Buffer.alloc(0);
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+  for await (const chunk of objectStream(f)) {
     const c = chunk as Buffer;
     hash.update(c);
     if (head.length < 65536) head = Buffer.concat([head, c.subarray(0, 65536 - head.length)]);
@@ -768,13 +768,13 @@ async function predictLarge(path: string): Promise<Prediction> {
 }
 
 /** Streams files into a .tar.gz (relative member paths). */
-export async function writeArchive(path: string, members: { name: string; path: string; size: number }[]): Promise<void> {
+export async function writeArchive(path: string, members: { name: string; object: Pick<FileEntry, 'path' | 'size' | 'offset'> }[]): Promise<void> {
   const p = tarPack();
   const done = pipeline(p, createGzip(), createWriteStream(path));
   for (const m of members) {
     await new Promise<void>((resolve, reject) => {
-      const entry = p.entry({ name: m.name, size: m.size, mode: 0o644, mtime: new Date() }, (err?: Error | null) => (err ? reject(err) : resolve()));
-      createReadStream(m.path).on('error', reject).pipe(entry);
+      const entry = p.entry({ name: m.name, size: m.object.size, mode: 0o644, mtime: new Date() }, (err?: Error | null) => (err ? reject(err) : resolve()));
+      objectStream(m.object).on('error', reject).pipe(entry);
     });
   }
   p.finalize();

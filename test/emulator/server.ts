@@ -2,8 +2,8 @@
 // Real HTTP on loopback, node:http only; every body is streamed to/from disk.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdtempSync, rename, unlink } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { createWriteStream, mkdtempSync, rename, unlink } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,8 @@ import {
   VIDEO_EXTENSIONS,
   extensionOf,
   imageKindByMagic,
+  objectStream,
+  readObject,
 } from './store';
 
 export type { FaultConfig } from './faults';
@@ -524,7 +526,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         failShard(shard, e instanceof Error ? e.message : String(e));
         notifyShard(batch, shard, null);
       } finally {
-        unlink(tarPath, () => undefined);
+        // members indexed in place keep the shard file until the last of them is dropped
+        if (!store.holds(tarPath)) unlink(tarPath, () => undefined);
       }
     });
   }
@@ -727,7 +730,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       const src = resolveOwnUrl(o[urlKey]);
       if (!src) unsafeListUrl = true;
       else {
-        const lines = (await readFile(src.path, 'utf8')).split('\n').filter((l) => l.trim() !== '');
+        const lines = (await readObject(src)).toString('utf8').split('\n').filter((l) => l.trim() !== '');
         try {
           refs = checkRefs(lines.map((l) => JSON.parse(l) as unknown));
         } catch (e) {
@@ -1044,7 +1047,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       res.end();
       return undefined;
     }
-    const rs = createReadStream(f.path, { start, end, highWaterMark: 1 << 20 });
+    const rs = objectStream(f, start, end);
     const dd = d;
     rs.on('data', (c) => (dd.bytesServed += (c as Buffer).length));
     try {
@@ -1200,7 +1203,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       for (const f of all) {
         if (f.sha256 === null) {
           const h = createHash('sha256');
-          for await (const c of createReadStream(f.path)) h.update(c as Buffer);
+          for await (const c of objectStream(f)) h.update(c as Buffer);
           f.sha256 = h.digest('hex');
         }
         out.push({

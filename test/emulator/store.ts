@@ -1,8 +1,10 @@
 // In-memory state of the emulator (batches, files, shards) with file bodies on disk.
 
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, unlink } from 'node:fs';
+import { createReadStream, mkdirSync, rmSync, unlink } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 
 export type BatchType = 'simple-batch' | 'sharded-batch' | 'multipart-batch';
 export type ContentType = 'images' | 'videos' | 'metadata' | 'archives' | 'mixed';
@@ -37,7 +39,13 @@ export interface FileEntry {
   name: string;
   size: number;
   path: string;
-  /** hex; computed at ingest for indexed images, lazily otherwise */
+  /**
+   * Where the bytes start in `path`. Set for members of a stored tar shard: they are indexed in
+   * place (never copied), and the shard file is shared by all of them (see Store.addFile).
+   * Absent: the object is the whole file.
+   */
+  offset?: number;
+  /** hex; computed at ingest for simple uploads, lazily (from the bytes) otherwise */
   sha256: string | null;
   contentType: ContentType;
   nestedContentType?: ContentType;
@@ -114,9 +122,35 @@ export interface Batch {
   ingests: Map<string, { fingerprint: string; shardIds: string[] }>;
 }
 
+/** The object's bytes (or the inclusive byte range `start`..`end` of them) as a stream. */
+export function objectStream(f: Pick<FileEntry, 'path' | 'size' | 'offset'>, start = 0, end = f.size - 1, highWaterMark = 1 << 20): Readable {
+  if (end < start || f.size === 0) return Readable.from([]);
+  const base = f.offset ?? 0;
+  return createReadStream(f.path, { start: base + start, end: base + end, highWaterMark });
+}
+
+/** The object's bytes (small objects: images, listings). */
+export async function readObject(f: Pick<FileEntry, 'path' | 'size' | 'offset'>): Promise<Buffer> {
+  const fh = await open(f.path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(f.size);
+    let off = 0;
+    while (off < f.size) {
+      const { bytesRead } = await fh.read(buf, off, f.size - off, (f.offset ?? 0) + off);
+      if (bytesRead === 0) throw new Error(`object ${f.path} is shorter than its recorded size`);
+      off += bytesRead;
+    }
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
 export class Store {
   readonly batches = new Map<string, Batch>();
   readonly objects = new Map<string, FileEntry>();
+  /** Stored tar shards whose members are objects in place → how many of those objects are live. */
+  private readonly shared = new Map<string, number>();
   readonly objectsDir: string;
   readonly uploadsDir: string;
   readonly workDir: string;
@@ -128,8 +162,12 @@ export class Store {
     for (const d of [this.objectsDir, this.uploadsDir, this.workDir]) mkdirSync(d, { recursive: true });
   }
 
+  newObjectId(): string {
+    return randomBytes(12).toString('hex');
+  }
+
   newObject(): { objectId: string; path: string } {
-    const objectId = randomBytes(12).toString('hex');
+    const objectId = this.newObjectId();
     return { objectId, path: join(this.objectsDir, objectId) };
   }
 
@@ -158,6 +196,7 @@ export class Store {
   addFile(batch: Batch, f: FileEntry, partName?: string): void {
     const list = partName ? batch.parts?.get(partName)?.files : batch.files;
     if (!list) throw new Error(`no part ${partName ?? ''} in ${batch.batchId}`);
+    if (f.offset !== undefined) this.shared.set(f.path, (this.shared.get(f.path) ?? 0) + 1);
     const prev = list.put(f);
     if (prev) this.dropObject(prev);
     this.objects.set(f.objectId, f);
@@ -165,7 +204,16 @@ export class Store {
 
   dropObject(f: FileEntry): void {
     this.objects.delete(f.objectId);
+    if (f.offset === undefined) return unlink(f.path, () => undefined);
+    const left = (this.shared.get(f.path) ?? 1) - 1;
+    if (left > 0) return void this.shared.set(f.path, left);
+    this.shared.delete(f.path);
     unlink(f.path, () => undefined);
+  }
+
+  /** True while some object lives inside this (shard) file. */
+  holds(path: string): boolean {
+    return this.shared.has(path);
   }
 
   /** Number of indexed files (whole batch, or one part). */
