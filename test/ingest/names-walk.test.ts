@@ -70,8 +70,8 @@ describe('walker', () => {
     dirs.push(root);
     for (let i = 0; i < 80; i++) writeFile(root, `f/${String(i).padStart(3, '0')}.png`, png(i));
     const out: WalkItem[] = [];
-    for await (const item of walk([root])) {
-      // The folder is listed; files are stat'ed in runs of 32: remove one from a later run.
+    for await (const item of walk([root], { batchSize: 32 })) {
+      // The folder is listed; files are stat'ed in batches of 32: remove one from a later batch.
       if (out.length === 0) fs.rmSync(path.join(root, 'f', '070.png'));
       out.push(item);
     }
@@ -102,5 +102,53 @@ describe('walker', () => {
     dirs.push(item2);
     const s3 = await buildPlan(item2, { roots: [root], followSymlinks: false, shardFiles: 500, shardBytes: 10 * 1024 });
     expect(s3.shards).toBeGreaterThan(5);
+  });
+
+  it('names each planned file exactly as baseBatchName of its path (the per-folder shortcut included)', async () => {
+    const root = tmpDir('names');
+    const item = tmpDir('item-names');
+    dirs.push(root, item);
+    const rels: string[] = [];
+    // Around the 120-character limit, from the folder's side and the file's side; unsafe and non-ASCII characters.
+    for (const d of ['a', 'x'.repeat(50), 'y'.repeat(105), 'z'.repeat(130), 'Cafe\u0301 :*?', 'deep/er/still']) {
+      for (const f of ['1.png', `${'n'.repeat(60)}.png`, `${'m'.repeat(130)}.jpg`, 'ü<>|.png', `${'k'.repeat(8)}.jpeg`]) rels.push(`${d}/${f}`);
+    }
+    for (let n = 100; n <= 125; n++) rels.push(`edge/${'e'.repeat(n - 'names-xxxxxx__edge__'.length - 4)}.png`);
+    for (const rel of rels) writeFile(root, rel, png(rel));
+    await buildPlan(item, { roots: [root], followSymlinks: false, shardFiles: 500, shardBytes: 1 << 30 });
+    const entries = [];
+    for await (const e of readPlanEntries(item)) entries.push(e);
+    expect(entries).toHaveLength(rels.length);
+    for (const e of entries) {
+      const segments = [path.basename(root), ...path.relative(root, e.sourcePath).split(path.sep)];
+      expect(e.batchName).toBe(baseBatchName(segments));
+    }
+  });
+
+  it('lets the event loop run while it walks (no long synchronous stretch)', async () => {
+    const root = tmpDir('slices');
+    dirs.push(root);
+    for (let i = 0; i < 4000; i++) writeFile(root, `s/${i}.png`, png(i, 64));
+    let turns = 0;
+    let longest = 0;
+    let last = performance.now();
+    const tick = () => {
+      const now = performance.now();
+      longest = Math.max(longest, now - last);
+      last = now;
+      turns++;
+      timer = setImmediate(tick);
+    };
+    let timer = setImmediate(tick);
+    let files = 0;
+    const t0 = performance.now();
+    for await (const item of walk([root])) if (item.type === 'file') files++;
+    const took = performance.now() - t0;
+    clearImmediate(timer);
+    expect(files).toBe(4000);
+    // Slices of about a millisecond: many turns, none far apart. (Stat'ing the whole folder in one
+    // stretch, as the walk once did, makes the longest gap most of the walk.) Generous for loaded machines.
+    expect(turns).toBeGreaterThan(Math.min(10, took / 5));
+    expect(longest).toBeLessThan(took / 3);
   });
 });

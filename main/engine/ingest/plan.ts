@@ -11,8 +11,8 @@ import path from 'node:path';
 import type { Rejection } from '../../../shared/domain';
 import { writeJsonAtomic, readJson, fsyncDir } from '../atomic-file';
 import { replayRecords } from '../journal';
-import { walk } from '../walk/walker';
-import { NameRegistry, baseBatchName } from './batch-names';
+import { walkBatches, type WalkFolder } from '../walk/walker';
+import { MAX_BATCH_NAME, NameRegistry, baseBatchName } from './batch-names';
 import { TAR_END, tarMemberSize } from './tar-size';
 
 export interface PlanEntry {
@@ -83,25 +83,30 @@ export function readPlanSummary(itemDir: string): PlanSummary | undefined {
   return readJson<PlanSummary>(path.join(itemDir, PLAN_SUMMARY_FILE));
 }
 
-/** Buffered line writer; flushes in large writes and fsyncs on close. */
+/**
+ * Buffered line writer: lines are encoded straight into one reused 1 MiB buffer, written when it
+ * fills; fsyncs on close.
+ */
 class LineWriter {
   private fd: number;
-  private buf: string[] = [];
-  private bytes = 0;
+  private buf = Buffer.allocUnsafe(1 << 20);
+  private used = 0;
   constructor(readonly filePath: string) {
     this.fd = fs.openSync(filePath, 'w', 0o600);
   }
   write(record: unknown): void {
     const line = JSON.stringify(record) + '\n';
-    this.buf.push(line);
-    this.bytes += line.length;
-    if (this.bytes >= 1 << 20) this.flush();
+    // A UTF-16 code unit is at most 3 bytes of UTF-8.
+    if (this.used + line.length * 3 > this.buf.length) {
+      this.flush();
+      if (line.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(line.length * 3);
+    }
+    this.used += this.buf.write(line, this.used);
   }
   flush(): void {
-    if (this.buf.length === 0) return;
-    fs.writeSync(this.fd, this.buf.join(''));
-    this.buf = [];
-    this.bytes = 0;
+    let off = 0;
+    while (off < this.used) off += fs.writeSync(this.fd, this.buf, off, this.used - off);
+    this.used = 0;
   }
   close(): void {
     this.flush();
@@ -114,6 +119,28 @@ class LineWriter {
     } catch {
       // already closed
     }
+  }
+}
+
+/**
+ * baseBatchName of `[...folder.segments, name]`, computing the folder's part once per folder: when
+ * the folder's name and the file's name, each as baseBatchName gives it, joined with "__" fit in
+ * MAX_BATCH_NAME, that join is exactly baseBatchName of the whole path (a shortened part is
+ * MAX_BATCH_NAME - 1 or more characters long, so the join of one never fits). Otherwise the whole
+ * path is named the long way.
+ */
+class FolderNames {
+  private folder: WalkFolder | undefined;
+  private prefix = '';
+  of(folder: WalkFolder, name: string): string {
+    if (folder.segments.length === 0) return baseBatchName([name]);
+    if (folder !== this.folder) {
+      this.folder = folder;
+      this.prefix = baseBatchName(folder.segments) + '__';
+    }
+    const own = baseBatchName([name]);
+    if (this.prefix.length + own.length <= MAX_BATCH_NAME) return this.prefix + own;
+    return baseBatchName([...folder.segments, name]);
   }
 }
 
@@ -133,6 +160,7 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
   const rejections = new LineWriter(tmp(SCAN_REJECTIONS_FILE));
   const names = new NameRegistry();
   const videoNames = new NameRegistry();
+  const folderNames = new FolderNames();
   const summary: PlanSummary = {
     version: 1,
     createdAt: new Date().toISOString(),
@@ -157,47 +185,49 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
   let index = 0;
   let lastProgress = 0;
   try {
-    for await (const item of walk(opts.roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
-      if (item.type === 'rejected') {
-        rejections.write(item.rejection);
-        summary.rejected++;
-        continue;
-      }
-      const wanted = baseBatchName(item.segments);
-      const registry = item.kind === 'image' ? names : videoNames;
-      const batchName = registry.claim(wanted, item.sourcePath);
-      if (batchName !== wanted) {
-        const r: Rejection = {
-          sourcePath: item.sourcePath,
-          reason: 'renamed-collision',
-          message: `Another file already uses the name "${wanted}" in this batch; ${item.sourcePath} is sent as "${batchName}".`,
-        };
-        rejections.write(r);
-        summary.renamed++;
-      }
-      let shard: number | null = null;
-      if (item.kind === 'image') {
-        const member = tarMemberSize(batchName, item.size);
-        if (current && (current.files >= shardFiles || current.tarBytes + member > shardBytes)) closeShard();
-        if (!current) current = { index: summary.shards, first: index, files: 0, fileBytes: 0, tarBytes: TAR_END };
-        current.files++;
-        current.fileBytes += item.size;
-        current.tarBytes += member;
-        shard = current.index;
-        summary.images++;
-        summary.imageBytes += item.size;
-      } else {
-        summary.videos++;
-        summary.videoBytes += item.size;
-      }
-      const entry: PlanEntry = { index, sourcePath: item.sourcePath, batchName, size: item.size, mtimeMs: item.mtimeMs, kind: item.kind, shard };
-      plan.write(entry);
-      index++;
-      if (opts.onProgress && (index & 1023) === 0) {
-        const now = Date.now();
-        if (now - lastProgress > 100) {
-          lastProgress = now;
-          opts.onProgress({ files: index, bytes: summary.imageBytes + summary.videoBytes, rejected: summary.rejected });
+    for await (const batch of walkBatches(opts.roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
+      for (const item of batch) {
+        if (item.type === 'rejected') {
+          rejections.write(item.rejection);
+          summary.rejected++;
+          continue;
+        }
+        const wanted = folderNames.of(item.folder, item.name);
+        const registry = item.kind === 'image' ? names : videoNames;
+        const batchName = registry.claim(wanted, item.sourcePath);
+        if (batchName !== wanted) {
+          const r: Rejection = {
+            sourcePath: item.sourcePath,
+            reason: 'renamed-collision',
+            message: `Another file already uses the name "${wanted}" in this batch; ${item.sourcePath} is sent as "${batchName}".`,
+          };
+          rejections.write(r);
+          summary.renamed++;
+        }
+        let shard: number | null = null;
+        if (item.kind === 'image') {
+          const member = tarMemberSize(batchName, item.size);
+          if (current && (current.files >= shardFiles || current.tarBytes + member > shardBytes)) closeShard();
+          if (!current) current = { index: summary.shards, first: index, files: 0, fileBytes: 0, tarBytes: TAR_END };
+          current.files++;
+          current.fileBytes += item.size;
+          current.tarBytes += member;
+          shard = current.index;
+          summary.images++;
+          summary.imageBytes += item.size;
+        } else {
+          summary.videos++;
+          summary.videoBytes += item.size;
+        }
+        const entry: PlanEntry = { index, sourcePath: item.sourcePath, batchName, size: item.size, mtimeMs: item.mtimeMs, kind: item.kind, shard };
+        plan.write(entry);
+        index++;
+        if (opts.onProgress && (index & 1023) === 0) {
+          const now = Date.now();
+          if (now - lastProgress > 100) {
+            lastProgress = now;
+            opts.onProgress({ files: index, bytes: summary.imageBytes + summary.videoBytes, rejected: summary.rejected });
+          }
         }
       }
     }
