@@ -9,6 +9,15 @@
 // loop's next turn (setImmediate), so timers, I/O and IPC keep running. Items are handed over in
 // batches (walkBatches) so the consumer pays one async step per batch, not per file, and a file
 // carries its folder (shared) and its name instead of its own copy of the path segments.
+//
+// Where the time goes (1,000,000 files, 2 cores, Node 20): listing every folder costs ~0.9 s, as
+// much as `find -type f`; the rest is one lstat per file, which the plan needs (size, mtime): ~3.3 s
+// of kernel time plus ~2.7 µs of Node's own per call (Node 20 builds a Stats object with four Dates).
+// This walk runs within a few percent of a bare readdirSync + lstatSync loop. Tried and not kept:
+// callback fs.lstat on the thread pool (more CPU: 9.6 s against 7.0 s, no faster on 2 cores),
+// io_uring statx (UV_USE_IO_URING=1: 9.8 s), and worker threads stat'ing runs of files in chunks
+// (walk 8.2 → 5.9–6.4 s only while the second core was free, 8.3 s when it was not, and the plan
+// slower, 8.9 → 9.7 s, as its own work competes for the same two cores).
 
 import fs from 'node:fs';
 import path from 'node:path';
