@@ -20,6 +20,8 @@ import type {
   WatchSpec,
   WatchSummary,
   ItemProgress,
+  QueueCursor,
+  QueuePage,
   StageName,
 } from './domain';
 import type { AppError, Result } from './result';
@@ -47,8 +49,12 @@ export interface InvokeChannels {
   /** A quick count of what a drop would add, for the overlay ("3 folders · 12,408 images · 1.9 GB"). */
   'queue:preview': Channel<{ paths: string[] }, DropPreview>;
   'queue:add': Channel<ItemSpec, ItemSummary>;
-  /** Active and queued items, newest first. */
-  'queue:list': Channel<None, ItemSummary[]>;
+  /**
+   * Active and queued items, newest first, one page at a time (a 10,000-item queue in one answer
+   * blocked the UI for half a second just to deserialize). Pass the previous page's `next` as
+   * `after` until `next` is null.
+   */
+  'queue:list': Channel<{ after?: QueueCursor; limit?: number }, QueuePage>;
   /** Finished items (done, failed, cancelled), newest first. */
   'history:list': Channel<{ limit?: number }, ItemSummary[]>;
   'history:clear': Channel<None, null>;
@@ -88,6 +94,10 @@ export interface InvokeChannels {
 export type InvokeChannel = keyof InvokeChannels;
 export type InvokeArgs<C extends InvokeChannel> = InvokeChannels[C]['args'];
 export type InvokeResult<C extends InvokeChannel> = InvokeChannels[C]['result'];
+
+/** `queue:list` pages: `limit` defaults to QUEUE_PAGE_DEFAULT and may be at most QUEUE_PAGE_MAX. */
+export const QUEUE_PAGE_DEFAULT = 250;
+export const QUEUE_PAGE_MAX = 1000;
 
 /** Every invoke channel, so transports and the preload can be built from one list. */
 export const INVOKE_CHANNELS = [

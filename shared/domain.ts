@@ -177,6 +177,52 @@ export interface ItemSummary {
   warnings: string[];
 }
 
+/**
+ * A place in the queue listing's order (newest first: `createdAt` descending, then `id`
+ * descending): the last item of a page. The next page starts with the first item after it, so
+ * items added or removed meanwhile neither shift nor repeat the pages.
+ */
+export interface QueueCursor {
+  createdAt: string;
+  id: string;
+}
+
+/** One page of `queue:list`. */
+export interface QueuePage {
+  items: ItemSummary[];
+  /** Where the next page starts (`after`), or null when this page is the last. */
+  next: QueueCursor | null;
+  /** Active and queued items in all when this page was read. */
+  total: number;
+}
+
+/** Newest first: later `createdAt` first, ties by the larger id (ISO timestamps order as text). */
+export function compareNewestFirst(a: QueueCursor, b: QueueCursor): number {
+  if (a.createdAt !== b.createdAt) return a.createdAt > b.createdAt ? -1 : 1;
+  return a.id === b.id ? 0 : a.id > b.id ? -1 : 1;
+}
+
+/** One page of a newest-first list: the items after `after` (all from the start without it). */
+export function queuePage(sorted: readonly ItemSummary[], after: QueueCursor | undefined, limit: number): QueuePage {
+  let start = 0;
+  if (after) {
+    // Binary search for the first item after the cursor (the cursor's item may be gone by now).
+    let high = sorted.length;
+    while (start < high) {
+      const mid = (start + high) >>> 1;
+      if (compareNewestFirst(sorted[mid]!, after) <= 0) start = mid + 1;
+      else high = mid;
+    }
+  }
+  const items = sorted.slice(start, start + limit);
+  const last = items.at(-1);
+  return {
+    items,
+    next: start + limit < sorted.length && last ? { createdAt: last.createdAt, id: last.id } : null,
+    total: sorted.length,
+  };
+}
+
 export type RejectionReason =
   | 'too-large'
   | 'empty'

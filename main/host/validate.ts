@@ -3,7 +3,7 @@
 // service's own rules (shared/ids.ts). Pure; paths are checked on disk later by the handlers.
 
 import type { InvokeArgs, InvokeChannel } from '../../shared/contract';
-import { INVOKE_CHANNELS } from '../../shared/contract';
+import { INVOKE_CHANNELS, QUEUE_PAGE_MAX } from '../../shared/contract';
 import type { JobOptions, RestartOverrides, Settings, TransferSettings, WatchSpec } from '../../shared/domain';
 import { BATCH_ID_MAX, batchIdProblem, jobIdProblem } from '../../shared/ids';
 import {
@@ -33,6 +33,8 @@ const none: Check<Record<string, never>> = (v, field) => {
 };
 
 const idArgs = obj({ id: localId });
+/** A timestamp as main writes them (`Date.prototype.toISOString`). */
+const isoTime = str({ min: 1, max: 40, pattern: /^\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/, rule: 'must be a timestamp such as 2026-11-29T07:23:00.000Z' });
 const name = str({ min: 1, max: 200 });
 const MAX_ROOTS = 1000;
 
@@ -135,7 +137,10 @@ export const VALIDATORS: Validators = {
   'settings:set': settingsPatch,
   'queue:preview': obj({ paths: arrayOf(absolutePath, { min: 1, max: MAX_ROOTS }) }),
   'queue:add': itemSpec,
-  'queue:list': none,
+  'queue:list': (v, field) =>
+    v === undefined || v === null
+      ? {}
+      : obj({ after: optional(obj({ createdAt: isoTime, id: localId })), limit: optional(int(1, QUEUE_PAGE_MAX)) })(v, field),
   'history:list': obj({ limit: optional(int(1, 100_000)) }),
   'history:clear': none,
   'item:get': idArgs,

@@ -74,6 +74,44 @@ describe('host', () => {
     expect(notices).toHaveLength(2);
   });
 
+  it('queue:list answers page by page, newest first, each page starting after the last one', async () => {
+    // A step that waits until stopped keeps every item active.
+    const hold: Step = { stage: 'scan', run: (ctx) => new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason))) };
+    const { app } = hostWith([hold]);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(((await app.host.invoke('queue:add', { roots: [folderWith(1)], pipeline: 'ingest', name: `n${i}` })) as any).value.id);
+    // (Items made within one millisecond are ordered by id.)
+    const newestFirst = app.engine.list().map((s) => s.id);
+    expect([...newestFirst].sort()).toEqual([...ids].sort());
+
+    const seen: string[] = [];
+    let after: unknown;
+    for (let pages = 0; pages < 10; pages++) {
+      const r = (await app.host.invoke('queue:list', after ? { after, limit: 2 } : { limit: 2 })) as any;
+      expect(r.ok).toBe(true);
+      expect(r.value.total).toBe(5);
+      seen.push(...r.value.items.map((s: { id: string }) => s.id));
+      if (!r.value.next) break;
+      expect(r.value.next).toEqual({ createdAt: r.value.items.at(-1).createdAt, id: r.value.items.at(-1).id });
+      after = r.value.next;
+    }
+    expect(seen).toEqual(newestFirst);
+
+    // The cursor is a place in the order, not an index: removing the item it names (or items before
+    // it) between pages neither repeats nor skips the rest.
+    const first = (await app.host.invoke('queue:list', { limit: 2 })) as any;
+    await app.host.invoke('item:cancel', { id: newestFirst[1]! });
+    await app.host.invoke('item:cancel', { id: newestFirst[0]! });
+    const rest = (await app.host.invoke('queue:list', { after: first.value.next, limit: 10 })) as any;
+    expect(rest.value.items.map((s: { id: string }) => s.id)).toEqual(newestFirst.slice(2));
+    expect(rest.value.next).toBeNull();
+    expect(rest.value.total).toBe(3);
+
+    // Without a limit a page holds up to the default, and a wrong cursor is refused in plain words.
+    expect(((await app.host.invoke('queue:list', {})) as any).value.items).toHaveLength(3);
+    expect(await app.host.invoke('queue:list', { after: { createdAt: 'soon', id: ids[0] } })).toMatchObject({ ok: false, error: { code: 'invalid-argument' } });
+  });
+
   it('errors are one plain sentence: a refused key points to Settings, no stack, no key', () => {
     registerSecret('secret-key-for-errors');
     expect(toHostError(new ApiError('The service refused the API key (401) during list batches. Check the key in Settings › Profiles.', 'unauthorized', 'list batches', 401))).toMatchObject({

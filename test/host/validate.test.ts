@@ -69,7 +69,17 @@ const CASES: Record<InvokeChannel, Case> = {
       [{ roots: ['/data/in'], pipeline: 'ingest', extra: 1 }, /extra is not a known field/],
     ],
   },
-  'queue:list': { good: [{}], bad: [[{ page: 1 }, /not a known field/]] },
+  'queue:list': {
+    good: [{}, { limit: 250 }, { after: { createdAt: '2026-11-29T07:23:00.000Z', id: ID }, limit: 1000 }],
+    bad: [
+      [{ page: 1 }, /not a known field/],
+      [{ limit: 0 }, /limit must be from 1 to 1000/],
+      [{ limit: 5000 }, /limit must be from 1 to 1000/],
+      [{ after: { createdAt: 'yesterday', id: ID } }, /createdAt must be a timestamp/],
+      [{ after: { createdAt: '2026-11-29T07:23:00.000Z', id: '../x' } }, /must be an id/],
+      [{ after: { createdAt: '2026-11-29T07:23:00.000Z' } }, /after.id is required/],
+    ],
+  },
   'history:list': { good: [{}, { limit: 50 }], bad: [[{ limit: 0 }, /limit must be from 1/], [{ limit: 1.5 }, /whole number/]] },
   'history:clear': { good: [{}], bad: [[{ all: 1 }, /not a known field/]] },
   'item:get': { good: [{ id: ID }], bad: [[{ id: '' }, /must not be empty/], [{ id: 'a/b' }, /must be an id/]] },

@@ -4,11 +4,13 @@
 // in jsdom, in Chromium and in Node alike.
 
 import type { BatchDeskApi, EventChannel, EventChannels, InvokeArgs, InvokeChannel, InvokeResult } from '../../shared/contract';
-import { INVOKE_CHANNELS } from '../../shared/contract';
+import { INVOKE_CHANNELS, QUEUE_PAGE_DEFAULT } from '../../shared/contract';
 import {
   DEFAULT_TRANSFER,
   STAGES,
+  compareNewestFirst,
   emptyProgress,
+  queuePage,
   type AppInfo,
   type FileRow,
   type ItemDetail,
@@ -52,6 +54,8 @@ export interface FakeControls {
   fail(channel: InvokeChannel, error: AppError | null, times?: number): void;
   /** Adds an item directly (as main would have), without emitting. */
   seedItem(partial: Partial<ItemSummary> & { name: string }): ItemSummary;
+  /** The active items, newest first, as `queue:list` pages them (sorted once, kept while nothing changes). */
+  activeItems(): ItemSummary[];
   /** Moves every running item forward by `seconds` of simulated transfer and emits like main. */
   advance(seconds: number): void;
   listenerCount(event: EventChannel): number;
@@ -96,7 +100,23 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
   const profiles: ProfileSummary[] = options.signedIn
     ? [{ id: 'p1', name: 'Default', workspace: 'acme-vision', apiUrl: settings.apiUrl, maskedKey: '••••••••1234', storage: 'keychain', active: true }]
     : [];
-  const items = new Map<string, ItemSummary>();
+  let itemsChanged = 0;
+  // Every change to the items (the fake's own, or a test's through `fake.items`) is counted, so the
+  // sorted listing below is never stale.
+  const items = new (class extends Map<string, ItemSummary> {
+    override set(id: string, item: ItemSummary) {
+      itemsChanged++;
+      return super.set(id, item);
+    }
+    override delete(id: string) {
+      itemsChanged++;
+      return super.delete(id);
+    }
+    override clear() {
+      itemsChanged++;
+      super.clear();
+    }
+  })();
   const watches = new Map<string, WatchSummary>();
   const logs = new Map<string, JobLogRow[]>();
   const calls: FakeControls['calls'] = [];
@@ -111,6 +131,16 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
     const next = { ...item, ...patch, updatedAt: iso(Math.max(now(), Date.parse(item.updatedAt) + 1)) };
     items.set(next.id, next);
     return next;
+  };
+  // The active items, newest first, kept between `queue:list` pages while nothing changed (the
+  // fake's work happens in the page under test, where main's would not; see the benchmark).
+  let activeSorted: { at: number; list: ItemSummary[] } | null = null;
+  const activeNewestFirst = (): ItemSummary[] => {
+    if (activeSorted?.at !== itemsChanged) {
+      const list = [...items.values()].filter((i) => !['done', 'failed', 'cancelled'].includes(i.state)).sort(compareNewestFirst);
+      activeSorted = { at: itemsChanged, list };
+    }
+    return activeSorted.list;
   };
 
   function seedItem(partial: Partial<ItemSummary> & { name: string }): ItemSummary {
@@ -290,7 +320,7 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
     },
     // (ISO timestamps order as plain strings; `localeCompare` made the fake "service" cost the
     // renderer benchmark most of a second at 10,000 items, work that really happens in main.)
-    'queue:list': () => ok([...items.values()].filter((i) => !['done', 'failed', 'cancelled'].includes(i.state)).sort(newestFirstByCreation)),
+    'queue:list': ({ after, limit }) => ok(queuePage(activeNewestFirst(), after, limit ?? QUEUE_PAGE_DEFAULT)),
     'history:list': ({ limit }) =>
       ok(
         [...items.values()]
@@ -439,6 +469,7 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
     },
     seedItem,
     advance,
+    activeItems: activeNewestFirst,
     listenerCount: (event) => listeners.get(event)?.size ?? 0,
   };
   return Object.assign(api as unknown as BatchDeskApi, { fake });

@@ -142,6 +142,181 @@ describe('progress coalescing', () => {
   });
 });
 
+describe('paged queue loading', () => {
+  /** Seeds n running items (newest last) and returns their ids newest first. */
+  function seed(api: ReturnType<typeof createFakeApi>, n: number): string[] {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) ids.push(api.fake.seedItem({ name: `f${i}` }).id);
+    return ids.reverse();
+  }
+
+  /** Holds each `queue:list` answer until released, so a test can act while a page is on its way. */
+  function gatePages(api: ReturnType<typeof createFakeApi>) {
+    const real = api['queue:list'];
+    const waiting: { answer: Awaited<ReturnType<typeof real>>; release: () => void }[] = [];
+    api['queue:list'] = async (args) => {
+      const answer = await real(args); // read now, as main would read it
+      await new Promise<void>((release) => waiting.push({ answer, release }));
+      return answer;
+    };
+    const next = async () => {
+      for (let i = 0; i < 50 && waiting.length === 0; i++) await Promise.resolve();
+      const page = waiting.shift();
+      if (!page) throw new Error('no queue:list page is waiting');
+      return page;
+    };
+    return { next };
+  }
+
+  it('loads the queue in pages, newest first, showing the first page before the rest arrive', async () => {
+    const { api, store } = manualStore();
+    const ids = seed(api, 620);
+    const gate = gatePages(api);
+    const loaded = store.getState().loadQueue();
+    const first = await gate.next();
+    expect(first.answer.ok && first.answer.value.items).toHaveLength(250);
+    first.release();
+    await (await gate.next().then((p) => (expect(store.getState().queueIds).toEqual(ids.slice(0, 250)), p))).release();
+    (await gate.next()).release();
+    await loaded;
+    expect(store.getState().queueIds).toEqual(ids);
+    expect(store.getState().queueStatus).toBe('ready');
+    const calls = api.fake.calls.filter((c) => c.channel === 'queue:list').map((c) => c.args as { after?: { id: string } });
+    expect(calls.map((c) => c.after?.id)).toEqual([undefined, ids[249], ids[499]]);
+  });
+
+  it('never lets a page that was read before an event undo it: removed stays removed, newer state wins, new items keep their place', async () => {
+    const { api, store, runFlush } = manualStore();
+    connectEvents(store);
+    const ids = seed(api, 600);
+    const gate = gatePages(api);
+    const loaded = store.getState().loadQueue();
+    (await gate.next()).release();
+    // The second page is read by main, then these events overtake its answer.
+    const second = await gate.next();
+    const removed = ids[300]!;
+    const paused = ids[301]!;
+    const later = ids[550]!; // on the third page, not read yet
+    api.fake.items.delete(removed);
+    api.fake.emit('queue:removed', { id: removed });
+    const pausedNow = { ...api.fake.items.get(paused)!, state: 'paused' as const, updatedAt: new Date(Date.now() + 60_000).toISOString() };
+    api.fake.items.set(paused, pausedNow);
+    api.fake.emit('queue:item', pausedNow);
+    const laterNow = { ...api.fake.items.get(later)!, state: 'failed' as const, updatedAt: new Date(Date.now() + 60_000).toISOString() };
+    api.fake.emit('queue:item', laterNow);
+    api.fake.emit('item:progress', { id: later, stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } });
+    api.fake.emit('item:progress', { id: ids[599]!, stage: 'upload', progress: { ...emptyProgress(), throughput: 9 } });
+    const added = api.fake.seedItem({ name: 'added-meanwhile' });
+    api.fake.emit('queue:item', added);
+    second.release();
+    // The third page was read before `later` changed (its answer still says running).
+    const third = await gate.next();
+    third.release();
+    await loaded;
+    runFlush();
+
+    const state = store.getState();
+    expect(state.items[removed]).toBeUndefined();
+    expect(state.queueIds).not.toContain(removed);
+    expect(state.items[paused]!.state).toBe('paused');
+    expect(state.items[later]!.state).toBe('failed');
+    expect(state.live[later]).toBeUndefined(); // it finished: its final figures are the summary's
+    expect(state.live[ids[599]!]!.progress.throughput).toBe(9); // progress before its page is kept
+    expect(state.queueIds).toEqual([added.id, ...ids.filter((id) => id !== removed)]);
+    expect(new Set(state.queueIds).size).toBe(state.queueIds.length);
+    expect(state.queueStatus).toBe('ready');
+  });
+
+  it('a newer load (after the event stream reconnects) takes over, and drops what main no longer lists', async () => {
+    const { api, store } = manualStore();
+    const ids = seed(api, 300);
+    await store.getState().loadQueue();
+    expect(store.getState().queueIds).toHaveLength(300);
+    // Meanwhile (events missed) one item was removed and another finished and was cleared in main.
+    api.fake.items.delete(ids[10]!);
+    const gate = gatePages(api);
+    const stale = store.getState().loadQueue();
+    const stalePage = await gate.next();
+    const fresh = store.getState().loadQueue();
+    stalePage.release();
+    (await gate.next()).release();
+    (await gate.next()).release();
+    await Promise.all([stale, fresh]);
+    expect(store.getState().queueIds).toEqual(ids.filter((id) => id !== ids[10]));
+    expect(api.fake.calls.filter((c) => c.channel === 'queue:list')).toHaveLength(2 + 3);
+  });
+
+  it('shows an error when a later page fails, keeps what it has, and a retry completes the list', async () => {
+    const { api, store } = manualStore();
+    const ids = seed(api, 400);
+    const real = api['queue:list'];
+    let n = 0;
+    api['queue:list'] = async (args) => (++n === 2 ? { ok: false, error: { code: 'network', message: 'Batch Desk is not answering.' } } : real(args));
+    await store.getState().loadQueue();
+    expect(store.getState().queueStatus).toBe('error');
+    expect(store.getState().queueIds).toEqual(ids.slice(0, 250));
+    await store.getState().loadQueue();
+    expect(store.getState().queueStatus).toBe('ready');
+    expect(store.getState().queueIds).toEqual(ids);
+  });
+
+  it('merging a page touches only that page: other rows keep their objects', async () => {
+    const { api, store } = manualStore();
+    seed(api, 300);
+    const gate = gatePages(api);
+    const loaded = store.getState().loadQueue();
+    (await gate.next()).release();
+    await Promise.resolve();
+    const before = store.getState();
+    const firstRow = before.items[before.queueIds[0]!];
+    (await gate.next()).release();
+    await loaded;
+    expect(store.getState().items[before.queueIds[0]!]).toBe(firstRow);
+    expect(store.getState().itemsVersion).toBeGreaterThan(before.itemsVersion);
+  });
+});
+
+describe('queue counts', () => {
+  it('are kept as items come, change, finish, go and are cleared, always equal to counting them', async () => {
+    const { api, store } = manualStore();
+    connectEvents(store);
+    const seeded = Array.from({ length: 40 }, (_, i) => api.fake.seedItem({ name: `c${i}`, state: i % 5 === 0 ? 'paused' : 'running' }));
+    const truth = () => {
+      const { queueIds, items } = store.getState();
+      const states = queueIds.map((id) => items[id]!.state);
+      return {
+        busy: states.filter((st) => st === 'running' || st === 'waiting' || st === 'queued').length,
+        finished: states.filter((st) => st === 'done' || st === 'failed' || st === 'cancelled').length,
+      };
+    };
+    const check = () => expect({ busy: store.getState().queueBusy, finished: store.getState().queueFinished }).toEqual(truth());
+    await store.getState().loadQueue();
+    check();
+    let seed = 7;
+    const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % n);
+    const states = ['queued', 'running', 'waiting', 'paused', 'done', 'failed', 'cancelled'] as const;
+    for (let step = 0; step < 300; step++) {
+      const item = seeded[rand(seeded.length)]!;
+      const current = store.getState().items[item.id] ?? api.fake.items.get(item.id) ?? item;
+      const roll = rand(10);
+      if (roll < 6) {
+        api.fake.emit('queue:item', { ...current, state: states[rand(states.length)]!, updatedAt: new Date(Date.parse(current.updatedAt) + 1000).toISOString() });
+      } else if (roll < 7) {
+        api.fake.emit('queue:removed', { id: item.id });
+      } else if (roll < 8) {
+        store.getState().clearFinished();
+      } else if (roll < 9) {
+        await store.getState().loadHistory();
+      } else {
+        api.fake.emit('queue:item', { ...current, updatedAt: new Date(Date.parse(current.updatedAt) - 1000).toISOString(), state: 'done' }); // stale: ignored
+      }
+      check();
+    }
+    await store.getState().loadQueue();
+    check();
+  });
+});
+
 describe('loading', () => {
   it('shows the service’s error in plain words when the queue cannot be listed, and recovers on retry', async () => {
     const { api, store } = manualStore();

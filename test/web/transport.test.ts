@@ -101,7 +101,7 @@ describe('web transport', () => {
     expect(files.value.total).toBe(5);
     expect(files.value.rows).toHaveLength(3);
 
-    expect((await client.invoke('queue:list')).value.map((s: { id: string }) => s.id)).not.toContain(id);
+    expect((await client.invoke('queue:list', {})).value.items.map((s: { id: string }) => s.id)).not.toContain(id);
     expect((await client.invoke('history:list', {})).value.map((s: { id: string }) => s.id)).toContain(id);
   });
 

@@ -2,7 +2,6 @@
 
 import { useApp } from '../store/store-context';
 import type { Route } from '../store/types';
-import { countBusy } from '../util/counts';
 
 const ROUTES: { route: Route; label: string }[] = [
   { route: 'queue', label: 'Queue' },
@@ -14,7 +13,7 @@ const ROUTES: { route: Route; label: string }[] = [
 export function Rail() {
   const route = useApp((s) => s.route);
   const navigate = useApp((s) => s.navigate);
-  const activeCount = useApp((s) => countBusy(s.items, s.queueIds));
+  const activeCount = useApp((s) => s.queueBusy);
   const profile = useApp((s) => s.profiles.find((p) => p.active));
   return (
     <nav className="rail" aria-label="Screens">

@@ -1,14 +1,13 @@
 // Finished items (done, failed, cancelled), newest first.
 
 import { useEffect } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';
 import { ItemList } from './QueueScreen';
 import { plural } from '../util/describe';
 
 export function HistoryScreen() {
-  const ids = useApp(useShallow((s) => s.historyIds));
+  const ids = useApp((s) => s.historyIds); // replaced, never changed in place: no shallow compare
   const status = useApp((s) => s.historyStatus);
   const error = useApp((s) => s.historyError);
   const loadHistory = useApp((s) => s.loadHistory);

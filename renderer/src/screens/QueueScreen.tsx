@@ -2,23 +2,23 @@
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useRef } from 'react';
-import { useShallow } from 'zustand/react/shallow';
 import { ErrorView } from '../components/ErrorView';
 import { QueueRow } from '../components/QueueRow';
 import { availableActions } from '../components/RowActions';
 import { useApp, useAppStore } from '../store/store-context';
 import { AddFolderButton } from '../components/AddFolder';
 import { plural } from '../util/describe';
-import { countFinished } from '../util/counts';
 
 const ROW_HEIGHT = 52;
 
 export function QueueScreen() {
-  const ids = useApp(useShallow((s) => s.queueIds));
+  // The list itself, not a shallow copy check: comparing 10,000 ids on every store update (and
+  // zustand's `shallow` builds two Maps to do it) cost more than merging a page.
+  const ids = useApp((s) => s.queueIds);
   const status = useApp((s) => s.queueStatus);
   const error = useApp((s) => s.queueError);
   const loadQueue = useApp((s) => s.loadQueue);
-  const finishedCount = useApp((s) => countFinished(s.items, s.queueIds));
+  const finishedCount = useApp((s) => s.queueFinished);
   const clearFinished = useApp((s) => s.clearFinished);
   return (
     <section className="screen" aria-labelledby="queue-title">
@@ -95,9 +95,14 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     [virtualizer],
   );
 
+  // Read through a ref: a handler that changed with `ids` re-rendered every visible row each time a
+  // page of the queue arrived.
+  const idsRef = useRef(ids);
+  idsRef.current = ids;
   const onKeyDown = useCallback(
     (event: React.KeyboardEvent, index: number) => {
       if (event.target !== event.currentTarget) return; // keys inside row buttons act on the button
+      const ids = idsRef.current;
       const id = ids[index]!;
       const item = store.getState().items[id];
       if (event.key === 'ArrowDown' && index < ids.length - 1) focusRow(index + 1);
@@ -113,7 +118,7 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
       else return;
       event.preventDefault();
     },
-    [ids, store, focusRow, openItem],
+    [store, focusRow, openItem],
   );
 
   return (

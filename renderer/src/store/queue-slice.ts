@@ -2,14 +2,25 @@
 // in coalesced batches so a flood of `item:progress` events costs one store update per frame.
 
 import type { StateCreator } from 'zustand';
-import type { ItemSummary } from '../../../shared/domain';
+import { QUEUE_PAGE_DEFAULT } from '../../../shared/contract';
+import type { ItemSummary, QueueCursor } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
 import type { AppState, QueueSlice, StoreOptions } from './types';
 import { LiveProgressBuffer } from './live-progress';
-import { insertSorted, isFinished, isStale, sortNewestFirst } from './ordering';
+import { insertSorted, isBusy, isFinished, isStale, mergeSorted, sortNewestFirst } from './ordering';
 
 const SAMPLE_INTERVAL_MS = 1000;
 const MAX_SAMPLES = 90;
+/** Items per `queue:list` page: each page is parsed and merged in well under a frame's budget. */
+export const QUEUE_PAGE_SIZE = QUEUE_PAGE_DEFAULT;
+
+/** One `loadQueue`: what its pages listed, and what events changed or removed meanwhile. */
+interface LoadRun {
+  generation: number;
+  listed: Set<string>;
+  touched: Set<string>;
+  removed: Set<string>;
+}
 
 export function createQueueSlice(options: StoreOptions): StateCreator<AppState, [], [], QueueSlice> {
   const now = options.now ?? (() => Date.now());
@@ -17,178 +28,280 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
   const progress = new LiveProgressBuffer();
   const lastSampleAt = new Map<string, number>();
   let flushScheduled = false;
+  /** The ids in `queueIds`, for O(1) membership. */
+  let inQueue = new Set<string>();
+  let loadGeneration = 0;
+  /** The `loadQueue` under way, if any. */
+  let loading: LoadRun | null = null;
+  // Counts over the queue's items, kept as items enter, change and leave it (counting 10,000 items
+  // on every change was a visible part of each page's merge).
+  let busy = 0;
+  let finished = 0;
+  const tally = (item: ItemSummary | undefined, delta: number) => {
+    if (item === undefined) return;
+    if (isBusy(item)) busy += delta;
+    else if (isFinished(item)) finished += delta;
+  };
+  const recount = (ids: readonly string[], items: Record<string, ItemSummary>) => {
+    busy = 0;
+    finished = 0;
+    for (const id of ids) tally(items[id], 1);
+  };
+  const counts = () => ({ queueBusy: busy, queueFinished: finished });
 
-  return (set, get) => ({
-    items: {},
-    queueIds: [],
-    historyIds: [],
-    live: progress.live,
-    samples: {},
-    progressVersion: 0,
-    queueStatus: 'idle',
-    historyStatus: 'idle',
-
-    async loadQueue() {
-      set({ queueStatus: get().queueStatus === 'ready' ? 'ready' : 'loading', queueError: undefined });
-      const result = await get().api['queue:list']({});
-      if (!result.ok) {
-        set({ queueStatus: 'error', queueError: result.error });
-        return;
-      }
+  return (set, get) => {
+    /** Merges one page (newest first) into the store: O(page), plus one copy of the id list. */
+    function mergePage(page: ItemSummary[], run: LoadRun): void {
       set((state) => {
-        const items = { ...state.items };
-        for (const item of result.value) if (!isStale(item, items[item.id])) items[item.id] = item;
-        // Items finished during this session stay visible in the queue until cleared.
-        const listed = new Set(result.value.map((i) => i.id));
-        const kept = state.queueIds.filter((id) => !listed.has(id) && items[id] && isFinished(items[id]!));
-        const ids = sortNewestFirst([...result.value.map((i) => items[i.id]!), ...kept.map((id) => items[id]!)]);
-        return { items, queueIds: ids, queueStatus: 'ready' };
-      });
-    },
-
-    async loadHistory() {
-      set({ historyStatus: get().historyStatus === 'ready' ? 'ready' : 'loading', historyError: undefined });
-      const result = await get().api['history:list']({ limit: 500 });
-      if (!result.ok) {
-        set({ historyStatus: 'error', historyError: result.error });
-        return;
-      }
-      set((state) => {
-        const items = { ...state.items };
-        for (const item of result.value) if (!isStale(item, items[item.id])) items[item.id] = item;
-        return { items, historyIds: sortNewestFirst(result.value.map((i) => items[i.id]!)), historyStatus: 'ready' };
-      });
-    },
-
-    async clearHistory() {
-      const result = await get().api['history:clear']({});
-      if (result.ok) set({ historyIds: [] });
-      else get().pushNotice({ level: 'error', message: result.error.message, error: result.error });
-      return result;
-    },
-
-    clearFinished() {
-      set((state) => ({ queueIds: state.queueIds.filter((id) => !isFinished(state.items[id]!)) }));
-    },
-
-    applyItem(summary) {
-      set((state) => {
-        const current = state.items[summary.id];
-        if (isStale(summary, current)) return {};
-        const items = { ...state.items, [summary.id]: summary };
-        const patch: Partial<AppState> = { items };
-        if (!current || (!state.queueIds.includes(summary.id) && !isFinished(summary))) {
-          patch.queueIds = insertSorted(
-            state.queueIds.filter((id) => id !== summary.id),
-            summary,
-            items,
-          );
+        const { items } = state;
+        const fresh: ItemSummary[] = [];
+        for (const item of page) {
+          run.listed.add(item.id);
+          if (run.removed.has(item.id)) continue; // removed while this page was on its way
+          const current = items[item.id];
+          if (!isStale(item, current)) {
+            items[item.id] = item;
+            if (inQueue.has(item.id)) {
+              tally(current, -1);
+              tally(item, 1);
+            }
+          }
+          const held = items[item.id]!;
+          // (A newer copy that has finished meanwhile is not brought back into the queue.)
+          if (!inQueue.has(item.id) && (held === item || !isFinished(held))) {
+            fresh.push(held);
+            inQueue.add(item.id);
+            tally(held, 1);
+          }
         }
-        if (isFinished(summary) && state.historyStatus === 'ready' && !state.historyIds.includes(summary.id)) {
-          patch.historyIds = insertSorted(state.historyIds, summary, items);
-        }
-        // Once finished, the summary's figures are final; live progress would only lag behind.
-        // (`live` is changed in place; this update tells its readers.)
-        if (isFinished(summary)) progress.drop(summary.id);
+        const patch: Partial<AppState> = { itemsVersion: state.itemsVersion + 1, ...counts() };
+        if (fresh.length > 0) patch.queueIds = mergeSorted(state.queueIds, fresh, items);
         return patch;
       });
-    },
+    }
 
-    removeItem(id) {
-      progress.drop(id);
-      lastSampleAt.delete(id);
-      set((state) => {
-        const items = { ...state.items };
-        delete items[id];
-        return {
-          items,
-          queueIds: state.queueIds.filter((x) => x !== id),
-          historyIds: state.historyIds.filter((x) => x !== id),
-          selectedId: state.selectedId === id ? null : state.selectedId,
-          detail: state.detail?.id === id ? null : state.detail,
-        };
-      });
-    },
+    return {
+      items: {},
+      itemsVersion: 0,
+      queueIds: [],
+      queueBusy: 0,
+      queueFinished: 0,
+      historyIds: [],
+      live: progress.live,
+      samples: {},
+      progressVersion: 0,
+      queueStatus: 'idle',
+      historyStatus: 'idle',
 
-    receiveProgress(event) {
-      progress.receive(event);
-      if (flushScheduled) return;
-      flushScheduled = true;
-      scheduleFlush(() => get().flushProgress());
-    },
-
-    flushProgress() {
-      flushScheduled = false;
-      if (!progress.pending) return;
-      const t = now();
-      const { items, samples } = get();
-      // `live` and the sample arrays are updated in place (see live-progress.ts): copying
-      // 10,000-key records every flush would cost more than everything else together, and a row's
-      // selector (`s.live[id]`) sees a new object exactly when its own figures changed. Sample
-      // arrays are appended in place: a row re-renders on its live change, which is at least as
-      // frequent. `progressVersion` makes the store notify its subscribers.
-      progress.flush(
-        (id) => {
-          const item = items[id];
-          return item === undefined || !isFinished(item);
-        },
-        (id, throughput) => {
-          const last = lastSampleAt.get(id);
-          if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
-            lastSampleAt.set(id, t);
-            let line = samples[id];
-            if (line === undefined) samples[id] = line = [];
-            if (line.length >= MAX_SAMPLES) line.shift();
-            line.push(throughput);
+      async loadQueue() {
+        // Page by page, each answer deserialized and merged in a task of its own (one 10,000-item
+        // answer used to block the page for half a second). The first page shows at once; events
+        // that arrive meanwhile are applied as usual and win over older page contents.
+        const run: LoadRun = { generation: ++loadGeneration, listed: new Set(), touched: new Set(), removed: new Set() };
+        loading = run;
+        set({ queueStatus: get().queueStatus === 'ready' ? 'ready' : 'loading', queueError: undefined });
+        let after: QueueCursor | undefined;
+        for (;;) {
+          const result = await get().api['queue:list'](after ? { after, limit: QUEUE_PAGE_SIZE } : { limit: QUEUE_PAGE_SIZE });
+          if (run.generation !== loadGeneration) return; // a newer load took over
+          if (!result.ok) {
+            loading = null;
+            set({ queueStatus: 'error', queueError: result.error });
+            return;
           }
-        },
-      );
-      set((state) => ({ progressVersion: state.progressVersion + 1 }));
-    },
-
-    async addItem(spec) {
-      const result = await get().api['queue:add'](spec);
-      if (result.ok) get().applyItem(result.value);
-      return result;
-    },
-
-    async itemAction(action, id) {
-      const api = get().api;
-      let result: Result<unknown>;
-      switch (action) {
-        case 'pause':
-          result = await api['item:pause']({ id });
-          break;
-        case 'resume':
-          result = await api['item:resume']({ id });
-          break;
-        case 'cancel':
-          result = await api['item:cancel']({ id });
-          break;
-        case 'retry':
-          result = await api['item:retry']({ id });
-          break;
-        case 'abort-job':
-          result = await api['item:abort-job']({ id });
-          break;
-        case 'open-output': {
-          const opened = await api['item:open-output']({ id });
-          if (opened.ok && !opened.value.opened) {
-            get().pushNotice({ level: 'info', message: `Output folder: ${opened.value.path}`, itemId: id });
-          }
-          result = opened;
-          break;
+          mergePage(result.value.items, run);
+          if (!result.value.next) break;
+          after = result.value.next;
         }
-      }
-      if (result.ok) {
-        const value = result.value as ItemSummary | { path: string };
-        if (value && typeof value === 'object' && 'state' in value) get().applyItem(value);
-      } else {
-        get().pushNotice({ level: 'error', message: result.error.message, itemId: id, error: result.error });
-      }
-      return result;
-    },
-  });
+        loading = null;
+        // Items the store had before this load that main no longer lists as active are gone (a
+        // reload after the event stream dropped); those that finished stay until cleared.
+        set((state) => {
+          const { items } = state;
+          const keep = (id: string) => run.listed.has(id) || run.touched.has(id) || (items[id] !== undefined && isFinished(items[id]));
+          if (state.queueIds.every(keep)) return { queueStatus: 'ready' };
+          const queueIds = state.queueIds.filter(keep);
+          inQueue = new Set(queueIds);
+          recount(queueIds, items);
+          return { queueIds, queueStatus: 'ready', ...counts() };
+        });
+      },
+
+      async loadHistory() {
+        set({ historyStatus: get().historyStatus === 'ready' ? 'ready' : 'loading', historyError: undefined });
+        const result = await get().api['history:list']({ limit: 500 });
+        if (!result.ok) {
+          set({ historyStatus: 'error', historyError: result.error });
+          return;
+        }
+        set((state) => {
+          const { items } = state;
+          for (const item of result.value) {
+            const current = items[item.id];
+            if (isStale(item, current)) continue;
+            items[item.id] = item;
+            if (inQueue.has(item.id)) {
+              tally(current, -1);
+              tally(item, 1);
+            }
+          }
+          return {
+            itemsVersion: state.itemsVersion + 1,
+            ...counts(),
+            historyIds: sortNewestFirst(result.value.map((i) => items[i.id]!)),
+            historyStatus: 'ready',
+          };
+        });
+      },
+
+      async clearHistory() {
+        const result = await get().api['history:clear']({});
+        if (result.ok) set({ historyIds: [] });
+        else get().pushNotice({ level: 'error', message: result.error.message, error: result.error });
+        return result;
+      },
+
+      clearFinished() {
+        set((state) => {
+          const queueIds = state.queueIds.filter((id) => !isFinished(state.items[id]!));
+          inQueue = new Set(queueIds);
+          recount(queueIds, state.items);
+          return { queueIds, ...counts() };
+        });
+      },
+
+      applyItem(summary) {
+        loading?.touched.add(summary.id);
+        set((state) => {
+          const { items } = state;
+          const current = items[summary.id];
+          if (isStale(summary, current)) return {};
+          // `items` is changed in place (copying a 10,000-key record costs ~15 ms); each summary is a
+          // new object, so a row's selector (`s.items[id]`) still sees exactly its own changes.
+          items[summary.id] = summary;
+          const patch: Partial<AppState> = { itemsVersion: state.itemsVersion + 1 };
+          if (inQueue.has(summary.id)) {
+            tally(current, -1);
+            tally(summary, 1);
+          } else if (!current || !isFinished(summary)) {
+            patch.queueIds = insertSorted(state.queueIds, summary, items);
+            inQueue.add(summary.id);
+            tally(summary, 1);
+          }
+          Object.assign(patch, counts());
+          if (isFinished(summary) && state.historyStatus === 'ready' && !state.historyIds.includes(summary.id)) {
+            patch.historyIds = insertSorted(state.historyIds, summary, items);
+          }
+          // Once finished, the summary's figures are final; live progress would only lag behind.
+          // (`live` is changed in place; this update tells its readers.)
+          if (isFinished(summary)) progress.drop(summary.id);
+          return patch;
+        });
+      },
+
+      removeItem(id) {
+        progress.drop(id);
+        lastSampleAt.delete(id);
+        if (loading) {
+          // A page read before the removal may still be on its way: it must not bring the item back.
+          loading.removed.add(id);
+          loading.touched.delete(id);
+        }
+        set((state) => {
+          const wasQueued = inQueue.delete(id);
+          if (wasQueued) tally(state.items[id], -1);
+          delete state.items[id];
+          return {
+            itemsVersion: state.itemsVersion + 1,
+            ...counts(),
+            queueIds: wasQueued ? state.queueIds.filter((x) => x !== id) : state.queueIds,
+            historyIds: state.historyIds.filter((x) => x !== id),
+            selectedId: state.selectedId === id ? null : state.selectedId,
+            detail: state.detail?.id === id ? null : state.detail,
+          };
+        });
+      },
+
+      receiveProgress(event) {
+        progress.receive(event);
+        if (flushScheduled) return;
+        flushScheduled = true;
+        scheduleFlush(() => get().flushProgress());
+      },
+
+      flushProgress() {
+        flushScheduled = false;
+        if (!progress.pending) return;
+        const t = now();
+        const { items, samples } = get();
+        // `live` and the sample arrays are updated in place (see live-progress.ts): copying
+        // 10,000-key records every flush would cost more than everything else together, and a row's
+        // selector (`s.live[id]`) sees a new object exactly when its own figures changed. Sample
+        // arrays are appended in place: a row re-renders on its live change, which is at least as
+        // frequent. `progressVersion` makes the store notify its subscribers.
+        progress.flush(
+          (id) => {
+            const item = items[id];
+            return item === undefined || !isFinished(item);
+          },
+          (id, throughput) => {
+            const last = lastSampleAt.get(id);
+            if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
+              lastSampleAt.set(id, t);
+              let line = samples[id];
+              if (line === undefined) samples[id] = line = [];
+              if (line.length >= MAX_SAMPLES) line.shift();
+              line.push(throughput);
+            }
+          },
+        );
+        set((state) => ({ progressVersion: state.progressVersion + 1 }));
+      },
+
+      async addItem(spec) {
+        const result = await get().api['queue:add'](spec);
+        if (result.ok) get().applyItem(result.value);
+        return result;
+      },
+
+      async itemAction(action, id) {
+        const api = get().api;
+        let result: Result<unknown>;
+        switch (action) {
+          case 'pause':
+            result = await api['item:pause']({ id });
+            break;
+          case 'resume':
+            result = await api['item:resume']({ id });
+            break;
+          case 'cancel':
+            result = await api['item:cancel']({ id });
+            break;
+          case 'retry':
+            result = await api['item:retry']({ id });
+            break;
+          case 'abort-job':
+            result = await api['item:abort-job']({ id });
+            break;
+          case 'open-output': {
+            const opened = await api['item:open-output']({ id });
+            if (opened.ok && !opened.value.opened) {
+              get().pushNotice({ level: 'info', message: `Output folder: ${opened.value.path}`, itemId: id });
+            }
+            result = opened;
+            break;
+          }
+        }
+        if (result.ok) {
+          const value = result.value as ItemSummary | { path: string };
+          if (value && typeof value === 'object' && 'state' in value) get().applyItem(value);
+        } else {
+          get().pushNotice({ level: 'error', message: result.error.message, itemId: id, error: result.error });
+        }
+        return result;
+      },
+    };
+  };
 }
 
 // Progress is applied at most five times a second, on an animation frame: figures change faster

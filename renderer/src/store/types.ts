@@ -60,9 +60,19 @@ export interface LiveProgress {
 }
 
 export interface QueueSlice {
+  /**
+   * Every item the console knows, by id. Changed in place (a 10,000-key copy per change cost more
+   * than the change); each changed item is a new object, and `itemsVersion` is bumped.
+   */
   items: Record<string, ItemSummary>;
-  /** Items shown in the queue, newest first. */
+  /** Bumped whenever `items` changes, for readers that depend on more than one item. */
+  itemsVersion: number;
+  /** Items shown in the queue, newest first. Replaced (never changed in place) when it changes. */
   queueIds: string[];
+  /** How many of the queue's items are queued, running or waiting (kept as items change). */
+  queueBusy: number;
+  /** How many of the queue's items are finished (done, failed, cancelled) and not yet cleared. */
+  queueFinished: number;
   /** Finished items, newest first. */
   historyIds: string[];
   /** Newest live progress per item. Updated in place; each changed entry is a new object. */
@@ -75,6 +85,7 @@ export interface QueueSlice {
   queueError?: AppError;
   historyStatus: LoadStatus;
   historyError?: AppError;
+  /** Loads the queue from main page by page (`queue:list`); the first page shows at once. */
   loadQueue(): Promise<void>;
   loadHistory(): Promise<void>;
   clearHistory(): Promise<Result<null>>;
