@@ -6,7 +6,8 @@
 //
 //   npx tsx test/bench/renderer-longtask.ts [--items 10000] [--seconds 10] [--rate 10] [--active N]
 //
-// Prints one JSON object. Target: longest task < 50 ms.
+// Prints one JSON object. Target: longest task < 50 ms, from app start (the queue loading page by
+// page) through the run.
 
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
@@ -58,7 +59,8 @@ fs.writeFileSync(
 
 const browser = await chromium.launch({
   executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  // --expose-gc: the preview collects the fake service's seeded items in its seeding task (see preview.tsx).
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc'],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -100,20 +102,26 @@ try {
     const long = (window as unknown as { __long: { start: number; duration: number }[] }).__long;
     return {
       seedMs: Math.round(at('bench-seed-end') - at('bench-seed-start')),
-      // What deserializing the one queue:list answer costs by itself (the fake copies answers with
-      // structuredClone, as IPC would): a floor for the startup task that receives it.
-      queueListDeserializeMs: (() => {
-        const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
-        const list = [...w.__preview.api.fake.items.values()];
-        const t = performance.now();
-        structuredClone(list);
-        return Math.round(performance.now() - t);
-      })(),
       longest: Math.max(0, ...long.filter((e) => e.start + 1 >= appStart).map((e) => e.duration)),
       appStart,
+      firstRowAfterAppStartMs: Math.round(performance.now() - appStart),
     };
   });
   const startupLongest = startup.longest;
+  // The queue arrives page by page: the rest of it loads after the first row, while the run below
+  // has already started (events flow from the start in the app too). The page notes when the store
+  // holds the whole list.
+  await page.evaluate(() => {
+    const w = window as unknown as { __queueLoadedAt?: number; __preview: { store: { getState(): { queueStatus: string }; subscribe(l: () => void): () => void } } };
+    const check = () => {
+      if (w.__queueLoadedAt === undefined && w.__preview.store.getState().queueStatus === 'ready') {
+        w.__queueLoadedAt = performance.now();
+        off();
+      }
+    };
+    const off = w.__preview.store.subscribe(check);
+    check();
+  });
 
   // The run: an emitter that keeps every item at `perItemRate` events/s, each event passing through
   // JSON as it would on the web transport; frame gaps and flush times measured in the page.
@@ -264,7 +272,7 @@ try {
     const by: Record<string, { count: number; longestMs: number }> = {};
     for (const task of long) {
       // 'run': during the event flood before any action; 'after': once the actions are over.
-      const before = marks.filter((m) => m.t <= task.start + 1).pop()?.name ?? 'startup';
+      const before = marks.filter((m) => m.t <= task.start + 1).pop()?.name ?? 'page load (before the app)';
       const key = before.startsWith('scroll-') ? 'scroll' : before.startsWith('bench-seed') ? 'bench-seed (not the app)' : before === 'app-start' ? 'startup' : before;
       by[key] ??= { count: 0, longestMs: 0 };
       by[key].count++;
@@ -273,6 +281,38 @@ try {
     return by;
   });
   const visibleRows = await page.locator('.qrow[data-index]').count();
+  // From app start through the whole run: the figure the target is about.
+  const whole = await page.evaluate((appStart) => {
+    const w = window as unknown as { __queueLoadedAt?: number; __long: { start: number; duration: number }[]; __preview: { store: { getState(): { queueIds: string[] } } } };
+    const long = w.__long.filter((e) => e.start + 1 >= appStart);
+    const loadedAt = w.__queueLoadedAt;
+    return {
+      fullListMs: loadedAt === undefined ? null : Math.round(loadedAt - appStart),
+      listedItems: w.__preview.store.getState().queueIds.length,
+      loadLongestTaskMs: Math.round(Math.max(0, ...long.filter((e) => loadedAt === undefined || e.start < loadedAt).map((e) => e.duration))),
+      longestTaskFromAppStartMs: Math.round(Math.max(0, ...long.map((e) => e.duration))),
+    };
+  }, startup.appStart);
+  // Measured last, so its own long task counts in none of the figures above.
+  const deserialize = await page.evaluate(() => ({
+    // What deserializing the whole queue as one answer would cost by itself (the fake copies
+    // answers with structuredClone, as IPC would): what the console paid at once before paging.
+    queueListDeserializeMs: (() => {
+      const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
+      const list = [...w.__preview.api.fake.items.values()];
+      const t = performance.now();
+      structuredClone(list);
+      return Math.round(performance.now() - t);
+    })(),
+    // The same for one page of queue:list as the console asks for it (QUEUE_PAGE_DEFAULT items).
+    queuePageDeserializeMs: (() => {
+      const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
+      const list = [...w.__preview.api.fake.items.values()].slice(0, 250);
+      const t = performance.now();
+      structuredClone(list);
+      return Math.round((performance.now() - t) * 10) / 10;
+    })(),
+  }));
   if (values.trace) await browser.stopTracing();
   if (cdp) fs.writeFileSync(values.profile!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
 
@@ -288,19 +328,27 @@ try {
         seconds,
         measured:
           'Chromium main thread of the preview console over the in-page fake API. startupLongestTaskMs: longest task from app start ' +
-          '(the 10,000-item queue:list answer, deserialized, stored and rendered) to the first row, excluding the bench seeding its fake ' +
-          'service (seedMs). During the run: every long task (>50 ms, PerformanceObserver), including the emitter that parses each event ' +
-          'from JSON as the transport would; longTasksAfter attributes them to the action that preceded them.',
+          'to the first row (the first queue:list page, deserialized, stored and rendered), excluding the bench seeding its fake ' +
+          'service (seedMs). loadLongestTaskMs: from app start until the store holds the whole queue (fullListMs after app start; the ' +
+          'later pages arrive while the run has begun). During the run: every long task (>50 ms, PerformanceObserver), including the ' +
+          'emitter that parses each event from JSON as the transport would; longTasksAfter attributes them to the action that preceded ' +
+          'them. longestTaskFromAppStartMs: all of it together, the figure the target is about.',
         firstRowMs,
+        firstRowAfterAppStartMs: startup.firstRowAfterAppStartMs,
+        fullListMs: whole.fullListMs,
+        listedItems: whole.listedItems,
         seedMs: startup.seedMs,
-        queueListDeserializeMs: startup.queueListDeserializeMs,
+        queueListDeserializeMs: deserialize.queueListDeserializeMs,
+        queuePageDeserializeMs: deserialize.queuePageDeserializeMs,
         startupLongestTaskMs: Math.round(startupLongest),
+        loadLongestTaskMs: whole.loadLongestTaskMs,
+        longestTaskFromAppStartMs: whole.longestTaskFromAppStartMs,
         ...figures,
         renderedRows: visibleRows,
         longTasksAfter: attribution,
         targetMs: 50,
         longestMainThreadBlockMs: longestMs,
-        pass: figures.longestTaskDuringRunMs < 50 && startupLongest < 50,
+        pass: whole.longestTaskFromAppStartMs < 50 && whole.listedItems === items,
         // Long tasks include time the OS did not schedule Chromium; on a shared machine read them with this.
         loadAverage1m: Math.round(os.loadavg()[0]! * 10) / 10,
         cpus: os.cpus().length,
