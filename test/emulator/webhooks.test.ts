@@ -59,7 +59,9 @@ it('job webhook: snake_case payload, Bearer rf_<workspace>, redelivered with del
   expect(got[1]!.auth).toBe('Bearer rf_sandbox');
   expect(got[1]!.body).toEqual({ type: 'roboflow-batch-job-notification-v1', job_id: 'wh-job', job_state: 'success', event_id: expect.any(String), delivery_attempt: 2 });
   expect(got[0]!.body.event_id).toBe(got[1]!.body.event_id);
-  expect(emu.inspect.webhooks().find((d) => d.url.endsWith('/job'))).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
+  // The receiver sees the second delivery before the emulator has read its 200: wait for that too.
+  const delivery = await waitFor(() => emu.inspect.webhooks().find((d) => d.url.endsWith('/job') && d.state !== 'pending'));
+  expect(delivery).toMatchObject({ state: 'delivered', attempts: 2, lastStatus: 200 });
 });
 
 it('tar shard with notification_config.json sends ingest-status', async () => {
