@@ -203,7 +203,7 @@ export function compareNewestFirst(a: QueueCursor, b: QueueCursor): number {
 }
 
 /** One page of a newest-first list: the items after `after` (all from the start without it). */
-export function queuePage(sorted: readonly ItemSummary[], after: QueueCursor | undefined, limit: number): QueuePage {
+export function queuePage<T extends QueueCursor>(sorted: readonly T[], after: QueueCursor | undefined, limit: number): Omit<QueuePage, 'items'> & { items: T[] } {
   let start = 0;
   if (after) {
     // Binary search for the first item after the cursor (the cursor's item may be gone by now).

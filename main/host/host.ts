@@ -6,7 +6,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel } from '../../shared/contract';
 import { QUEUE_PAGE_DEFAULT } from '../../shared/contract';
-import { compareNewestFirst, queuePage, type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
+import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
 import { abortItemJobs, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
@@ -217,12 +217,7 @@ export class Host {
         await requireProfile();
         return engine.add({ ...spec, roots, job, outDir });
       },
-      'queue:list': async ({ after, limit }) => {
-        // engine.list() is already newest first; sorting again with the cursor's own comparison
-        // costs one pass over sorted input and keeps the binary search right whatever it used.
-        const active = engine.list().filter((s) => !isFinished(s.state)).sort(compareNewestFirst);
-        return queuePage(active, after, limit ?? QUEUE_PAGE_DEFAULT);
-      },
+      'queue:list': async ({ after, limit }) => engine.activePage(after, limit ?? QUEUE_PAGE_DEFAULT),
       'history:list': async ({ limit }) => {
         const done = engine.list().filter((s) => isFinished(s.state));
         return limit ? done.slice(0, limit) : done;

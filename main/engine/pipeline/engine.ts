@@ -3,7 +3,7 @@
 // resumes every item that was not finished, from the steps' journals.
 
 import { EventEmitter } from 'node:events';
-import { STAGES, type ItemProgress, type ItemSpec, type ItemSummary, type JobOptions, type Settings, type StageName } from '../../../shared/domain';
+import { STAGES, compareNewestFirst, queuePage, type ItemProgress, type ItemSpec, type ItemSummary, type JobOptions, type QueueCursor, type QueuePage, type Settings, type StageName } from '../../../shared/domain';
 import type { ItemProgressEvent } from '../../../shared/contract';
 import type { AppError } from '../../../shared/result';
 import { silentLogger, type Logger } from '../log';
@@ -62,6 +62,8 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const r of this.store.list()) this.records.set(r.id, r);
   }
 
+  private sorted: ItemRecord[] | null = null;
+
   /** Creates the item durably, then queues it. */
   add(spec: ItemSpec): ItemSummary {
     return this.admit(createItemRecord(spec));
@@ -78,13 +80,29 @@ export class Engine extends EventEmitter<EngineEvents> {
   private admit(record: ItemRecord): ItemSummary {
     this.store.save(record);
     this.records.set(record.id, record);
+    this.sorted = null;
     this.emitItem(record);
     this.enqueue(record.id);
     return toSummary(record);
   }
 
   list(): ItemSummary[] {
-    return [...this.records.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id)).map(toSummary);
+    return this.newestFirst().map(toSummary);
+  }
+
+  /**
+   * One page of the unfinished items, newest first. The renderer pages through 10,000 items 250 at a
+   * time, so only the page is summarized and the order is sorted once per change of membership.
+   */
+  activePage(after: QueueCursor | undefined, limit: number): QueuePage {
+    const page = queuePage(this.newestFirst().filter((r) => !isFinished(r.state)), after, limit);
+    return { ...page, items: page.items.map(toSummary) };
+  }
+
+  /** Every record, newest first; kept until an item is added or removed (createdAt never changes). */
+  private newestFirst(): ItemRecord[] {
+    this.sorted ??= [...this.records.values()].sort(compareNewestFirst);
+    return this.sorted;
   }
 
   get(id: string): ItemRecord | undefined {
@@ -181,6 +199,7 @@ export class Engine extends EventEmitter<EngineEvents> {
     for (const r of [...this.records.values()]) {
       if (isFinished(r.state)) {
         this.records.delete(r.id);
+        this.sorted = null;
         this.store.remove(r.id);
         this.emit('removed', { id: r.id });
       }
