@@ -67,7 +67,8 @@ export async function putStream(opts: PutOptions): Promise<void> {
   let lastActivity = Date.now();
   const limiter = opts.limiter;
   // tar-stream emits a header, the data and the padding of each member as separate chunks; joining
-  // them into ~64 KiB writes saves two socket writes per file.
+  // the small ones into ~64 KiB writes saves socket writes, while a chunk that is large by itself
+  // (a file's data) goes as it is rather than being copied.
   const COALESCE = 64 * 1024;
   let held: Buffer[] = [];
   let heldBytes = 0;
@@ -85,6 +86,13 @@ export async function putStream(opts: PutOptions): Promise<void> {
   const pace = new Transform({
     highWaterMark: COALESCE,
     transform(chunk: Buffer, _enc, cb) {
+      if (chunk.length >= COALESCE && heldBytes > 0) {
+        const small = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+        held = [];
+        heldBytes = 0;
+        forward(this, small, (err) => (err ? cb(err) : forward(this, chunk, cb)));
+        return;
+      }
       held.push(chunk);
       heldBytes += chunk.length;
       lastActivity = Date.now();
