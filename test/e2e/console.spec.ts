@@ -124,6 +124,9 @@ test('a refused upload surfaces as a readable error, and retry finishes the item
   await panel.getByRole('alert').getByRole('button', { name: 'Retry failed' }).click();
   await expect(row.locator('.qstate')).toHaveText('Done', { timeout: 60_000 });
   await expect(row.locator('.qfiles')).toHaveText('20 / 20');
+  // The failure notice went away with the failure; the "done" notice says what happened since.
+  await expect(page.locator('.notices .notice-error')).toHaveCount(0);
+  await expect(page.locator('.notices')).toContainText('dock-cams is done.');
   await shot(page, '22-queue-retried');
 });
 

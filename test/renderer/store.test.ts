@@ -67,6 +67,18 @@ describe('queue events', () => {
     expect(store.getState().queueIds).toEqual([]);
   });
 
+  it('takes back a failure notice once its item is retried, and leaves other notices', () => {
+    const { store } = manualStore();
+    const s = store.getState();
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { state: 'failed', updatedAt: '2026-11-29T10:01:00Z' }));
+    s.applyItem(summary('b', '2026-11-29T10:00:00Z', { state: 'failed', updatedAt: '2026-11-29T10:01:00Z' }));
+    s.pushNotice({ level: 'error', message: 'a failed: the service refused the key', itemId: 'a' });
+    s.pushNotice({ level: 'error', message: 'b failed: the disk is full', itemId: 'b' });
+    s.pushNotice({ level: 'warning', message: 'No default workflow is set', itemId: 'a' });
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { state: 'queued', updatedAt: '2026-11-29T10:02:00Z' }));
+    expect(store.getState().notices.map((n) => n.message)).toEqual(['b failed: the disk is full', 'No default workflow is set']);
+  });
+
   it('removes an item and closes its panel when main says it is gone', async () => {
     const { api, store } = manualStore();
     const item = api.fake.seedItem({ name: 'gone' });

@@ -195,6 +195,12 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           // Once finished, the summary's figures are final; live progress would only lag behind.
           // (`live` is changed in place; this update tells its readers.)
           if (isFinished(summary)) progress.drop(summary.id);
+          // A failure notice is moot once its item is retried or done: it would still say "failed"
+          // beside a row that no longer is.
+          if (current?.state === 'failed' && summary.state !== 'failed') {
+            const notices = state.notices.filter((n) => n.itemId !== summary.id || n.level !== 'error');
+            if (notices.length !== state.notices.length) patch.notices = notices;
+          }
           return patch;
         });
       },
