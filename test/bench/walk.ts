@@ -17,7 +17,7 @@ async function child(mode: string): Promise<void> {
   const t0 = process.hrtime.bigint();
   let files = 0;
   if (mode === 'walk') {
-    // The batches the plan consumes (walk() hands the same items over one at a time).
+    // The batches the plan consumes.
     for await (const batch of walkBatches([WALK_DIR])) for (const item of batch) if (item.type === 'file') files++;
   } else {
     const itemDir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-bench-plan-'));

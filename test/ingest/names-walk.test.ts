@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_NAME, NameRegistry, baseBatchName, withSuffix } from '../../main/engine/ingest/batch-names';
 import { buildPlan, readPlanEntries, readScanRejections } from '../../main/engine/ingest/plan';
-import { walk, type WalkItem } from '../../main/engine/walk/walker';
+import { walkBatches, type BatchItem, type WalkOptions } from '../../main/engine/walk/walker';
 import { png, tmpDir, writeFile } from './helpers';
 
 const dirs: string[] = [];
@@ -13,8 +13,13 @@ afterAll(() => {
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
-async function collect(it: AsyncIterable<WalkItem>): Promise<WalkItem[]> {
-  const out: WalkItem[] = [];
+/** The walk one item at a time, in walk order. */
+async function* walk(roots: string[], opts?: WalkOptions): AsyncGenerator<BatchItem> {
+  for await (const batch of walkBatches(roots, opts)) yield* batch;
+}
+
+async function collect(it: AsyncIterable<BatchItem>): Promise<BatchItem[]> {
+  const out: BatchItem[] = [];
   for await (const x of it) out.push(x);
   return out;
 }
@@ -59,7 +64,7 @@ describe('walker', () => {
     for (const rel of ['b/2.png', 'b/1.png', 'a/z/9.jpg', 'a/0.JPG', 'c.webp', 'B/x.png']) writeFile(root, rel, png(rel));
     const single = writeFile(root, 'elsewhere/solo.png', png('solo'));
     const items = await collect(walk([path.join(root, 'a'), path.join(root, 'b'), single, path.join(root, 'B')]));
-    const rels = items.map((i) => (i.type === 'file' ? i.segments.join('/') : `!${i.rejection.reason}`));
+    const rels = items.map((i) => (i.type === 'file' ? [...i.folder.segments, i.name].join('/') : `!${i.rejection.reason}`));
     expect(rels).toEqual(['a/0.JPG', 'a/z/9.jpg', 'b/1.png', 'b/2.png', 'solo.png', 'B/x.png']);
     const again = await collect(walk([path.join(root, 'a'), path.join(root, 'b'), single, path.join(root, 'B')]));
     expect(again.map((i) => (i.type === 'file' ? i.sourcePath : ''))).toEqual(items.map((i) => (i.type === 'file' ? i.sourcePath : '')));
@@ -69,7 +74,7 @@ describe('walker', () => {
     const root = tmpDir('vanish');
     dirs.push(root);
     for (let i = 0; i < 80; i++) writeFile(root, `f/${String(i).padStart(3, '0')}.png`, png(i));
-    const out: WalkItem[] = [];
+    const out: BatchItem[] = [];
     for await (const item of walk([root], { batchSize: 32 })) {
       // The folder is listed; files are stat'ed in batches of 32: remove one from a later batch.
       if (out.length === 0) fs.rmSync(path.join(root, 'f', '070.png'));

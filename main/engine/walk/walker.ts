@@ -31,22 +31,10 @@ export interface WalkOptions {
   batchSize?: number;
 }
 
-export interface WalkedFile {
-  type: 'file';
-  sourcePath: string;
-  /** Path segments from the root's own name down to the file name, used to derive the batch name. */
-  segments: string[];
-  size: number;
-  mtimeMs: number;
-  kind: 'image' | 'video';
-}
-
 export interface WalkedRejection {
   type: 'rejected';
   rejection: Rejection;
 }
-
-export type WalkItem = WalkedFile | WalkedRejection;
 
 /** A folder of the walk, shared by every file found directly in it. */
 export interface WalkFolder {
@@ -66,16 +54,6 @@ export interface BatchFile {
 }
 
 export type BatchItem = BatchFile | WalkedRejection;
-
-/** One item per file (or rejection). */
-export async function* walk(roots: string[], opts: WalkOptions = {}): AsyncGenerator<WalkItem> {
-  for await (const batch of walkBatches(roots, opts)) {
-    for (const item of batch) {
-      if (item.type === 'rejected') yield item;
-      else yield { type: 'file', sourcePath: item.sourcePath, segments: [...item.folder.segments, item.name], size: item.size, mtimeMs: item.mtimeMs, kind: item.kind };
-    }
-  }
-}
 
 /** Longest synchronous stretch (ms) before the walk lets the event loop run. */
 const SLICE_MS = 1;
