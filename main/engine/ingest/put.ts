@@ -72,6 +72,12 @@ export async function putStream(opts: PutOptions): Promise<void> {
   const COALESCE = 64 * 1024;
   let held: Buffer[] = [];
   let heldBytes = 0;
+  const takeHeld = (): Buffer => {
+    const out = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+    held = [];
+    heldBytes = 0;
+    return out;
+  };
   const forward = (self: Transform, chunk: Buffer, cb: (err?: Error | null) => void) => {
     const go = () => {
       sent += chunk.length;
@@ -87,27 +93,18 @@ export async function putStream(opts: PutOptions): Promise<void> {
     highWaterMark: COALESCE,
     transform(chunk: Buffer, _enc, cb) {
       if (chunk.length >= COALESCE && heldBytes > 0) {
-        const small = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
-        held = [];
-        heldBytes = 0;
-        forward(this, small, (err) => (err ? cb(err) : forward(this, chunk, cb)));
+        forward(this, takeHeld(), (err) => (err ? cb(err) : forward(this, chunk, cb)));
         return;
       }
       held.push(chunk);
       heldBytes += chunk.length;
       lastActivity = Date.now();
       if (heldBytes < COALESCE) return cb();
-      const out = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
-      held = [];
-      heldBytes = 0;
-      forward(this, out, cb);
+      forward(this, takeHeld(), cb);
     },
     flush(cb) {
       if (heldBytes === 0) return cb();
-      const out = Buffer.concat(held, heldBytes);
-      held = [];
-      heldBytes = 0;
-      forward(this, out, cb);
+      forward(this, takeHeld(), cb);
     },
   });
   opts.body.on('error', (e) => pace.destroy(e));
