@@ -11,7 +11,7 @@ import { ok, type Result } from '../../shared/result';
 import { abortItemJobs, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
-import { isFinished, toSummary } from '../engine/pipeline/item-record';
+import { toSummary } from '../engine/pipeline/item-record';
 import type { ProfileStore } from '../engine/profiles/profile-store';
 import { redact } from '../engine/secrets';
 import type { SettingsStore } from '../engine/settings';
@@ -218,10 +218,7 @@ export class Host {
         return engine.add({ ...spec, roots, job, outDir });
       },
       'queue:list': async ({ after, limit }) => engine.activePage(after, limit ?? QUEUE_PAGE_DEFAULT),
-      'history:list': async ({ limit }) => {
-        const done = engine.list().filter((s) => isFinished(s.state));
-        return limit ? done.slice(0, limit) : done;
-      },
+      'history:list': async ({ limit }) => engine.finishedItems(limit),
       'history:clear': async () => {
         engine.clearFinished();
         return null;

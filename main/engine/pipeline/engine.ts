@@ -99,6 +99,12 @@ export class Engine extends EventEmitter<EngineEvents> {
     return { ...page, items: page.items.map(toSummary) };
   }
 
+  /** Finished items, newest first, at most `limit` of them: only those are summarized. */
+  finishedItems(limit?: number): ItemSummary[] {
+    const done = this.newestFirst().filter((r) => isFinished(r.state));
+    return (limit ? done.slice(0, limit) : done).map(toSummary);
+  }
+
   /** Every record, newest first; kept until an item is added or removed (createdAt never changes). */
   private newestFirst(): ItemRecord[] {
     this.sorted ??= [...this.records.values()].sort(compareNewestFirst);
