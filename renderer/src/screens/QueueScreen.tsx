@@ -1,7 +1,7 @@
 // The queue: newest first, virtualized so 10,000 rows cost what the visible ones cost.
 
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useRef } from 'react';
+import { elementScroll, observeElementOffset, useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { ErrorView } from '../components/ErrorView';
 import { QueueRow } from '../components/QueueRow';
 import { availableActions } from '../components/RowActions';
@@ -10,6 +10,13 @@ import { AddFolderButton } from '../components/AddFolder';
 import { plural } from '../util/describe';
 
 const ROW_HEIGHT = 52;
+/**
+ * Rows a list shows in its very first render; the rest of the screenful follows a frame later. The
+ * first rows pay for what is new to the page (React's first run of the row code, the fonts and sizes
+ * rows use, each a synchronous lookup in the browser process on Linux): one task doing all of that
+ * and a screenful of rows took 75-180 ms.
+ */
+const FIRST_ROWS = 3;
 
 export function QueueScreen() {
   // The list itself, not a shallow copy check: comparing 10,000 ids on every store update (and
@@ -77,11 +84,24 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     estimateSize: () => ROW_HEIGHT,
     overscan: 3,
     getItemKey,
-    initialRect: { width: 1000, height: 700 },
+    // The viewport's size stands for the list's until the ResizeObserver reports it (a little more
+    // than the list's, so the first render has every visible row).
+    initialRect: { width: window.innerWidth, height: window.innerHeight },
+    observeElementRect: observeRectWithoutLayout,
+    observeElementOffset: observeOffsetNotingScrolls,
+    scrollToFn: scrollWithoutNoOpOnMount,
     // Scrolling re-renders rows in React's normal batch rather than a forced synchronous flush
     // inside the scroll handler, which made scroll frames long tasks with 10,000 items.
     useFlushSync: false,
   });
+
+  const [settled, setSettled] = useState(false);
+  useEffect(() => {
+    if (settled) return;
+    const frame = requestAnimationFrame(() => setSettled(true));
+    return () => cancelAnimationFrame(frame);
+  }, [settled]);
+  const rows = virtualizer.getVirtualItems();
 
   const showRejections = useCallback((id: string) => openItem(id, { tab: 'files', filter: 'rejected' }), [openItem]);
 
@@ -135,7 +155,7 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
       </div>
       <div ref={parentRef} className="qscroll">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((row) => (
+          {(settled ? rows : rows.slice(0, FIRST_ROWS)).map((row) => (
             <div key={row.key} className="qslot" style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}>
               <QueueRow
                 id={ids[row.index]!}
@@ -151,4 +171,44 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
       </div>
     </div>
   );
+}
+
+/**
+ * The list's size from a ResizeObserver only. The virtualizer's default also reads `clientHeight`
+ * as it mounts, in React's commit, which forces a synchronous layout of the rows just inserted: the
+ * whole first layout of the console (fonts included) then ran inside the task that rendered it.
+ * The observer reports once layout has happened anyway, in the frame.
+ */
+function observeRectWithoutLayout(instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: { width: number; height: number }) => void) {
+  const element = instance.scrollElement;
+  if (!element || typeof ResizeObserver === 'undefined') return;
+  const observer = new ResizeObserver(() => {
+    // Layout is clean when observers run: reading the size here costs nothing.
+    cb({ width: Math.round(element.clientWidth), height: Math.round(element.clientHeight) });
+  });
+  observer.observe(element, { box: 'content-box' });
+  return () => observer.disconnect();
+}
+
+/** List elements that have scrolled or been scrolled: only a fresh one is known to be at offset 0. */
+const moved = new WeakSet<Element>();
+
+function observeOffsetNotingScrolls(instance: Virtualizer<HTMLDivElement, Element>, cb: (offset: number, isScrolling: boolean) => void) {
+  const element = instance.scrollElement;
+  return observeElementOffset(instance, (offset, isScrolling) => {
+    if (element) moved.add(element);
+    cb(offset, isScrolling);
+  });
+}
+
+/**
+ * As the virtualizer's own, except the write it makes as it mounts, to offset 0 on an element that
+ * has never scrolled: `scrollTo` forces a synchronous layout of the rows just rendered, inside React's
+ * commit, and the element is already there.
+ */
+function scrollWithoutNoOpOnMount(offset: number, options: { adjustments?: number; behavior?: ScrollBehavior }, instance: Virtualizer<HTMLDivElement, Element>) {
+  const element = instance.scrollElement;
+  if (element && !moved.has(element) && offset + (options.adjustments ?? 0) === 0) return;
+  if (element) moved.add(element);
+  elementScroll(offset, options, instance);
 }
