@@ -7,7 +7,9 @@ import { connectEvents, createAppStore } from './store/app-store';
 import { StoreProvider } from './store/store-context';
 import { pickTransport } from './transport/pick-transport';
 import './styles.css';
+import { markPlatform } from './util/platform';
 
+markPlatform();
 const store = createAppStore(pickTransport());
 connectEvents(store);
 void store.getState().init();

@@ -9,6 +9,7 @@ import { App } from '../App';
 import { connectEvents, createAppStore } from '../store/app-store';
 import { StoreProvider } from '../store/store-context';
 import '../styles.css';
+import { markPlatform } from '../util/platform';
 
 const params = new URL(location.href).searchParams;
 const scenario = params.get('scenario') ?? 'showcase';
@@ -44,6 +45,7 @@ if (scenario === 'bench') {
 
 function start() {
   performance.mark('app-start');
+  markPlatform();
   const store = createAppStore(api);
   connectEvents(store);
   void store.getState().init();
