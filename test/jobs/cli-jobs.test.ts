@@ -4,18 +4,14 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
-import { cliEnv, makeTree, readResults, startEmu, tmpDir } from './helpers';
+import { cliEnv, makeTree, readResults, startEmu } from './helpers';
 
 const CLI = path.resolve('dist/cli.js');
 let emu: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 function cli(args: string[], dataDir: string): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -32,11 +28,10 @@ const records = (out: string) => out.split('\n').filter(Boolean).map((l) => JSON
 
 describe('batch-desk run / process / export / jobs / logs', () => {
   it('run exits 2 when a file was rejected, and the rejected file still has its row with the reason', async () => {
-    emu = await startEmu();
-    const root = tmpDir('cli-src');
-    const data = tmpDir('cli-data');
-    const out = tmpDir('cli-out');
-    dirs.push(root, data, out);
+    emu = scratch.server(await startEmu());
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
     makeTree(root, 40, { dirs: 3 });
     fs.writeFileSync(path.join(root, 'empty.png'), '');
     const r = await cli(['run', root, '--workflow-id', 'wf', '--out', out, '--job-id', 'cli-run-job', '--aggregation-format', 'csv', '--json'], data);
@@ -53,8 +48,7 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     expect(records(r.out).some((x) => typeof x.message === 'string' && /results\.jsonl/.test(x.message as string))).toBe(true);
 
     // `export --job-id` of the same job into another folder joins against the item's plan again.
-    const again = tmpDir('cli-out2');
-    dirs.push(again);
+    const again = scratch.dir('cli-out2');
     const e = await cli(['export', '--job-id', 'cli-run-job', '--out', again, '--json'], data);
     expect(e.err).toBe('');
     expect(e.code).toBe(0);
@@ -69,11 +63,10 @@ describe('batch-desk run / process / export / jobs / logs', () => {
   });
 
   it('process runs a job on an existing batch and writes one row per prediction', async () => {
-    emu = await startEmu();
-    const root = tmpDir('cli-src');
-    const data = tmpDir('cli-data');
-    const out = tmpDir('cli-out');
-    dirs.push(root, data, out);
+    emu = scratch.server(await startEmu());
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
     makeTree(root, 30, { dirs: 2 });
     const ingest = await cli(['ingest', root, '--batch-id', 'existing-batch', '--json'], data);
     expect(ingest.code).toBe(0);
@@ -87,9 +80,8 @@ describe('batch-desk run / process / export / jobs / logs', () => {
   });
 
   it('refuses a bad job id before anything is sent', async () => {
-    emu = await startEmu();
-    const data = tmpDir('cli-data');
-    dirs.push(data);
+    emu = scratch.server(await startEmu());
+    const data = scratch.dir('cli-data');
     const r = await cli(['process', '--batch-id', 'b', '--workflow-id', 'wf', '--out', data, '--job-id', 'Way_Too_Long_Job_Identifier'], data);
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/Job id is 27 characters long; at most 20 are allowed\./);

@@ -3,11 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
 import { KEY, client as emuClient, start, uploadShard } from '../emulator/testkit';
 import { makePngSet } from '../emulator/fixtures';
-import { tmpDir } from './helpers';
 import { RoboflowClient } from '../../main/engine/roboflow/client';
 import { exportBatch } from '../../main/engine/export/exporter';
 import { toAppError } from '../../main/engine/pipeline/engine';
@@ -15,22 +15,16 @@ import { readRecords } from '../../main/engine/journal';
 import { expiryWarning } from '../../main/engine/jobs/expiry';
 
 let emu: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 describe('export to a full disk', () => {
   it('fails with "The disk is full" and leaves no file that looks complete', async () => {
     // /dev/full (Linux) answers every write with ENOSPC: a real full disk, for one file.
     expect(fs.existsSync('/dev/full'), 'this test needs /dev/full (Linux)').toBe(true);
-    emu = await start();
+    emu = scratch.server(await start());
     await uploadShard(emuClient(emu), 'disk-batch', makePngSet(40, 'full'));
     const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY, retry: { baseMs: 5, maxMs: 50, maxAttempts: 3 } });
-    const dest = tmpDir('disk-out');
-    dirs.push(dest);
+    const dest = scratch.dir('disk-out');
     // Every write into this one file fails the way a full disk does (ENOSPC).
     fs.symlinkSync('/dev/full', path.join(dest, 'full-0007.png.part'));
     const journal = path.join(dest, 'export.jsonl');
@@ -50,12 +44,11 @@ describe('export to a full disk', () => {
 
 describe('export into a folder it may not write', () => {
   it('fails with "Permission denied" naming the file, and leaves nothing behind', async () => {
-    emu = await start();
+    emu = scratch.server(await start());
     await uploadShard(emuClient(emu), 'denied-batch', makePngSet(5, 'denied'));
     const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
-    const dest = tmpDir('denied-out');
-    const journalDir = tmpDir('denied-journal');
-    dirs.push(journalDir);
+    const dest = scratch.dir('denied-out');
+    const journalDir = scratch.dir('denied-journal');
     // Root ignores permission bits, so as root the folder is made immutable instead (EPERM).
     const asRoot = process.getuid?.() === 0;
     if (asRoot) execFileSync('chattr', ['+i', dest]);
@@ -77,7 +70,6 @@ describe('export into a folder it may not write', () => {
     } finally {
       if (asRoot) execFileSync('chattr', ['-i', dest]);
       else fs.chmodSync(dest, 0o755);
-      dirs.push(dest);
     }
   });
 });
@@ -87,12 +79,11 @@ describe('export after a power cut', () => {
   // leave a file the journal calls complete shorter than it was, or gone. The next run must notice
   // and fetch exactly those again, and count the rest as done.
   it('fetches again the files the journal calls complete that are short or missing on disk', async () => {
-    emu = await start();
+    emu = scratch.server(await start());
     const files = makePngSet(12, 'cut');
     await uploadShard(emuClient(emu), 'cut-batch', files);
     const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
-    const dest = tmpDir('cut-out');
-    dirs.push(dest);
+    const dest = scratch.dir('cut-out');
     const journal = path.join(dest, 'export.jsonl');
     const run = () => exportBatch({ staging: client.staging, batchId: 'cut-batch', destDir: dest, journalPath: journal, signal: new AbortController().signal });
     await run();

@@ -3,26 +3,21 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
-import { connect, fullEngine, makeTree, readResults, startEmu, tmpDir } from './helpers';
+import { connect, fullEngine, makeTree, readResults, startEmu } from './helpers';
 import { openJobJournal, readJobStates } from '../../main/engine/jobs/job-journal';
 import { ensureCreated, journalIntent } from '../../main/engine/jobs/start-job';
 import { readJobLogs, readJobStages } from '../../main/engine/jobs/job-view';
 import { restartItemJobs } from '../../main/engine/jobs/job-control';
 
 let emu: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 async function stagedBatch(emu: Emulator, images: number): Promise<{ batchId: string; data: string }> {
-  const root = tmpDir('life-src');
-  const data = tmpDir('life-data');
-  dirs.push(root, data);
+  const root = scratch.dir('life-src');
+  const data = scratch.dir('life-data');
   makeTree(root, images, { dirs: 2 });
   const engine = fullEngine(emu, data);
   const item = engine.add({ roots: [root], pipeline: 'ingest', batchId: 'staged-batch' });
@@ -34,11 +29,10 @@ async function stagedBatch(emu: Emulator, images: number): Promise<{ batchId: st
 
 describe('job start', () => {
   it('re-sends the journaled id and body after a lost answer: one job at the service', async () => {
-    emu = await startEmu();
+    emu = scratch.server(await startEmu());
     const { batchId } = await stagedBatch(emu, 20);
     const client = await connect(emu);
-    const itemDir = tmpDir('life-item');
-    dirs.push(itemDir);
+    const itemDir = scratch.dir('life-item');
     const journal = openJobJournal(itemDir);
     const job = journalIntent(journal, { workflowId: 'wf', jobId: 'lost-answer' }, { batchId, kind: 'images' }, client.workspace, 'lost-answer');
     // The first POST reached the service, but the process died before journaling its answer.
@@ -57,12 +51,11 @@ describe('job start', () => {
   });
 
   it('says plainly when the job id is taken by a job with other settings', async () => {
-    emu = await startEmu();
+    emu = scratch.server(await startEmu());
     const { batchId } = await stagedBatch(emu, 5);
     const client = await connect(emu);
     await client.processing.createJob('taken-id', { ...(await bodyFor(client.workspace, batchId, 'wf-one')) });
-    const itemDir = tmpDir('life-item');
-    dirs.push(itemDir);
+    const itemDir = scratch.dir('life-item');
     const journal = openJobJournal(itemDir);
     const job = journalIntent(journal, { workflowId: 'wf-two' }, { batchId, kind: 'images' }, client.workspace, 'taken-id');
     await expect(ensureCreated(journal, client, job, new AbortController().signal)).rejects.toThrow(
@@ -80,11 +73,10 @@ async function bodyFor(workspace: string, batchId: string, workflowId: string) {
 describe('a failed job', () => {
   it('fails the item with the job message, keeps the error logs, and restarts with overrides', async () => {
     // Half the images fail: a task of 30 tolerates only 10 failures, so the job fails.
-    emu = await startEmu({ seed: 3, imageFailureRate: 0.5 });
-    const root = tmpDir('life-src');
-    const data = tmpDir('life-data');
-    const out = tmpDir('life-out');
-    dirs.push(root, data, out);
+    emu = scratch.server(await startEmu({ seed: 3, imageFailureRate: 0.5 }));
+    const root = scratch.dir('life-src');
+    const data = scratch.dir('life-data');
+    const out = scratch.dir('life-out');
     makeTree(root, 30, { dirs: 2 });
     const engine = fullEngine(emu, data);
     const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', jobId: 'will-fail' }, outDir: out });

@@ -2,26 +2,19 @@
 // `batch-desk resume`: the job is not started twice, no byte is downloaded twice, results complete.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator, FaultConfig } from '../emulator/server';
-import { cliEnv, makeTree, readResults, startEmu, tmpDir } from './helpers';
+import { cliEnv, makeTree, readResults, startEmu } from './helpers';
 
 const CLI = path.resolve('dist/cli.js');
 let emu: Emulator | undefined;
-const dirs: string[] = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 function cli(args: string[], dataDir: string): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
   const child = spawn(process.execPath, [CLI, ...args, '--api-url', emu!.url, '--data-dir', dataDir, '--json'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  scratch.child(child);
   let out = '';
   let err = '';
   child.stdout!.on('data', (c) => (out += c));
@@ -39,11 +32,10 @@ async function until(cond: () => boolean | Promise<boolean>, what: string, timeo
 }
 
 async function killAndResume(faults: FaultConfig, killWhen: () => boolean | Promise<boolean>, what: string) {
-  emu = await startEmu(faults);
-  const root = tmpDir('kill-src');
-  const data = tmpDir('kill-data');
-  const out = tmpDir('kill-out');
-  dirs.push(root, data, out);
+  emu = scratch.server(await startEmu(faults));
+  const root = scratch.dir('kill-src');
+  const data = scratch.dir('kill-data');
+  const out = scratch.dir('kill-out');
   const sources = makeTree(root, 300, { dirs: 4 });
   const first = cli(['run', root, '--workflow-id', 'wf', '--out', out], data);
   await until(async () => first.child.exitCode !== null || (await killWhen()), what);

@@ -3,20 +3,16 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
 import { predictImage } from '../emulator/prediction';
-import { fullEngine, makeTree, readResults, startEmu, tmpDir } from './helpers';
+import { fullEngine, makeTree, readResults, startEmu } from './helpers';
 import { readJobStages } from '../../main/engine/jobs/job-view';
 import { readResultsPreview } from '../../main/engine/export/results-preview';
 
 let emu: Emulator | undefined;
-const dirs: string[] = [];
-afterEach(async () => {
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const scratch = useScratch();
 
 function sumArchiveBytes(files: { size: number }[] | null): number {
   return (files ?? []).reduce((n, f) => n + f.size, 0);
@@ -24,11 +20,10 @@ function sumArchiveBytes(files: { size: number }[] | null): number {
 
 describe('run: ingest → job → export → results', () => {
   it('joins the emulator prediction of every one of 1,000 nested images back to its source path', async () => {
-    emu = await startEmu();
-    const root = tmpDir('jobs-src');
-    const data = tmpDir('jobs-data');
-    const out = path.join(tmpDir('jobs-out'), 'results here');
-    dirs.push(root, data, path.dirname(out));
+    emu = scratch.server(await startEmu());
+    const root = scratch.dir('jobs-src');
+    const data = scratch.dir('jobs-data');
+    const out = path.join(scratch.dir('jobs-out'), 'results here');
     const sources = makeTree(root, 1000, { dirs: 12 });
     const engine = fullEngine(emu, data);
     const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', aggregationFormat: 'jsonl' }, outDir: out });
@@ -64,7 +59,7 @@ describe('run: ingest → job → export → results', () => {
   });
 
   it('completes under 503/429 while polling, downloads cut midway and expiring links, fetching only missing bytes', async () => {
-    emu = await startEmu({
+    emu = scratch.server(await startEmu({
       seed: 11,
       signedUrlTtlSeconds: 1,
       rules: [
@@ -76,11 +71,10 @@ describe('run: ingest → job → export → results', () => {
         { route: 'storage-get', kind: 'truncate', afterBytes: 1500, times: 3 },
         { route: 'storage-get', kind: 'reset-response', afterBytes: 1000, times: 2 },
       ],
-    });
-    const root = tmpDir('jobs-src');
-    const data = tmpDir('jobs-data');
-    const out = tmpDir('jobs-out');
-    dirs.push(root, data, out);
+    }));
+    const root = scratch.dir('jobs-src');
+    const data = scratch.dir('jobs-data');
+    const out = scratch.dir('jobs-out');
     // Enough images for several prediction files and a multi-kilobyte archive.
     const sources = makeTree(root, 600, { dirs: 5 });
     const engine = fullEngine(emu, data);
@@ -120,11 +114,10 @@ describe('run: ingest → job → export → results', () => {
 
 describe('run with images and videos', () => {
   it('starts an image job and a video job, and joins both back', async () => {
-    emu = await startEmu();
-    const root = tmpDir('jobs-src');
-    const data = tmpDir('jobs-data');
-    const out = tmpDir('jobs-out');
-    dirs.push(root, data, out);
+    emu = scratch.server(await startEmu());
+    const root = scratch.dir('jobs-src');
+    const data = scratch.dir('jobs-data');
+    const out = scratch.dir('jobs-out');
     const images = makeTree(root, 12, { dirs: 2 });
     const videos = ['clips/a.mp4', 'clips/b.mov'].map((rel, i) => {
       const p = path.join(root, rel);

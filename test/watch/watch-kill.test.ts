@@ -2,12 +2,13 @@
 // the same command again: every file ends up in exactly one batch, the service receives it once,
 // and every file has its results row. SIGTERM at the end stops cleanly with exit code 0.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
-import { cliEnv, png, readResults, startEmu, tmpDir } from '../jobs/helpers';
+import { cliEnv, png, readResults, startEmu } from '../jobs/helpers';
 import type { LedgerRecord } from '../../main/engine/watch/ledger';
 import { sleep, until } from './fake-engine';
 import { mulberry32 } from '../emulator/faults';
@@ -17,21 +18,13 @@ const FILES = 20;
 const RUNS = Number(process.env.WATCH_KILL_RUNS ?? 10);
 
 let emu: Emulator | undefined;
-const children: ChildProcess[] = [];
-const dirs: string[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await emu?.stop();
-  emu = undefined;
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
-
+const scratch = useScratch();
 
 function startWatch(folder: string, out: string, data: string) {
   const args = [CLI, 'watch', folder, '--workflow-id', 'wf', '--out', out, '--quiet-seconds', '0.3', '--max-files', '6', '--stable-seconds', '0.15'];
   args.push('--batch-prefix', 'kill', '--api-url', emu!.url, '--data-dir', data, '--json');
   const child = spawn(process.execPath, args, { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
+  scratch.child(child);
   let out_ = '';
   let err = '';
   const t0 = Date.now();
@@ -86,11 +79,10 @@ describe('kill -9 during a watch, then start it again', () => {
   for (let seed = 1; seed <= RUNS; seed++) {
     it(`seed ${seed}: every file in exactly one batch, received once, with its results`, async () => {
       const random = mulberry32(seed * 7919); // seeded, so a failing run can be replayed
-      emu = await startEmu();
-      const folder = tmpDir('wk-src');
-      const data = tmpDir('wk-data');
-      const out = tmpDir('wk-out');
-      dirs.push(folder, data, out);
+      emu = scratch.server(await startEmu());
+      const folder = scratch.dir('wk-src');
+      const data = scratch.dir('wk-data');
+      const out = scratch.dir('wk-out');
       const names = Array.from({ length: FILES }, (_, i) => `s${seed}_f${String(i).padStart(3, '0')}.png`);
 
       // Files arrive in seeded bursts and gaps, also while the command is down.
