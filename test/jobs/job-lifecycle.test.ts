@@ -72,14 +72,15 @@ async function bodyFor(workspace: string, batchId: string, workflowId: string) {
 
 describe('a failed job', () => {
   it('fails the item with the job message, keeps the error logs, and restarts with overrides', async () => {
-    // Half the images fail: a task of 30 tolerates only 10 failures, so the job fails.
+    // Half the images fail: a task of 30 tolerates only 10 failures, so the job fails. Which images
+    // fail hangs on the batch id, so it is fixed: a generated one let 1 run in ~50 pass the job.
     emu = scratch.server(await startEmu({ seed: 3, imageFailureRate: 0.5 }));
     const root = scratch.dir('life-src');
     const data = scratch.dir('life-data');
     const out = scratch.dir('life-out');
     makeTree(root, 30, { dirs: 2 });
     const engine = fullEngine(emu, data);
-    const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', jobId: 'will-fail' }, outDir: out });
+    const item = engine.add({ roots: [root], pipeline: 'full', batchId: 'will-fail-batch', job: { workflowId: 'wf', jobId: 'will-fail' }, outDir: out });
     const failed = await engine.waitFor(item.id);
     expect(failed.state).toBe('failed');
     expect(failed.stages.processing).toBe('failed');
@@ -88,7 +89,7 @@ describe('a failed job', () => {
     const logs = readJobLogs(itemDir);
     expect(logs.length).toBeGreaterThan(0);
     expect(logs.every((l) => l.severity === 'error')).toBe(true);
-    expect(logs.some((l) => /injected failure/.test(l.message))).toBe(true);
+    expect(logs.filter((l) => /injected failure/.test(l.message)).length).toBeGreaterThan(10);
     expect(readJobStages(itemDir)[0]!.tasks.failed).toBe(1);
 
     emu.setFaults({});
