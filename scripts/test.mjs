@@ -16,6 +16,8 @@ const needs = [
   [which('dbus-run-session'), 'dbus', 'the keychain test (a D-Bus session)'],
   [which('gnome-keyring-daemon'), 'gnome-keyring', 'the keychain test (a Secret Service)'],
   [which('curl'), 'curl', 'the emulator walk-through and benchmarks'],
+  [which('desktop-file-validate'), 'desktop-file-utils', 'the start-at-login test (validates the autostart entry)'],
+  [which('gio'), 'libglib2.0-bin', 'the start-at-login test (launches the autostart entry as GNOME does)'],
   // Root ignores permission bits: the "permission denied" export test makes a folder immutable.
   ...(process.getuid?.() === 0 ? [[which('chattr'), 'e2fsprogs', 'the permission-denied test when run as root']] : []),
 ];

@@ -72,7 +72,8 @@ export function startDesktopApp(paths: DesktopPaths, devServerUrl = process.env.
     cleanups.push(registerIpcHandlers(host, trusted, appHost.log.child('ipc'), devServerUrl));
     cleanups.push(forwardEvents(host, trusted));
     cleanups.push(startDesktopShell({ host, settings: appHost.settings, listItems: () => engine.list(), showWindow }));
-    applyStartAtLogin(appHost.settings.get().startAtLogin);
+    // Rewritten at each start while on, as the app may have moved; turning it off acts when the setting changes.
+    if (appHost.settings.get().startAtLogin) applyStartAtLogin(true);
     if (!process.argv.includes('--hidden')) showWindow();
   });
 

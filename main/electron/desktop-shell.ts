@@ -5,6 +5,7 @@ import { Menu, Notification, Tray, app, nativeImage, powerSaveBlocker, type Nati
 import type { ItemSummary } from '../../shared/domain';
 import type { Host } from '../host/host';
 import type { SettingsStore } from '../engine/settings';
+import { setLinuxAutostart } from './linux-autostart';
 
 /** The queue's overall state in one line, for the tray tooltip. */
 export function overallState(items: ItemSummary[]): { label: string; busy: boolean } {
@@ -92,8 +93,13 @@ export function startDesktopShell(opts: DesktopShellOptions): () => void {
   };
 }
 
-/** Start at login (hidden) so watches keep running. */
+/** Start at login (hidden, in the tray) so watches keep running. */
 export function applyStartAtLogin(enabled: boolean): void {
-  if (process.platform === 'linux') return; // no login-item API on Linux; packaged .desktop autostart is the user's call
-  app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
+  if (process.platform !== 'linux') {
+    app.setLoginItemSettings({ openAtLogin: enabled, args: ['--hidden'] });
+    return;
+  }
+  // An AppImage's own binary lives in a mount that changes on every start: the AppImage is what runs.
+  const program = process.env.APPIMAGE ?? app.getPath('exe');
+  setLinuxAutostart(enabled, app.isPackaged ? [program, '--hidden'] : [program, app.getAppPath(), '--hidden']);
 }

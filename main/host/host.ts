@@ -201,10 +201,9 @@ export class Host {
       'settings:get': async () => settings.get(),
       'settings:set': async (patch) => {
         if (patch.defaultOutDir) await checkOutDir(patch.defaultOutDir, 'defaultOutDir');
-        const before = settings.get().startAtLogin;
-        const next = settings.update(patch);
-        if (patch.startAtLogin !== undefined && patch.startAtLogin !== before) platform.setStartAtLogin?.(patch.startAtLogin);
-        return next;
+        // The OS entry first: if it cannot be written, the setting is not saved as if it were.
+        if (patch.startAtLogin !== undefined && patch.startAtLogin !== settings.get().startAtLogin) platform.setStartAtLogin?.(patch.startAtLogin);
+        return settings.update(patch);
       },
 
       'queue:preview': ({ paths }) => previewDrop(paths, this.deps.previewLimits ?? DEFAULT_PREVIEW_LIMITS),

@@ -107,6 +107,10 @@ class FakeApp extends EventEmitter {
   paths = new Map<string, string>();
   lockRequested = false;
   sandboxed = false;
+  isPackaged = false;
+  getAppPath() {
+    return '/fake/app';
+  }
   requestSingleInstanceLock() {
     this.lockRequested = true;
     return true;

@@ -54,6 +54,24 @@ describe('host', () => {
     expect(item.outDir).toBe(app.settings.get().defaultOutDir);
   });
 
+  it('turning start at login on or off acts on the OS first, and is not saved when the OS refuses', async () => {
+    const calls: boolean[] = [];
+    let refuse = false;
+    const setStartAtLogin = (on: boolean) => {
+      if (refuse) throw Object.assign(new Error("EACCES: permission denied, open '/home/op/.config/autostart/batch-desk.desktop'"), { code: 'EACCES' });
+      calls.push(on);
+    };
+    const app = testApp({ steps: [], platform: { mode: 'desktop', setStartAtLogin } });
+    apps.push(app);
+    expect(await app.host.invoke('settings:set', { startAtLogin: true })).toMatchObject({ ok: true, value: { startAtLogin: true } });
+    expect(await app.host.invoke('settings:set', { startAtLogin: true, notifications: false })).toMatchObject({ ok: true });
+    expect(calls).toEqual([true]); // unchanged: the OS is not asked again
+    refuse = true;
+    const r = await app.host.invoke('settings:set', { startAtLogin: false });
+    expect(r).toMatchObject({ ok: false, error: { message: expect.stringMatching(/^Permission denied/) } });
+    expect(app.settings.get().startAtLogin).toBe(true);
+  });
+
   it('without any profile a drop is refused with the way to add one', async () => {
     const app = testApp({ steps: [] });
     apps.push(app);

@@ -1,4 +1,5 @@
-// Settings: where the service is, how transfers behave, what a drop does, and the profiles (keys).
+// Settings: where the service is, how transfers behave, what a drop does, what the desktop app does
+// in the background (start at login, notifications), and the profiles (keys).
 
 import { useEffect, useId, useState } from 'react';
 import type { PipelineKind, Settings } from '../../../shared/domain';
@@ -23,6 +24,8 @@ interface Draft {
   defaultOutDir: string;
   workflowId: string;
   pipelineOnDrop: PipelineKind;
+  startAtLogin: boolean;
+  notifications: boolean;
 }
 
 function draftOf(s: Settings): Draft {
@@ -35,6 +38,8 @@ function draftOf(s: Settings): Draft {
     defaultOutDir: s.defaultOutDir,
     workflowId: s.defaultJob.workflowId ?? '',
     pipelineOnDrop: s.pipelineOnDrop,
+    startAtLogin: s.startAtLogin,
+    notifications: s.notifications,
   };
 }
 
@@ -58,6 +63,8 @@ export function checkDraft(d: Draft): Partial<Record<keyof Draft, string>> {
 export function SettingsScreen() {
   const settings = useApp((s) => s.settings);
   const saveSettings = useApp((s) => s.saveSettings);
+  // Start at login and notifications belong to the desktop app; a browser on the web host has neither.
+  const desktop = useApp((s) => s.info?.mode === 'desktop');
   const [draft, setDraft] = useState<Draft | null>(settings ? draftOf(settings) : null);
   const [saved, setSaved] = useState(false);
   const [failure, setFailure] = useState<AppError | null>(null);
@@ -89,6 +96,8 @@ export function SettingsScreen() {
       defaultOutDir: draft.defaultOutDir.trim(),
       defaultJob: { ...settings.defaultJob, workflowId: draft.workflowId.trim() || undefined },
       pipelineOnDrop: draft.pipelineOnDrop,
+      startAtLogin: draft.startAtLogin,
+      notifications: draft.notifications,
     });
     if (result.ok) {
       setDraft(draftOf(result.value));
@@ -148,6 +157,19 @@ export function SettingsScreen() {
             {input('workflowId', 'Default workflow id', { className: 'mono', placeholder: 'none — drops are ingested only' })}
             {input('defaultOutDir', 'Default output folder', { className: 'mono', placeholder: '/data/results' }, 'Each item writes its export and results.csv into a folder here.')}
           </fieldset>
+          {desktop ? (
+            <fieldset>
+              <legend>In the background</legend>
+              <div className="field-check">
+                <input id={`${base}-login`} type="checkbox" checked={draft.startAtLogin} onChange={(e) => set('startAtLogin', e.target.checked)} />
+                <label htmlFor={`${base}-login`}>Start Batch Desk when I log in, in the tray, so watched folders keep being sent</label>
+              </div>
+              <div className="field-check">
+                <input id={`${base}-notify`} type="checkbox" checked={draft.notifications} onChange={(e) => set('notifications', e.target.checked)} />
+                <label htmlFor={`${base}-notify`}>Notify me when an item finishes or fails</label>
+              </div>
+            </fieldset>
+          ) : null}
           {failure ? <ErrorView error={failure} /> : null}
           <div className="form-actions">
             {saved && !dirty ? <span className="saved" role="status">Saved</span> : null}
