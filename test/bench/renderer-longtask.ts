@@ -79,7 +79,17 @@ try {
   if (values.trace) {
     await browser.startTracing(page, {
       path: values.trace,
-      categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing', 'v8.execute', 'toplevel', 'disabled-by-default-devtools.timeline.stack'],
+      categories: [
+        'devtools.timeline',
+        'disabled-by-default-devtools.timeline',
+        'blink.user_timing',
+        'v8.execute',
+        'toplevel',
+        'disabled-by-default-devtools.timeline.stack',
+        // With --profile too, the samples go into the trace as well, so renderer-trace.ts --analyse can
+        // name each long task's hottest functions.
+        ...(values.profile ? ['disabled-by-default-v8.cpu_profiler'] : []),
+      ],
     });
   }
   const errors: string[] = [];

@@ -160,7 +160,7 @@ function analyse(events: TraceEvent[]) {
         gcMs: sum((e) => e.name === 'MinorGC' || e.name === 'MajorGC' || e.name === 'V8.GC_SCAVENGER' || e.name === 'V8.GCScavenger'),
         untracedMs: Math.round((t.dur! - covered) / 100) / 10,
         selfTop: top.slice(0, 5).map(([n, d]) => `${n} ${Math.round(d / 100) / 10}`).join('; '),
-        ...(values.profile ? { jsSelfMs: Object.fromEntries([...hot.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, d]) => [n, Math.round(d / 100) / 10])) } : {}),
+        ...(hot.size > 0 ? { jsSelfMs: Object.fromEntries([...hot.entries()].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([n, d]) => [n, Math.round(d / 100) / 10])) } : {}),
         layout: layout.map((e) => ({
           name: e.name,
           ms: Math.round(e.dur! / 100) / 10,
