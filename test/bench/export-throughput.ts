@@ -23,7 +23,7 @@ function arg(name: string, def: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : def;
 }
 
-async function startEmulatorProcess(): Promise<{ url: string; stop: () => void }> {
+async function startEmulatorProcess(): Promise<{ url: string; pid: number; stop: () => void }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulator/cli.ts', '--api-key', KEY, '--time-scale', '0'], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -36,7 +36,17 @@ async function startEmulatorProcess(): Promise<{ url: string; stop: () => void }
     });
     child.on('exit', (code) => reject(new Error(`emulator exited ${code}`)));
   });
-  return { url, stop: () => child.kill('SIGTERM') };
+  return { url, pid: child.pid!, stop: () => child.kill('SIGTERM') };
+}
+
+/** The emulator's CPU seconds so far (Linux /proc; null elsewhere): it shares the 2 cores with the client. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
+  } catch {
+    return null;
+  }
 }
 
 async function main(): Promise<void> {
@@ -59,8 +69,16 @@ async function main(): Promise<void> {
     const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
     const totalBytes = files * mib * 1024 * 1024;
 
+    // The emulator's CPU during each measured run: whether serving the files limits one side more.
+    const emuCpu: { ours: number[]; curl: number[] } = { ours: [], curl: [] };
+    const emuCpuSince = (start: number | null, into: number[]) => {
+      const now = processCpuSeconds(emu.pid);
+      if (start !== null && now !== null) into.push(Math.round((now - start) * 100) / 100);
+    };
+
     const ours = async (round: number, syncEachFile = false): Promise<number> => {
       const dest = path.join(tmp, `ours-${round}`);
+      const emu0 = processCpuSeconds(emu.pid);
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
       const s = await exportBatch({
@@ -75,6 +93,7 @@ async function main(): Promise<void> {
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
       const cpu = process.cpuUsage(cpu0);
       if (!syncEachFile) oursCpu.push((cpu.user + cpu.system) / 1e6);
+      if (!syncEachFile && round >= 0) emuCpuSince(emu0, emuCpu.ours);
       if (s.files !== files) throw new Error(`exported ${s.files} of ${files}`);
       fs.rmSync(dest, { recursive: true, force: true });
       return s.bytes / secs;
@@ -84,6 +103,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(dest, { recursive: true });
       const lines: string[] = [];
       let bytes = 0;
+      const emu0 = processCpuSeconds(emu.pid);
       const t0 = process.hrtime.bigint();
       // Listing is part of an export for both (fresh signed URLs).
       for await (const f of client.staging.iterateContent(batchId)) lines.push(`url = "${f.downloadURL}"`, `output = "${path.join(dest, f.fileName)}"`);
@@ -95,6 +115,7 @@ async function main(): Promise<void> {
         if (m) curlCpu.push(Number(m[1]) + Number(m[2]));
       } else await run('curl', curlArgs);
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+      emuCpuSince(emu0, emuCpu.curl);
       for (const n of fs.readdirSync(dest)) bytes += fs.statSync(path.join(dest, n)).size;
       fs.rmSync(dest, { recursive: true, force: true });
       return bytes / secs;
@@ -145,6 +166,7 @@ async function main(): Promise<void> {
       curlBestMBps: mbps(best(curlRates)),
       oursCpuSecondsPerRun: oursCpu.map((x) => Math.round(x * 100) / 100),
       curlCpuSecondsPerRun: curlCpu.map((x) => Math.round(x * 100) / 100),
+      emulatorCpuSecondsPerRun: emuCpu,
       bestRatio: Math.round((best(oursRates) / best(curlRates)) * 100) / 100,
       // The machine is shared: the load average says how much the figures can be trusted.
       loadAverage: os.loadavg().map((x) => Math.round(x * 10) / 10),
