@@ -50,7 +50,3 @@ export function setLinuxAutostart(enabled: boolean, command: readonly string[], 
   fs.writeFileSync(tmp, autostartEntry(command), { mode: 0o644 });
   fs.renameSync(tmp, file);
 }
-
-export function linuxAutostartEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  return fs.existsSync(path.join(autostartDir(env), AUTOSTART_FILE));
-}
