@@ -18,6 +18,7 @@ const needs = [
   [which('curl'), 'curl', 'the emulator walk-through and benchmarks'],
   [which('desktop-file-validate'), 'desktop-file-utils', 'the start-at-login test (validates the autostart entry)'],
   [which('gio'), 'libglib2.0-bin', 'the start-at-login test (launches the autostart entry as GNOME does)'],
+  [which('openssl'), 'openssl', 'the HTTPS download test (makes its certificate)'],
   // Root ignores permission bits: the "permission denied" export test makes a folder immutable.
   ...(process.getuid?.() === 0 ? [[which('chattr'), 'e2fsprogs', 'the permission-denied test when run as root']] : []),
 ];
