@@ -5,9 +5,9 @@
 // the batch again for a fresh one and calls back, which resumes from the same .part.
 
 import fs from 'node:fs';
-import { request, type Dispatcher } from 'undici';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep, type BackoffPolicy } from '../retry';
 import { redact } from '../secrets';
+import { StorageGetError, storageGet, type ResponseHead } from './storage-get';
 
 export class UrlExpiredError extends Error {
   constructor(readonly status: number) {
@@ -28,7 +28,6 @@ export interface DownloadOptions {
   url: string;
   /** The .part file to fill. */
   partPath: string;
-  dispatcher?: Dispatcher;
   signal?: AbortSignal;
   /** Called with every chunk's size as it is written (progress, throughput). */
   onBytes?: (n: number) => void;
@@ -71,7 +70,7 @@ export async function downloadToPart(opts: DownloadOptions): Promise<number> {
       lastError = new DownloadError('the download ended early', true);
     } catch (err) {
       if (err instanceof UrlExpiredError || isLocalIoError(err) || opts.signal?.aborted) throw err;
-      if (err instanceof DownloadError && !err.retryable) throw err;
+      if ((err instanceof DownloadError || err instanceof StorageGetError) && !err.retryable) throw err;
       if (err instanceof RetryAfter) wait = err.ms;
       lastError = err;
     }
@@ -89,92 +88,76 @@ class RetryAfter extends Error {
   }
 }
 
-/** One request. Returns the complete size, or null when the body ended short (resume next time). */
+/**
+ * One request. Returns the complete size, or null when the .part is not whole yet (the next attempt
+ * resumes it, or starts it over when it was truncated to zero here). A connection cut
+ * midway throws (the caller retries); every byte that arrived is already in the .part, so the next
+ * attempt asks exactly for the bytes that are still missing.
+ */
 async function attemptOnce(opts: DownloadOptions): Promise<number | null> {
   let offset = partSize(opts.partPath);
-  const res = await request(opts.url, {
-    method: 'GET',
-    dispatcher: opts.dispatcher,
-    signal: opts.signal,
-    headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-    // Large body buffers mean fewer, larger writes: about 1.5x the throughput of the default.
-    highWaterMark: 1 << 20,
-  });
-  const status = res.statusCode;
-  if (status === 403 || status === 401) {
-    await res.body.dump();
-    throw new UrlExpiredError(status);
-  }
-  if (status === 416) {
-    await res.body.dump();
-    // `bytes */<total>`: when our .part already has every byte, it is complete (a crash came between
-    // the last byte and the journal); otherwise it is not a prefix the server knows: start over.
-    const total = /\/(\d+)\s*$/.exec(String(res.headers['content-range'] ?? ''));
-    if (total && Number(total[1]) === offset) return offset;
-    fs.truncateSync(opts.partPath, 0);
-    return null;
-  }
-  if (status >= 400) {
-    await res.body.dump();
-    if (isRetryableStatus(status)) throw new RetryAfter(parseRetryAfter(res.headers['retry-after'] as string | undefined));
-    throw new DownloadError(`the storage answered ${status}`, false);
-  }
-  let total: number | null = null;
-  if (status === 206) {
-    const range = parseContentRange(res.headers['content-range']);
-    if (!range || range.start !== offset) {
-      await res.body.dump();
-      fs.truncateSync(opts.partPath, 0);
-      return null;
-    }
-    total = range.total;
-  } else {
-    // 200: the whole file (the server ignored or was not asked for a range).
-    offset = 0;
-    const len = Number(res.headers['content-length']);
-    total = Number.isFinite(len) && res.headers['content-length'] !== undefined ? len : null;
-  }
-  // Every byte that arrived is written at once (synchronous writes into the page cache are cheaper
-  // than a thread-pool round trip per chunk on a busy machine), so after a cut the next attempt asks
-  // exactly for the bytes that are still missing.
-  const fd = fs.openSync(opts.partPath, offset > 0 ? 'a' : 'w');
-  let writeError: unknown;
-  let streamError: unknown;
+  // Set inside onHead (`as`: so TypeScript does not narrow them to null here).
+  let total = null as number | null;
+  // What the head said, when it is not a body to keep.
+  let verdict = null as 'expired' | 'complete416' | 'restart' | 'retry' | 'fatal' | null;
+  let fd = -1;
+  let head: ResponseHead;
   try {
-    await new Promise<void>((resolve) => {
-      const body = res.body;
-      body.on('data', (chunk: Buffer) => {
-        if (writeError) return;
-        try {
+    head = await storageGet(
+      opts.url,
+      {
+        onHead: ({ status, headers, contentLength }) => {
+          if (status === 403 || status === 401) verdict = 'expired';
+          else if (status === 416) {
+            // `bytes */<total>`: when our .part already has every byte, it is complete (a crash came between
+            // the last byte and the journal); otherwise it is not a prefix the server knows: start over.
+            const t = /\/(\d+)\s*$/.exec(headers['content-range'] ?? '');
+            verdict = t && Number(t[1]) === offset ? 'complete416' : 'restart';
+          } else if (status >= 400) verdict = isRetryableStatus(status) ? 'retry' : 'fatal';
+          else if (status === 206) {
+            const range = parseContentRange(headers['content-range']);
+            if (!range || range.start !== offset) verdict = 'restart';
+            else total = range.total;
+          } else if (status === 200) {
+            // The whole file (the server ignored or was not asked for a range).
+            offset = 0;
+            total = contentLength;
+          } else verdict = 'fatal'; // a redirect or an empty 2xx is not the file
+          if (verdict) return false;
+          fd = fs.openSync(opts.partPath, offset > 0 ? 'a' : 'w');
+          return true;
+        },
+        // Written synchronously, as the view is only valid during this call (see storage-get.ts).
+        // Synchronous writes into the page cache are also cheaper than a thread-pool round trip per chunk.
+        onBodyBytes: (view) => {
           let done = 0;
-          while (done < chunk.length) done += fs.writeSync(fd, chunk, done, chunk.length - done);
-          opts.onBytes?.(chunk.length);
-        } catch (err) {
-          writeError = err;
-          body.destroy();
-          resolve();
-        }
-      });
-      body.on('end', () => resolve());
-      body.on('error', (err) => {
-        streamError = err; // cut midway: keep what arrived, resume from it
-        resolve();
-      });
-      body.on('close', () => resolve());
-    });
+          while (done < view.length) done += fs.writeSync(fd, view, done, view.length - done);
+          opts.onBytes?.(view.length);
+        },
+      },
+      { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: opts.signal },
+    );
   } finally {
-    fs.closeSync(fd);
+    if (fd >= 0) fs.closeSync(fd);
   }
-  if (writeError) throw writeError;
-  if (opts.signal?.aborted) throw opts.signal.reason ?? streamError;
-  const size = partSize(opts.partPath);
-  if (total !== null) {
-    if (size > total) {
+  const status = head.status;
+  switch (verdict) {
+    case 'expired':
+      throw new UrlExpiredError(status);
+    case 'complete416':
+      return offset;
+    case 'restart':
       fs.truncateSync(opts.partPath, 0);
       return null;
-    }
-    if (size < total) return null;
-  } else if (streamError) {
+    case 'retry':
+      throw new RetryAfter(parseRetryAfter(head.headers['retry-after']));
+    case 'fatal':
+      throw new DownloadError(`the storage answered ${status}`, false);
+  }
+  const size = partSize(opts.partPath);
+  if (total !== null && size !== total) {
+    // More than the server's total is not a prefix of the file: start over.
+    if (size > total) fs.truncateSync(opts.partPath, 0);
     return null;
   }
   return size;

@@ -5,7 +5,6 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Agent, type Dispatcher } from 'undici';
 import type { Counter } from '../../../shared/domain';
 import { fsyncDir } from '../atomic-file';
 import { readRecords } from '../journal';
@@ -39,7 +38,6 @@ export interface ExportOptions {
   signal: AbortSignal;
   log?: Logger;
   onProgress?: (p: ExportProgress) => void;
-  dispatcher?: Dispatcher;
   /** Passes over the listing to refresh expired URLs before giving up (default 6). */
   maxPasses?: number;
   /**
@@ -55,12 +53,6 @@ export interface ExportSummary {
   files: number;
   bytes: number;
   refused: { archive: string; name: string; reason: string }[];
-}
-
-let sharedAgent: Agent | undefined;
-function downloadAgent(): Agent {
-  sharedAgent ??= new Agent({ connections: 64, keepAliveTimeout: 10_000, headersTimeout: 60_000, bodyTimeout: 60_000 });
-  return sharedAgent;
 }
 
 /** fdatasync many files, a few at a time (the thread pool does the waiting). */
@@ -129,7 +121,6 @@ function fileSize(p: string): number {
 export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const log = opts.log ?? silentLogger;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
-  const dispatcher = opts.dispatcher ?? downloadAgent();
   const root = path.resolve(opts.destDir);
   fs.mkdirSync(root, { recursive: true });
   const journal = await AsyncJournal.open<ExportJournalRecord>(opts.journalPath);
@@ -214,7 +205,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     }
     let size: number;
     try {
-      size = await downloadToPart({ url: f.downloadURL, partPath, dispatcher, signal: opts.signal, onBytes });
+      size = await downloadToPart({ url: f.downloadURL, partPath, signal: opts.signal, onBytes });
     } catch (err) {
       if (before > 0) bytesDone -= before;
       if (err instanceof UrlExpiredError) return 'expired';
