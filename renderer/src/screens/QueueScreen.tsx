@@ -102,6 +102,28 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     return () => cancelAnimationFrame(frame);
   }, [settled]);
   const rows = virtualizer.getVirtualItems();
+  // A jump (a long wheel turn, End, scrolling to an index) lands where no row is rendered yet, so
+  // every row is new to the page and the frame that follows styles, lays out and paints all of
+  // them. Then only the rows in view are rendered at first; the overscan rows, off-screen by
+  // definition, follow in the next frame. Small scrolls, which overlap the rows already there,
+  // render the overscan at once as before.
+  const committed = useRef<{ first: number; last: number } | null>(null);
+  const [, catchUp] = useState(0);
+  let shown = settled ? rows : rows.slice(0, FIRST_ROWS);
+  const inView = virtualizer.range;
+  const before = committed.current;
+  if (settled && before && inView && rows.length > 0 && (rows[0]!.index > before.last || rows[rows.length - 1]!.index < before.first)) {
+    shown = rows.filter((row) => row.index >= inView.startIndex && row.index <= inView.endIndex);
+  }
+  const partial = shown.length < rows.length;
+  const shownFirst = shown[0]?.index ?? -1;
+  const shownLast = shown[shown.length - 1]?.index ?? -1;
+  useEffect(() => {
+    committed.current = shownFirst < 0 ? null : { first: shownFirst, last: shownLast };
+    if (!partial || !settled) return;
+    const frame = requestAnimationFrame(() => catchUp((n) => n + 1));
+    return () => cancelAnimationFrame(frame);
+  }, [shownFirst, shownLast, partial, settled]);
 
   const showRejections = useCallback((id: string) => openItem(id, { tab: 'files', filter: 'rejected' }), [openItem]);
 
@@ -155,7 +177,7 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
       </div>
       <div ref={parentRef} className="qscroll">
         <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {(settled ? rows : rows.slice(0, FIRST_ROWS)).map((row) => (
+          {shown.map((row) => (
             <div key={row.key} className="qslot" style={{ transform: `translateY(${row.start}px)`, height: ROW_HEIGHT }}>
               <QueueRow
                 id={ids[row.index]!}
