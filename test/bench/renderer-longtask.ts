@@ -10,14 +10,21 @@
 // page) through the run. Neither Chromium's own start-up (its omnibox WebUI renderer busies a core for
 // ~2 s after launch) nor Playwright's script injection overlap the measured window: see browserSettleMs
 // and `hold=1` below. `renderer-trace.ts` says what each long task spent its time on.
+//
+// Loading the page is measured apart, on the production bundle (Vite's build of renderer/index.html,
+// served over HTTP as the web host serves it, with no API behind it, so the console stops at its
+// start-up error), in fresh browsers: pageLoadLongestTaskMs. The preview bundle above is not used
+// for that figure, since it also carries the fake service and the bench's seeding.
 
 import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
+import { build as viteBuild } from 'vite';
 import { waitForChromiumIdle } from './chromium-settle';
 
 const { values } = parseArgs({
@@ -35,6 +42,8 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     /** Load the console right after launching Chromium, while it still starts its own UI (see chromium-settle.ts). */
     'no-settle': { type: 'boolean', default: false },
+    /** How many fresh browsers load the production bundle for pageLoadLongestTaskMs (0 to skip). */
+    'page-loads': { type: 'string', default: '3' },
   },
 });
 const items = Number(values.items);
@@ -62,10 +71,66 @@ fs.writeFileSync(
   `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="preview.css"></head><body><div id="root"></div><script src="preview.js"></script></body></html>`,
 );
 
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/**
+ * Page load of the production bundle: each load in a fresh Chromium (once settled), since what a page
+ * pays the first time in a renderer process (compiling the bundle, ICU's locale data on the first Intl
+ * object) is what the operator's first load pays. Every task over 50 ms from navigation until the page
+ * has been quiet for a while, by PerformanceObserver 'longtask' (buffered, so from the first task).
+ */
+async function measurePageLoads(loads: number): Promise<{ longestMs: number; perLoad: number[][] } | null> {
+  if (loads <= 0) return null;
+  const distDir = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-desk-bench-dist-'));
+  await viteBuild({ configFile: path.join(root, 'renderer/vite.config.ts'), logLevel: 'warn', build: { outDir: distDir, emptyOutDir: true, sourcemap: false } });
+  const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css' };
+  const server = http.createServer((req, res) => {
+    const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname).replace(/^\/+/, '') || 'index.html';
+    const file = path.join(distDir, rel);
+    if (!file.startsWith(distDir) || !fs.existsSync(file) || !fs.statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': types[path.extname(file)] ?? 'application/octet-stream' });
+    fs.createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  const perLoad: number[][] = [];
+  try {
+    for (let i = 0; i < loads; i++) {
+      const b = await chromium.launch({ executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      try {
+        const p = await b.newPage({ viewport: { width: 1440, height: 900 } });
+        if (!values['no-settle']) await waitForChromiumIdle(b);
+        await p.addInitScript(() => {
+          const w = window as unknown as { __long: number[] };
+          w.__long = [];
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) w.__long.push(e.duration);
+          }).observe({ type: 'longtask', buffered: true });
+        });
+        await p.goto(`http://127.0.0.1:${port}/index.html`);
+        // The console asks the (absent) API for its state and shows its start-up error: loaded.
+        await p.waitForSelector('.boot h1', { timeout: 30_000 });
+        await p.waitForTimeout(1000);
+        perLoad.push(await p.evaluate(() => (window as unknown as { __long: number[] }).__long.map((d) => Math.round(d))));
+      } finally {
+        await b.close();
+      }
+    }
+  } finally {
+    server.close();
+    fs.rmSync(distDir, { recursive: true, force: true });
+  }
+  return { longestMs: Math.max(0, ...perLoad.flat()), perLoad };
+}
+const pageLoad = await measurePageLoads(Number(values['page-loads']));
+
 const browser = await chromium.launch({
   executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium',
   // --expose-gc: the preview collects the fake service's seeded items in its seeding task (see preview.tsx).
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--js-flags=--expose-gc'],
+  args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
 });
 try {
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
@@ -356,7 +421,10 @@ try {
           'emitter that parses each event from JSON as the transport would; longTasksAfter attributes them to the action that preceded ' +
           'them. longestTaskFromAppStartMs: all of it together, the figure the target is about. The page is loaded once Chromium has ' +
           'finished starting its own UI (browserSettleMs; --no-settle to skip), and the console starts once Playwright has injected ' +
-          'its scripts into the page; firstRowMs counts from that start.',
+          'its scripts into the page; firstRowMs counts from that start. longTasksAfter\'s "page load (before the app)" is the ' +
+          'preview page\'s own load (its bundle, the fake service and the seeding), not the console\'s. pageLoadLongestTaskMs: the ' +
+          'longest task (>50 ms; 0 if none) while a fresh Chromium loads the production bundle (renderer/index.html built by Vite, ' +
+          'over HTTP, no API behind it), over pageLoads loads, each load\'s long tasks in pageLoadLongTasksMs; not part of pass.',
         browserSettleMs,
         firstRowMs,
         firstRowAfterAppStartMs: startup.firstRowAfterAppStartMs,
@@ -368,6 +436,9 @@ try {
         startupLongestTaskMs: Math.round(startupLongest),
         loadLongestTaskMs: whole.loadLongestTaskMs,
         longestTaskFromAppStartMs: whole.longestTaskFromAppStartMs,
+        pageLoads: pageLoad?.perLoad.length ?? 0,
+        pageLoadLongestTaskMs: pageLoad?.longestMs ?? null,
+        pageLoadLongTasksMs: pageLoad?.perLoad ?? null,
         ...figures,
         renderedRows: visibleRows,
         longTasksAfter: attribution,
