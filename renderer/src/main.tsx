@@ -8,9 +8,13 @@ import { warmUpFormatters } from './util/fast-format';
 
 const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
-void import('react-dom/client')
+import('react-dom/client')
   .then(nextTask)
   .then(() => {
     warmUpFormatters();
     return import('./boot');
+  })
+  .catch((err: unknown) => {
+    // A part of the app that did not load would otherwise leave a blank window.
+    document.getElementById('root')!.textContent = `Batch Desk could not start: ${String(err)}`;
   });
