@@ -2,14 +2,9 @@
 // has index.html). `?scenario=` picks the state: showcase (default), first-run, no-keychain, empty,
 // bench (`&items=10000`, `&hold=1`); `&mode=desktop` pretends to be the desktop app; `&live=1` moves items.
 
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import { createFakeApi, seedShowcase } from '../../../test/renderer/fake-api';
-import { App } from '../App';
-import { connectEvents, createAppStore } from '../store/app-store';
-import { StoreProvider } from '../store/store-context';
+import { mountConsole } from '../mount-console';
 import '../styles.css';
-import { markPlatform } from '../util/platform';
 import { warmUpFormatters } from '../util/fast-format';
 
 const params = new URL(location.href).searchParams;
@@ -51,18 +46,7 @@ if (scenario === 'bench') {
 
 function start() {
   performance.mark('app-start');
-  markPlatform();
-  const store = createAppStore(api);
-  connectEvents(store);
-  void store.getState().init();
+  const store = mountConsole(api);
   if (params.get('live') === '1') setInterval(() => api.fake.advance(0.5), 500);
   (window as unknown as { __preview: unknown }).__preview = { api, store };
-
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <StoreProvider store={store}>
-        <App />
-      </StoreProvider>
-    </StrictMode>,
-  );
 }
