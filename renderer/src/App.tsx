@@ -1,6 +1,7 @@
 // The console's frame: first run until a profile exists, then the rail, the current screen, and the
 // item panel beside the queue or history.
 
+import { useDeferredValue } from 'react';
 import { DropOverlay } from './components/DropOverlay';
 import { ErrorView } from './components/ErrorView';
 import { Notices } from './components/Notices';
@@ -11,7 +12,6 @@ import { HistoryScreen } from './screens/HistoryScreen';
 import { QueueScreen } from './screens/QueueScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { WatchesScreen } from './screens/WatchesScreen';
-import { useDeferredValue } from 'react';
 import { useApp } from './store/store-context';
 
 export function App() {
