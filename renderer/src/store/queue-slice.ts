@@ -5,7 +5,7 @@ import type { StateCreator } from 'zustand';
 import { QUEUE_PAGE_DEFAULT } from '../../../shared/contract';
 import type { ItemSummary, QueueCursor } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
-import type { AppState, QueueSlice, StoreOptions } from './types';
+import type { AppState, ItemAction, QueueSlice, StoreOptions } from './types';
 import { LiveProgressBuffer } from './live-progress';
 import { insertSorted, isBusy, isFinished, isStale, mergeSorted, sortNewestFirst } from './ordering';
 
@@ -21,6 +21,15 @@ interface LoadRun {
   touched: Set<string>;
   removed: Set<string>;
 }
+
+/** The item actions that are one call on their own channel, answered with the item. */
+const ITEM_CHANNELS = {
+  pause: 'item:pause',
+  resume: 'item:resume',
+  cancel: 'item:cancel',
+  retry: 'item:retry',
+  'abort-job': 'item:abort-job',
+} as const satisfies Record<Exclude<ItemAction, 'open-output'>, string>;
 
 export function createQueueSlice(options: StoreOptions): StateCreator<AppState, [], [], QueueSlice> {
   const now = options.now ?? (() => Date.now());
@@ -273,30 +282,14 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
       async itemAction(action, id) {
         const api = get().api;
         let result: Result<unknown>;
-        switch (action) {
-          case 'pause':
-            result = await api['item:pause']({ id });
-            break;
-          case 'resume':
-            result = await api['item:resume']({ id });
-            break;
-          case 'cancel':
-            result = await api['item:cancel']({ id });
-            break;
-          case 'retry':
-            result = await api['item:retry']({ id });
-            break;
-          case 'abort-job':
-            result = await api['item:abort-job']({ id });
-            break;
-          case 'open-output': {
-            const opened = await api['item:open-output']({ id });
-            if (opened.ok && !opened.value.opened) {
-              get().pushNotice({ level: 'info', message: `Output folder: ${opened.value.path}`, itemId: id });
-            }
-            result = opened;
-            break;
+        if (action === 'open-output') {
+          const opened = await api['item:open-output']({ id });
+          if (opened.ok && !opened.value.opened) {
+            get().pushNotice({ level: 'info', message: `Output folder: ${opened.value.path}`, itemId: id });
           }
+          result = opened;
+        } else {
+          result = await api[ITEM_CHANNELS[action]]({ id });
         }
         if (result.ok) {
           const value = result.value as ItemSummary | { path: string };
