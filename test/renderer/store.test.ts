@@ -144,6 +144,23 @@ describe('progress coalescing', () => {
     expect(store.getState().samples.a).toEqual([0, 10, 20]);
   });
 
+  it('keeps the last 90 samples, oldest first, a new array only when a sample was added', () => {
+    const { store, runFlush, clock } = manualStore();
+    const s = store.getState();
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
+    for (let i = 0; i < 100; i++) {
+      s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } });
+      runFlush();
+      clock.t += 1000;
+    }
+    const line = store.getState().samples.a!;
+    expect(line).toEqual(Array.from({ length: 90 }, (_, i) => i + 10));
+    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } });
+    clock.t -= 500; // within the second: no new sample
+    runFlush();
+    expect(store.getState().samples.a).toBe(line);
+  });
+
   it('ignores late progress for an item that has already finished', () => {
     const { store, runFlush } = manualStore();
     const s = store.getState();
@@ -151,6 +168,23 @@ describe('progress coalescing', () => {
     s.receiveProgress({ id: 'a', stage: 'export', progress: emptyProgress() });
     runFlush();
     expect(store.getState().live.a).toBeUndefined();
+  });
+
+  it('ignores late progress for an item the history listed as finished, and takes it again once retried', async () => {
+    const api = createFakeApi({ signedIn: true });
+    api.fake.seedItem({ id: 'a', name: 'a', state: 'failed', stage: 'upload' });
+    const { store, runFlush } = manualStore(api);
+    await store.getState().loadHistory();
+    expect(store.getState().items.a!.state).toBe('failed');
+    store.getState().receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } });
+    runFlush();
+    expect(store.getState().live.a).toBeUndefined();
+
+    const failed = store.getState().items.a!;
+    store.getState().applyItem({ ...failed, state: 'running', updatedAt: new Date(Date.parse(failed.updatedAt) + 1000).toISOString() });
+    store.getState().receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 2 } });
+    runFlush();
+    expect(store.getState().live.a?.progress.throughput).toBe(2);
   });
 });
 

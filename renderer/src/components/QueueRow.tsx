@@ -12,7 +12,7 @@ import { RowActions } from './RowActions';
 import { Sparkline } from './Sparkline';
 import { StagePipeline } from './StagePipeline';
 
-const NO_SAMPLES: number[] = [];
+const NO_SAMPLES: readonly number[] = [];
 const EMPTY = emptyProgress();
 
 const STATE_WORD: Record<ItemState, string> = {

@@ -11,7 +11,7 @@ import { useApp } from '../store/store-context';
 import { stageMeter } from '../util/progress-math';
 import { JobForm } from './JobForm';
 
-const NO_SAMPLES: number[] = [];
+const NO_SAMPLES: readonly number[] = [];
 const STAGE_LABEL: Record<StageName, string> = {
   scan: 'Scan',
   upload: 'Upload',

@@ -10,7 +10,6 @@ import { LiveProgressBuffer } from './live-progress';
 import { insertSorted, isBusy, isFinished, isStale, mergeSorted, sortNewestFirst } from './ordering';
 
 const SAMPLE_INTERVAL_MS = 1000;
-const MAX_SAMPLES = 90;
 /** Items per `queue:list` page: each page is parsed and merged in well under a frame's budget. */
 export const QUEUE_PAGE_SIZE = QUEUE_PAGE_DEFAULT;
 
@@ -35,7 +34,6 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
   const now = options.now ?? (() => Date.now());
   const scheduleFlush = options.scheduleFlush ?? defaultScheduler;
   const progress = new LiveProgressBuffer();
-  const lastSampleAt = new Map<string, number>();
   let flushScheduled = false;
   /** The ids in `queueIds`, for O(1) membership. */
   let inQueue = new Set<string>();
@@ -57,6 +55,12 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
     for (const id of ids) tally(items[id], 1);
   };
   const counts = () => ({ queueBusy: busy, queueFinished: finished });
+  /** Stores a summary: once finished, its figures are final and live progress would only lag behind. */
+  const keepSummary = (items: Record<string, ItemSummary>, item: ItemSummary) => {
+    items[item.id] = item;
+    if (isFinished(item)) progress.close(item.id);
+    else progress.reopen(item.id);
+  };
 
   return (set, get) => {
     /** Merges one page (newest first) into the store: O(page), plus one copy of the id list. */
@@ -69,7 +73,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           if (run.removed.has(item.id)) continue; // removed while this page was on its way
           const current = items[item.id];
           if (!isStale(item, current)) {
-            items[item.id] = item;
+            keepSummary(items, item);
             if (inQueue.has(item.id)) {
               tally(current, -1);
               tally(item, 1);
@@ -97,7 +101,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
       queueFinished: 0,
       historyIds: [],
       live: progress.live,
-      samples: {},
+      samples: progress.samples,
       progressVersion: 0,
       queueStatus: 'idle',
       historyStatus: 'idle',
@@ -148,7 +152,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           for (const item of result.value) {
             const current = items[item.id];
             if (isStale(item, current)) continue;
-            items[item.id] = item;
+            keepSummary(items, item);
             if (inQueue.has(item.id)) {
               tally(current, -1);
               tally(item, 1);
@@ -187,7 +191,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           if (isStale(summary, current)) return {};
           // `items` is changed in place (copying a 10,000-key record costs ~15 ms); each summary is a
           // new object, so a row's selector (`s.items[id]`) still sees exactly its own changes.
-          items[summary.id] = summary;
+          keepSummary(items, summary);
           const patch: Partial<AppState> = { itemsVersion: state.itemsVersion + 1 };
           if (inQueue.has(summary.id)) {
             tally(current, -1);
@@ -201,9 +205,6 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           if (isFinished(summary) && state.historyStatus === 'ready' && !state.historyIds.includes(summary.id)) {
             patch.historyIds = insertSorted(state.historyIds, summary, items);
           }
-          // Once finished, the summary's figures are final; live progress would only lag behind.
-          // (`live` is changed in place; this update tells its readers.)
-          if (isFinished(summary)) progress.drop(summary.id);
           // A failure notice is moot once its item is retried or done: it would still say "failed"
           // beside a row that no longer is.
           if (current?.state === 'failed' && summary.state !== 'failed') {
@@ -216,7 +217,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
 
       removeItem(id) {
         progress.drop(id);
-        lastSampleAt.delete(id);
+        progress.reopen(id);
         if (loading) {
           // A page read before the removal may still be on its way: it must not bring the item back.
           loading.removed.add(id);
@@ -247,29 +248,11 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
       flushProgress() {
         flushScheduled = false;
         if (!progress.pending) return;
-        const t = now();
-        const { items, samples } = get();
-        // `live` and the sample arrays are updated in place (see live-progress.ts): copying
+        // `live` and `samples` are views that change in place (see live-progress.ts): copying
         // 10,000-key records every flush would cost more than everything else together, and a row's
-        // selector (`s.live[id]`) sees a new object exactly when its own figures changed. Sample
-        // arrays are appended in place: a row re-renders on its live change, which is at least as
-        // frequent. `progressVersion` makes the store notify its subscribers.
-        progress.flush(
-          (id) => {
-            const item = items[id];
-            return item === undefined || !isFinished(item);
-          },
-          (id, throughput) => {
-            const last = lastSampleAt.get(id);
-            if (last === undefined || t - last >= SAMPLE_INTERVAL_MS) {
-              lastSampleAt.set(id, t);
-              let line = samples[id];
-              if (line === undefined) samples[id] = line = [];
-              if (line.length >= MAX_SAMPLES) line.shift();
-              line.push(throughput);
-            }
-          },
-        );
+        // selectors (`s.live[id]`, `s.samples[id]`) see a new object exactly when its own figures
+        // changed. `progressVersion` makes the store notify its subscribers.
+        progress.flush(now(), SAMPLE_INTERVAL_MS);
         set((state) => ({ progressVersion: state.progressVersion + 1 }));
       },
 

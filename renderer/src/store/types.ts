@@ -77,8 +77,8 @@ export interface QueueSlice {
   historyIds: string[];
   /** Newest live progress per item. Updated in place; each changed entry is a new object. */
   live: Record<string, LiveProgress>;
-  /** Throughput samples (bytes/s), at most one a second, newest last. Updated in place like `live`. */
-  samples: Record<string, number[]>;
+  /** Throughput samples (bytes/s) of items in progress, at most one a second, newest last. Updated in place like `live`. */
+  samples: Record<string, readonly number[]>;
   /** Bumped on every progress flush, so the store notifies subscribers. */
   progressVersion: number;
   queueStatus: LoadStatus;
