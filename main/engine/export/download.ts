@@ -45,8 +45,8 @@ function partSize(p: string): number {
   }
 }
 
-function parseContentRange(v: unknown): { start: number; total: number | null } | null {
-  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(String(v ?? '').trim());
+function parseContentRange(v: string | undefined): { start: number; total: number | null } | null {
+  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec((v ?? '').trim());
   if (!m) return null;
   return { start: Number(m[1]), total: m[3] === '*' ? null : Number(m[3]) };
 }
