@@ -79,6 +79,18 @@ describe('queue events', () => {
     expect(store.getState().notices.map((n) => n.message)).toEqual(['b failed: the disk is full', 'No default workflow is set']);
   });
 
+  it('takes back the advice to start processing once the item has a job', () => {
+    const { store } = manualStore();
+    const s = store.getState();
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { pipeline: 'ingest' }));
+    s.pushNotice({ level: 'warning', message: 'No default workflow is set', itemId: 'a', untilJob: true });
+    s.pushNotice({ level: 'info', message: 'a is done.', itemId: 'a' });
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { state: 'done', updatedAt: '2026-11-29T10:01:00Z' }));
+    expect(store.getState().notices).toHaveLength(2);
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { stage: 'processing', jobId: 'job-1', updatedAt: '2026-11-29T10:02:00Z' }));
+    expect(store.getState().notices.map((n) => n.message)).toEqual(['a is done.']);
+  });
+
   it('removes an item and closes its panel when main says it is gone', async () => {
     const { api, store } = manualStore();
     const item = api.fake.seedItem({ name: 'gone' });

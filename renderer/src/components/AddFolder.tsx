@@ -20,7 +20,7 @@ export function useAddRoots(): (roots: string[]) => Promise<boolean> {
       pushNotice({ level: 'error', message: result.error.message, error: result.error });
       return false;
     }
-    if (plan.ingestOnlyReason) pushNotice({ level: 'warning', message: plan.ingestOnlyReason, itemId: result.value.id });
+    if (plan.ingestOnlyReason) pushNotice({ level: 'warning', message: plan.ingestOnlyReason, itemId: result.value.id, untilJob: true });
     return true;
   }, [store]);
 }

@@ -5,7 +5,7 @@ import type { StateCreator } from 'zustand';
 import { QUEUE_PAGE_DEFAULT } from '../../../shared/contract';
 import type { ItemSummary, QueueCursor } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
-import type { AppState, ItemAction, QueueSlice, StoreOptions } from './types';
+import type { AppState, ItemAction, Notice, QueueSlice, StoreOptions } from './types';
 import { LiveProgressBuffer } from './live-progress';
 import { insertSorted, isBusy, isFinished, isStale, mergeSorted, sortNewestFirst } from './ordering';
 
@@ -206,9 +206,12 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
             patch.historyIds = insertSorted(state.historyIds, summary, items);
           }
           // A failure notice is moot once its item is retried or done: it would still say "failed"
-          // beside a row that no longer is.
-          if (current?.state === 'failed' && summary.state !== 'failed') {
-            const notices = state.notices.filter((n) => n.itemId !== summary.id || n.level !== 'error');
+          // beside a row that no longer is. Advice to start a job is moot once one has started.
+          const retried = current?.state === 'failed' && summary.state !== 'failed';
+          const jobStarted = Boolean(summary.jobId) && !current?.jobId;
+          if (retried || jobStarted) {
+            const moot = (n: Notice) => n.itemId === summary.id && ((retried && n.level === 'error') || (jobStarted && n.untilJob === true));
+            const notices = state.notices.filter((n) => !moot(n));
             if (notices.length !== state.notices.length) patch.notices = notices;
           }
           return patch;

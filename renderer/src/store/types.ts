@@ -27,6 +27,8 @@ export interface Notice {
   message: string;
   itemId?: string;
   error?: AppError;
+  /** Withdrawn when its item starts a job (the advice "start processing from the item" is then moot). */
+  untilJob?: boolean;
 }
 
 export interface SessionSlice {
