@@ -15,8 +15,8 @@
 //
 // A flush touches only what it must: items that have finished are refused as their events arrive
 // (`close`), not looked up in the store for every item on every flush, and each item's throughput
-// samples (for its sparkline) are a ring in one flat array, read like `live`: an array per item,
-// made on first read after a new sample. (Those lookups, and 10,000 growing arrays, were most of a
+// samples (for its sparkline) are a ring in a flat array, read like `live`: an array per item, made
+// on first read after a new sample. (Those lookups, and 10,000 growing arrays, were most of a
 // flush.)
 
 import type { ItemProgressEvent } from '../../../shared/contract';
@@ -47,31 +47,15 @@ export class LiveProgressBuffer {
    * The store's `live` record, a read-only view: an entry per item whose progress has been flushed.
    * (A proxy rather than 10,000 accessors: defining those cost a long task on the first flush.)
    */
-  readonly live: Record<string, ItemProgressEvent> = new Proxy({} as Record<string, ItemProgressEvent>, {
-    get: (_target, key) => (typeof key === 'string' ? this.read(key) : undefined),
-    has: (_target, key) => typeof key === 'string' && this.read(key) !== undefined,
-    ownKeys: () => [...this.slots.keys()].filter((id) => this.read(id) !== undefined),
-    getOwnPropertyDescriptor: (_target, key) => {
-      const value = typeof key === 'string' ? this.read(key) : undefined;
-      return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
-    },
-    set: () => false,
-    deleteProperty: () => false,
-    defineProperty: () => false,
-  });
+  readonly live: Record<string, ItemProgressEvent> = readOnlyRecord(
+    (id) => this.read(id),
+    () => this.slots.keys(),
+  );
   /** The store's `samples` record, a read-only view like `live`: oldest first, at most MAX_SAMPLES. */
-  readonly samples: Record<string, readonly number[]> = new Proxy({} as Record<string, readonly number[]>, {
-    get: (_target, key) => (typeof key === 'string' ? this.readSamples(key) : undefined),
-    has: (_target, key) => typeof key === 'string' && this.readSamples(key) !== undefined,
-    ownKeys: () => [...this.slots.keys()].filter((id) => this.readSamples(id) !== undefined),
-    getOwnPropertyDescriptor: (_target, key) => {
-      const value = typeof key === 'string' ? this.readSamples(key) : undefined;
-      return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
-    },
-    set: () => false,
-    deleteProperty: () => false,
-    defineProperty: () => false,
-  });
+  readonly samples: Record<string, readonly number[]> = readOnlyRecord(
+    (id) => this.readSamples(id),
+    () => this.slots.keys(),
+  );
   private readonly slots = new Map<string, number>();
   private slotIds: (string | undefined)[] = [];
   private free: number[] = [];
@@ -256,6 +240,22 @@ export class LiveProgressBuffer {
     this.cache[slot] = made;
     return made;
   }
+}
+
+/** A record whose entries are read through `read`, for the ids `ids` lists; it refuses writes. */
+function readOnlyRecord<T>(read: (id: string) => T | undefined, ids: () => Iterable<string>): Record<string, T> {
+  return new Proxy({} as Record<string, T>, {
+    get: (_target, key) => (typeof key === 'string' ? read(key) : undefined),
+    has: (_target, key) => typeof key === 'string' && read(key) !== undefined,
+    ownKeys: () => [...ids()].filter((id) => read(id) !== undefined),
+    getOwnPropertyDescriptor: (_target, key) => {
+      const value = typeof key === 'string' ? read(key) : undefined;
+      return value === undefined ? undefined : { value, enumerable: true, configurable: true, writable: false };
+    },
+    set: () => false,
+    deleteProperty: () => false,
+    defineProperty: () => false,
+  });
 }
 
 function grow(buf: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
