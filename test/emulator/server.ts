@@ -2,7 +2,7 @@
 // Real HTTP on loopback, node:http only; every body is streamed to/from disk.
 
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { createWriteStream, mkdtempSync, rename, unlink } from 'node:fs';
+import { mkdtempSync, rename, unlink } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ApiError } from './errors';
+import { SyncFileSink } from './file-sink';
 import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId, validateFaultConfig } from './faults';
 import { type Reference, commitShard, failShard, fileNameProblem, stageReferences, stageTar } from './indexer';
 import { type Job, JobEngine, TIMINGS, checkId, validateJobBody, validateRestartBody } from './jobs';
@@ -918,7 +919,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       if (resetAt !== null && rec.bytesReceived >= resetAt) req.socket.destroy();
     });
     try {
-      await pipeline(req, createWriteStream(tmp, { highWaterMark: 1 << 20 }));
+      await pipeline(req, new SyncFileSink(tmp));
       if (!req.complete || rec.bytesReceived !== rec.contentLength) throw new Error('short body');
     } catch {
       g.inFlight = false;
