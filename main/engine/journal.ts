@@ -1,6 +1,7 @@
-// An append-only JSON-lines journal. Each append is written and fsync'ed before it returns, so a
-// record that was acted on is always on disk first; a kill -9 can at worst tear the last line,
-// which replay drops (and truncates) because its action never started.
+// An append-only JSON-lines journal. Each append is written and fsync'ed before it returns (with
+// appendDurably, before its promise resolves), so a record that was acted on is always on disk
+// first; a kill -9 can at worst tear the last line, which replay drops (and truncates) because its
+// action never started.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,10 @@ import readline from 'node:readline';
 
 export class Journal<R> {
   private fd: number;
+  /** Lines waiting for `appendDurably`'s next write + fsync, and whether one is under way. */
+  private queue: { text: string; done: () => void; fail: (err: unknown) => void }[] = [];
+  private flushing = false;
+  private closeWhenFlushed = false;
 
   private constructor(readonly filePath: string) {
     this.fd = fs.openSync(filePath, 'a');
@@ -28,9 +33,39 @@ export class Journal<R> {
   /** One write and one fsync for many records (group commit). */
   appendMany(records: readonly R[]): void {
     if (records.length === 0) return;
+    if (this.flushing || this.queue.length > 0) throw new Error('Journal.appendMany while appendDurably writes are under way');
     const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
     fs.writeSync(this.fd, text);
     fs.fsyncSync(this.fd);
+  }
+
+  /**
+   * Durable when the promise resolves: written and fsync'ed on the thread pool, so the event loop
+   * goes on meanwhile; records appended while a write + fsync is under way go together in the
+   * next one (group commit), in the order they were appended. Await it before acting on the record.
+   */
+  appendDurably(record: R): Promise<void> {
+    return new Promise<void>((done, fail) => {
+      this.queue.push({ text: JSON.stringify(record) + '\n', done, fail });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0);
+      try {
+        if (this.fd < 0) throw new Error('journal is closed');
+        await writeAll(this.fd, Buffer.from(batch.map((b) => b.text).join('')));
+        await new Promise<void>((resolve, reject) => fs.fsync(this.fd, (err) => (err ? reject(err) : resolve())));
+        for (const b of batch) b.done();
+      } catch (err) {
+        for (const b of batch) b.fail(err);
+      }
+    }
+    this.flushing = false;
+    if (this.closeWhenFlushed) this.close();
   }
 
   /** Every record, in order. Use `replay` for journals that may be large. */
@@ -43,12 +78,29 @@ export class Journal<R> {
     return replayRecords<R>(this.filePath);
   }
 
+  /** Closes now, or once the `appendDurably` writes under way are done (never under them). */
   close(): void {
+    if (this.flushing) {
+      this.closeWhenFlushed = true;
+      return;
+    }
     if (this.fd >= 0) {
       fs.closeSync(this.fd);
       this.fd = -1;
     }
   }
+}
+
+function writeAll(fd: number, buf: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const step = (off: number) =>
+      fs.write(fd, buf, off, buf.length - off, null, (err, n) => {
+        if (err) return reject(err);
+        if (off + n < buf.length) return step(off + n);
+        resolve();
+      });
+    step(0);
+  });
 }
 
 export function readRecords<R>(filePath: string): R[] {

@@ -99,8 +99,9 @@ export class Uploader {
     return this.controller.signal;
   }
 
-  private record(r: IngestRecord): void {
-    this.journal.append(r);
+  /** Journals a record (durable when this resolves: await it before acting on the record), then applies it. */
+  private async record(r: IngestRecord): Promise<void> {
+    await this.journal.appendDurably(r);
     this.state.apply(r);
   }
 
@@ -207,9 +208,9 @@ export class Uploader {
     let failures = 0;
     for (;;) {
       if (this.signal.aborted) throw this.signal.reason ?? new Error('cancelled');
-      const live = this.recheck(piece);
+      const live = await this.recheck(piece);
       if (live.length === 0) {
-        this.record({ t: 'failed', piece: piece.id, error: 'every file of this piece changed or vanished before it was sent', permanent: true, at: now() });
+        await this.record({ t: 'failed', piece: piece.id, error: 'every file of this piece changed or vanished before it was sent', permanent: true, at: now() });
         return;
       }
       let url: SignedUrlDetails;
@@ -230,20 +231,20 @@ export class Uploader {
         // The service says up front it will not take a video this large: report it, do not send it.
         const v = live[0]!;
         const files = [{ index: v.index, size: v.size, reason: 'too-large' as const, message: `${v.sourcePath} is ${v.size} bytes; the service accepts videos up to ${url.maxFileSizeBytes} bytes.` }];
-        this.record({ t: 'excluded', piece: piece.id, files, at: now() });
+        await this.record({ t: 'excluded', piece: piece.id, files, at: now() });
         this.progress.exclude(1, v.size);
-        this.record({ t: 'failed', piece: piece.id, error: 'video larger than the service accepts', permanent: true, at: now() });
+        await this.record({ t: 'failed', piece: piece.id, error: 'video larger than the service accepts', permanent: true, at: now() });
         return;
       }
       if (piece.kind === 'image' && this.tooBig(url, live.length, wire)) {
-        const parts = this.split(piece, live, url);
+        const parts = await this.split(piece, live, url);
         if (parts) {
           for (const p of parts) await this.sendPiece(p);
           return;
         }
       }
       const attempt = this.state.piece(piece.id).attempts + 1;
-      this.record({ t: 'uploading', piece: piece.id, attempt, urlToken: shortHash(url.uploadURL, 12), bytes: wire, at: now() });
+      await this.record({ t: 'uploading', piece: piece.id, attempt, urlToken: shortHash(url.uploadURL, 12), bytes: wire, at: now() });
       const payload = sum(live);
       this.progress.start(piece.id, wire, payload);
       try {
@@ -261,13 +262,13 @@ export class Uploader {
       } catch (err) {
         this.progress.abandon(piece.id);
         const e = err instanceof PutError ? err : new PutError(String((err as Error)?.message ?? err), 'retryable', false);
-        this.record({ t: 'attempt-failed', piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered, at: now() });
+        await this.record({ t: 'attempt-failed', piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered, at: now() });
         if (e.kind === 'cancelled') throw this.signal.reason ?? err;
         this.ctx.log.warn('upload attempt failed', { piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered });
         if (e.maybeDelivered && (await this.landed(piece))) return this.retries.settled(piece.id);
         if (e.kind === 'permanent') {
           this.retries.settled(piece.id);
-          this.record({ t: 'failed', piece: piece.id, error: e.message, permanent: true, at: now() });
+          await this.record({ t: 'failed', piece: piece.id, error: e.message, permanent: true, at: now() });
           throw new ApiError(`Upload of ${describe(piece)} was refused: ${e.message}`, 'remote', 'upload', e.status);
         }
         if (e.kind !== 'url-rejected') failures++;
@@ -281,7 +282,7 @@ export class Uploader {
         continue;
       }
       this.retries.settled(piece.id);
-      this.record({ t: 'uploaded', piece: piece.id, at: now() });
+      await this.record({ t: 'uploaded', piece: piece.id, at: now() });
       this.progress.done(piece.id, live.length, payload);
       return;
     }
@@ -293,7 +294,7 @@ export class Uploader {
     const delivered = await this.reconciler(piece).delivered(names);
     this.ctx.log.info('reconciled', { piece: piece.id, delivered });
     if (delivered) {
-      this.record({ t: 'uploaded', piece: piece.id, reconciled: true, at: now() });
+      await this.record({ t: 'uploaded', piece: piece.id, reconciled: true, at: now() });
       const live = this.live(piece);
       this.progress.done(piece.id, live.length, sum(live));
     }
@@ -311,7 +312,7 @@ export class Uploader {
   }
 
   /** Splits a piece deterministically (greedy, in plan order) to fit the URL's limits; journals it. */
-  private split(piece: Piece, live: PlanEntry[], url: SignedUrlDetails): Piece[] | null {
+  private async split(piece: Piece, live: PlanEntry[], url: SignedUrlDetails): Promise<Piece[] | null> {
     const maxFiles = url.maxFilesPerArchive ?? Infinity;
     const maxBytes = url.maxFileSizeBytes ?? Infinity;
     const groups: PlanEntry[][] = [];
@@ -330,7 +331,7 @@ export class Uploader {
     if (cur.length) groups.push(cur);
     if (groups.length <= 1) return null; // a single file larger than the limit: send and let the service judge
     const pieces = groups.map((g, k) => ({ id: `${piece.id}.${k}`, kind: piece.kind, members: g }));
-    this.record({
+    await this.record({
       t: 'split',
       piece: piece.id,
       pieces: pieces.map((p) => ({ id: p.id, members: p.members.map((m) => m.index) })),
@@ -348,7 +349,7 @@ export class Uploader {
   }
 
   /** Re-checks the piece's files just before sending: anything changed, gone or unreadable is left out (and journaled). */
-  private recheck(piece: Piece): PlanEntry[] {
+  private async recheck(piece: Piece): Promise<PlanEntry[]> {
     const live = this.live(piece);
     const excluded: (Excluded & { size: number })[] = [];
     const results = live.map((m) => checkFile(m));
@@ -356,7 +357,7 @@ export class Uploader {
       if (problem) excluded.push({ index: live[i]!.index, size: live[i]!.size, ...problem });
     });
     if (excluded.length === 0) return live;
-    this.record({ t: 'excluded', piece: piece.id, files: excluded, at: now() });
+    await this.record({ t: 'excluded', piece: piece.id, files: excluded, at: now() });
     this.progress.exclude(excluded.length, excluded.reduce((a, e) => a + e.size, 0));
     return live.filter((m) => !this.state.excluded.has(m.index));
   }
