@@ -6,6 +6,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../retry';
+import { releaseChunk, trackedConnector } from './chunk-pool';
 import { redact } from '../secrets';
 import type { BandwidthLimiter } from './bandwidth';
 
@@ -51,7 +52,8 @@ let sharedAgent: Agent | undefined;
 
 /** Storage uploads get their own connection pool: connect timeout, no header timeout (the body may take long), idle body timeout. */
 export function storageAgent(): Agent {
-  sharedAgent ??= new Agent({ connect: { timeout: 15_000 }, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 4_000, pipelining: 0 });
+  // sockets that tell the slab pool when a body chunk has been sent (chunk-pool.ts)
+  sharedAgent ??= new Agent({ connect: trackedConnector({ timeout: 15_000 }), headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 4_000, pipelining: 0 });
   return sharedAgent;
 }
 
@@ -73,7 +75,13 @@ export async function putStream(opts: PutOptions): Promise<void> {
   let held: Buffer[] = [];
   let heldBytes = 0;
   const takeHeld = (): Buffer => {
-    const out = held.length === 1 ? held[0]! : Buffer.concat(held, heldBytes);
+    let out: Buffer;
+    if (held.length === 1) out = held[0]!;
+    else {
+      out = Buffer.concat(held, heldBytes);
+      // copied: pooled file data (chunk-pool.ts) among them can go back to its pool
+      for (const b of held) releaseChunk(b);
+    }
     held = [];
     heldBytes = 0;
     return out;

@@ -7,21 +7,23 @@
 import fs from 'node:fs';
 import type { Readable } from 'node:stream';
 import { pack as tarPack } from 'tar-stream';
+import { releaseChunk, SLAB_BYTES, uploadSlabs } from './chunk-pool';
 import type { PlanEntry } from './plan';
 
-const WHOLE_READ_MAX = 1024 * 1024;
+const WHOLE_READ_MAX = SLAB_BYTES;
 
 type Member = Pick<PlanEntry, 'sourcePath' | 'batchName' | 'size' | 'mtimeMs'>;
 
 /**
  * Reads a small file in one go, synchronously: three thread-pool round trips (open, read, close)
  * cost more than the read itself for typical images, and a ≤ 1 MiB read blocks for well under a
- * millisecond.
+ * millisecond. Into a view of the upload slab pool (reused memory, see chunk-pool.ts), released
+ * once the socket has sent it.
  */
 function readWhole(m: Member): Buffer {
   const fd = fs.openSync(m.sourcePath, 'r');
+  const buf = uploadSlabs.take(m.size);
   try {
-    const buf = Buffer.allocUnsafe(m.size);
     let off = 0;
     while (off < m.size) {
       const n = fs.readSync(fd, buf, off, m.size - off, off);
@@ -29,6 +31,9 @@ function readWhole(m: Member): Buffer {
       off += n;
     }
     return buf;
+  } catch (err) {
+    releaseChunk(buf); // never handed out
+    throw err;
   } finally {
     fs.closeSync(fd);
   }
