@@ -67,7 +67,7 @@ describe('pooled upload bodies over real sockets', () => {
       const ex = extract();
       ex.on('entry', (h, stream, next) => {
         const parts: Buffer[] = [];
-        stream.on('data', (c: Buffer) => parts.push(c));
+        stream.on('data', (c: unknown) => parts.push(c as Buffer));
         stream.on('end', () => {
           received.set(h.name, Buffer.concat(parts));
           next();
@@ -84,7 +84,7 @@ describe('pooled upload bodies over real sockets', () => {
         ex.write(c);
         setTimeout(() => req.resume(), 2);
       });
-      req.on('end', () => ex.end());
+      req.on('end', () => ex.end(undefined));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
