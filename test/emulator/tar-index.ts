@@ -56,6 +56,8 @@ class Reader {
   private buf = Buffer.allocUnsafe(WINDOW);
   private start = 0;
   private end = 0;
+  /** Bytes read past the ones asked for, for the headers and members that follow (at most WINDOW). */
+  readAhead = WINDOW;
   constructor(
     private readonly fd: number,
     readonly size: number,
@@ -65,7 +67,7 @@ class Reader {
   at(pos: number, len: number): Buffer {
     if (pos >= this.start && pos + len <= this.end) return this.buf.subarray(pos - this.start, pos - this.start + len);
     const target = len > WINDOW ? Buffer.allocUnsafe(len) : this.buf;
-    const want = Math.min(target.length, this.size - pos);
+    const want = Math.min(Math.max(len, this.readAhead), target.length, this.size - pos);
     let got = 0;
     while (got < want) {
       const n = readSync(this.fd, target, got, want - got, pos + got);
@@ -156,6 +158,9 @@ export function walkTar(
       });
       if (!inside) throw new Error('Unexpected end of data');
       pos = end;
+      // after a member larger than the window, the next header is not in it: read that header and
+      // the next member's first bytes (1 KiB), not 16 KiB of data nobody looks at
+      r.readAhead = size >= WINDOW ? 2 * BLOCK : WINDOW;
     }
   } finally {
     closeSync(fd);
