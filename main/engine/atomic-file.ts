@@ -5,18 +5,75 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 export function writeFileAtomic(filePath: string, data: string | Uint8Array, mode = 0o600): void {
+  replaceAtomically(filePath, mode, (fd) => writeFully(fd, typeof data === 'string' ? Buffer.from(data) : data));
+}
+
+/** Lines are gathered into writes of about this size: constant memory however many lines there are. */
+const LINE_CHUNK_CHARS = 64 * 1024;
+
+/**
+ * Like writeFileAtomic, for content too large to hold as one string: each line (without its
+ * newline) is written as it comes from `lines`. Returns the number of lines written.
+ */
+export function writeLinesAtomic(filePath: string, lines: Iterable<string>, mode = 0o600): number {
+  let count = 0;
+  replaceAtomically(filePath, mode, (fd) => {
+    let pending = '';
+    for (const line of lines) {
+      pending += line + '\n';
+      count++;
+      if (pending.length >= LINE_CHUNK_CHARS) {
+        writeFully(fd, Buffer.from(pending));
+        pending = '';
+      }
+    }
+    if (pending) writeFully(fd, Buffer.from(pending));
+  });
+  return count;
+}
+
+/** Temp file beside the target (same file system, so the rename is atomic), fsync'ed, renamed over it. */
+function replaceAtomically(filePath: string, mode: number, write: (fd: number) => void): void {
   const dir = path.dirname(filePath);
   fs.mkdirSync(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(filePath)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = path.join(dir, `${tempPrefix(filePath)}${process.pid}.${Date.now()}.tmp`);
   const fd = fs.openSync(tmp, 'w', mode);
   try {
-    fs.writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data);
+    write(fd);
     fs.fsyncSync(fd);
-  } finally {
+  } catch (err) {
     fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true }); // a failed write (disk full) leaves no half file behind
+    throw err;
   }
+  fs.closeSync(fd);
   fs.renameSync(tmp, filePath);
   fsyncDir(dir);
+}
+
+function tempPrefix(filePath: string): string {
+  return `.${path.basename(filePath)}.`;
+}
+
+/**
+ * Deletes the temp files a crash in the middle of writing `filePath` left behind (they can be as
+ * large as the file). Only for a file no other process writes: the data folder's owner.
+ */
+export function removeLeftoverTemps(filePath: string): void {
+  const dir = path.dirname(filePath);
+  const prefix = tempPrefix(filePath);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
+}
+
+function writeFully(fd: number, data: Uint8Array): void {
+  for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
 }
 
 export function writeJsonAtomic(filePath: string, value: unknown): void {
