@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Ledger, openLedger, type LedgerRecord } from '../../main/engine/watch/ledger';
+import { compactLiveJournal, journalOutgrown } from '../../main/engine/watch/ledger-compaction';
 import { tempDir } from './fake-engine';
 
 function state(l: Ledger) {
@@ -77,4 +78,76 @@ describe('watch ledger', () => {
     reopened.journal.close();
     expect([...reopened.ledger.open.keys()]).toEqual(['/a.jpg', '/b.jpg']);
   });
+
+  it('compacted while running, it goes on in the new file, and a restart replays to the same state', async () => {
+    const file = path.join(tempDir('ledger'), 'journal.jsonl');
+    let { ledger, journal } = await openLedger(file);
+    const commit = (records: LedgerRecord[]) => {
+      journal.appendMany(records);
+      for (const r of records) ledger.apply(r);
+    };
+    let compactions = 0;
+    for (let seq = 1; seq <= 300; seq++) {
+      const files = Array.from({ length: 20 }, (_, i) => ({ p: `/in/${seq}/${i}.jpg`, s: seq, m: i }));
+      commit(files.map((f) => ({ k: 'seen', ...f })));
+      commit(files.map((f) => ({ k: 'stable', ...f, t: seq })));
+      commit([{ k: 'close', b: `b-${seq}`, seq, t: seq }]);
+      commit([{ k: 'item', b: `b-${seq}`, item: `item-${seq}` }]);
+      if (journalOutgrown(ledger)) {
+        journal = compactLiveJournal(journal, ledger);
+        compactions++;
+        // The ledger counts what the new file holds: the next compaction waits for real growth.
+        expect(ledger.records).toBe(lines(file));
+        expect(journalOutgrown(ledger)).toBe(false);
+      }
+    }
+    expect(compactions).toBeGreaterThanOrEqual(2);
+    expect(lines(file)).toBeLessThanOrEqual(1.5 * (6000 + 1) + 1000);
+    // A moment with work in flight: an open batch, a batch closed without its item, a changed file.
+    commit([{ k: 'stable', p: '/in/late/a.jpg', s: 1, m: 1, t: 500 }, { k: 'close', b: 'b-301', seq: 301, t: 501 }]);
+    commit([{ k: 'stable', p: '/in/open/x.jpg', s: 2, m: 2, t: 600 }, { k: 'stable', p: '/in/open/y.jpg', s: 3, m: 3, t: 601 }]);
+    commit([{ k: 'changed', p: '/in/1/0.jpg', s: 9, m: 9 }]);
+    journal = compactLiveJournal(journal, ledger);
+    expect(ledger.records).toBe(lines(file));
+    // Appends after the compaction land in the journal a restart reads.
+    commit([{ k: 'item', b: 'b-301', item: 'item-301' }, { k: 'stable', p: '/in/open/z.jpg', s: 4, m: 4, t: 602 }]);
+    journal.close();
+
+    const restarted = await openLedger(file);
+    restarted.journal.close();
+    expect(state(restarted.ledger)).toEqual(state(ledger));
+    expect(restarted.ledger.taken.size).toBe(6001);
+    expect([...restarted.ledger.open.keys()]).toEqual(['/in/open/x.jpg', '/in/open/y.jpg', '/in/open/z.jpg']);
+    expect(restarted.ledger.seq).toBe(301);
+    expect(restarted.ledger.batchesCreated).toBe(301);
+  });
+
+  it('a compaction killed before its rename leaves the journal whole; its temp file is removed at start', async () => {
+    const dir = tempDir('ledger');
+    const file = path.join(dir, 'journal.jsonl');
+    const records: LedgerRecord[] = [
+      { k: 'stable', p: '/a.jpg', s: 1, m: 1, t: 1 },
+      { k: 'close', b: 'b-1', seq: 1, t: 2 },
+      { k: 'item', b: 'b-1', item: 'item-1' },
+      { k: 'stable', p: '/b.jpg', s: 2, m: 2, t: 3 },
+    ];
+    fs.writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // What a kill mid-snapshot leaves: a temp file holding the first part of the new journal.
+    const leftover = path.join(dir, `.journal.jsonl.4242.${Date.now()}.tmp`);
+    fs.writeFileSync(leftover, JSON.stringify({ k: 'base', seq: 1, batches: 1, changed: 0 }) + '\n{"k":"taken","p":"/a.j');
+    const other = path.join(dir, '.watch.json.4242.1.tmp'); // another file's temp is not the journal's to remove
+    fs.writeFileSync(other, '{}');
+
+    const { ledger, journal } = await openLedger(file);
+    journal.close();
+    const reference = new Ledger();
+    for (const r of records) reference.apply(r);
+    expect(state(ledger)).toEqual(state(reference));
+    expect(fs.existsSync(leftover)).toBe(false);
+    expect(fs.existsSync(other)).toBe(true);
+  });
 });
+
+function lines(file: string): number {
+  return fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+}

@@ -3,7 +3,8 @@
 // on replay, so what the process did and what a restart believes can never differ.
 
 import { Journal, replayRecords } from '../journal';
-import { writeFileAtomic } from '../atomic-file';
+import { removeLeftoverTemps } from '../atomic-file';
+import { journalOutgrown, writeLedgerSnapshot } from './ledger-compaction';
 
 export type LedgerRecord =
   /** First sighting of a file (informational; a restart re-checks it). */
@@ -139,14 +140,11 @@ function splitSignature(sig: string): [number, number] {
 export async function openLedger(filePath: string): Promise<{ ledger: Ledger; journal: Journal<LedgerRecord> }> {
   // Journal.open repairs a torn tail before we read.
   Journal.open<LedgerRecord>(filePath).close();
+  // A compaction killed before its rename leaves its temp file; the journal itself is whole.
+  removeLeftoverTemps(filePath);
   const ledger = new Ledger();
   for await (const r of replayRecords<LedgerRecord>(filePath)) ledger.apply(r);
-  const live = ledger.taken.size + ledger.open.size + ledger.seen.size + 1;
-  if (ledger.records > 1.5 * live + 1000) { // a file costs seen + stable + its share of close/item; compacted, one `taken`
-    const lines: string[] = [];
-    for (const r of ledger.snapshot()) lines.push(JSON.stringify(r));
-    writeFileAtomic(filePath, lines.join('\n') + '\n');
-  }
+  if (journalOutgrown(ledger)) writeLedgerSnapshot(filePath, ledger);
   // Seen-at-replay entries are handed to the tracker by the watch; from here on apply() ignores `seen`.
   ledger.trackSeen = false;
   return { ledger, journal: Journal.open<LedgerRecord>(filePath) };
