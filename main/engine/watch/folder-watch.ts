@@ -13,6 +13,7 @@ import { watchBatchId } from './batch-id';
 import { scanFolder } from './folder-scan';
 import { FsWatcher } from './fs-watcher';
 import { openLedger, signature, type Ledger, type LedgerRecord } from './ledger';
+import { compactLiveJournal, journalOutgrown } from './ledger-compaction';
 import { StabilityTracker, type StableFile } from './stability';
 
 /** What a watch needs from the engine (the real Engine satisfies it). */
@@ -377,6 +378,7 @@ export class FolderWatch {
     }
     for (const r of records) this.ledger.apply(r);
     for (const r of records) if (r.k === 'close') this.createItem(r.b, false);
+    this.compactJournalIfOutgrown();
     this.armCloseTimer();
     this.changed();
   }
@@ -392,7 +394,29 @@ export class FolderWatch {
     } catch (err) {
       // Seen records are informational (a restart rescans); the batch records are what count.
       this.log.warn('could not journal seen files', { error: (err as Error).message });
+      return;
     }
+    for (const r of batch) this.ledger.apply(r); // only counted: the tracker holds these files
+    this.compactJournalIfOutgrown();
+  }
+
+  /**
+   * Rewrites the journal from the ledger once it has grown well past it. Called only where every
+   * record written has been applied and none is half-way (after a commit and its items, after a
+   * seen flush). The live ledger leaves out files still being written (the tracker has them): the
+   * scan that starts every activation finds them again.
+   */
+  private compactJournalIfOutgrown(): void {
+    if (!this.journal || !journalOutgrown(this.ledger)) return;
+    const before = this.ledger.records;
+    try {
+      this.journal = compactLiveJournal(this.journal, this.ledger);
+    } catch (err) {
+      // The journal as it was stays in use (a failed reopen surfaces at the next append).
+      this.log.warn('could not compact the watch journal; trying again at the next commit', { error: (err as Error).message });
+      return;
+    }
+    this.log.info('watch journal compacted', { records: before, now: this.ledger.records });
   }
 
   // ---- batches → items ----
