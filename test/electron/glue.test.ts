@@ -95,7 +95,7 @@ describe('main window', () => {
     fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>Batch Desk</title>');
     fs.writeFileSync(path.join(path.dirname(dir), 'secret.txt'), 'secret');
     registerAppScheme();
-    expect(fake.protocol.privileged).toContainEqual({ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } });
+    expect(fake.protocol.privileged).toContainEqual({ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true } });
     serveRenderer(dir);
     const handle = fake.protocol.handlers.get('app')!;
     const ok = await handle(new Request('app://batch-desk/index.html'));
