@@ -6,6 +6,7 @@ import { createFakeApi, seedShowcase } from '../../../test/renderer/fake-api';
 import { mountConsole } from '../mount-console';
 import '../styles.css';
 import { warmUpFormatters } from '../util/fast-format';
+import { FONT_WARM_UP_GROUPS, warmUpFonts } from '../util/font-warm-up';
 
 const params = new URL(location.href).searchParams;
 const scenario = params.get('scenario') ?? 'showcase';
@@ -31,11 +32,18 @@ if (scenario === 'bench') {
   api.fake.activeItems();
   (globalThis as { gc?: () => void }).gc?.();
   performance.mark('bench-seed-end');
-  // As main.tsx does before the console starts: ICU's locale data in a task of its own.
+  // As main.tsx does before the console starts: ICU's locale data, then the fonts, each group in a
+  // task of its own.
   setTimeout(() => {
     performance.mark('formatters-warm-up');
     warmUpFormatters();
   }, 0);
+  for (const group of FONT_WARM_UP_GROUPS) {
+    setTimeout(() => {
+      performance.mark('fonts-warm-up');
+      warmUpFonts(group);
+    }, 0);
+  }
   // `&hold=1`: the benchmark starts the console itself (`__startApp()`), once its own instrumentation
   // (Playwright's injected scripts, ~50 ms to compile in each new page) is in place.
   if (params.get('hold') === '1') (window as unknown as { __startApp: () => void }).__startApp = () => setTimeout(start, 0);
