@@ -7,8 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Counter } from '../../../shared/domain';
 import { fsyncDir } from '../atomic-file';
-import { readRecords } from '../journal';
-import { AsyncJournal } from './async-journal';
+import { Journal, readRecords } from '../journal';
 import { silentLogger, type Logger } from '../log';
 import type { FileMetadata, StagingApi } from '../roboflow/staging';
 import { ApiError } from '../roboflow/http';
@@ -123,7 +122,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const root = path.resolve(opts.destDir);
   fs.mkdirSync(root, { recursive: true });
-  const journal = await AsyncJournal.open<ExportJournalRecord>(opts.journalPath);
+  const journal = Journal.open<ExportJournalRecord>(opts.journalPath);
   const done = readDone(opts.journalPath);
   const meter = new RateMeter();
   const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
@@ -163,7 +162,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     // Extracted files are always made durable before the archive counts as extracted: the archive is
     // deleted next, so a power cut could not be repaired from it.
     await syncAll(res.files.filter((p) => !fs.lstatSync(p).isSymbolicLink()));
-    await journal.append({ t: 'extracted', key, refused: res.refused });
+    await journal.appendDurably({ t: 'extracted', key, refused: res.refused });
     for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
     if (res.refused.length) log.warn('archive members refused', { archive: archiveRel, refused: res.refused });
     fs.rmSync(finalPath, { force: true });
@@ -216,7 +215,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     const finish = (async () => {
       if (opts.syncEachFile) await syncFile(partPath);
       // Journal first, then rename: a crash in between is repaired on the next run (size matches).
-      await journal.append({ t: 'file', key, rel, size, archive });
+      await journal.appendDurably({ t: 'file', key, rel, size, archive });
       fs.renameSync(partPath, finalPath);
       done.set(key, { rel, size, archive, extracted: false, refused: [] });
       if (archive) await finishArchive(key, finalPath, rel, dir.path);

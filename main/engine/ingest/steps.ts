@@ -64,7 +64,9 @@ export function createIngestSteps(overrides: Partial<IngestTuning> = {}): Step[]
         tracker.report(true);
         await uploader.run();
       } finally {
-        journal.close();
+        // After a failure, other shards' records may still be on their way to disk: a retry opens
+        // the journal again only once they are.
+        await journal.close();
       }
     },
   };

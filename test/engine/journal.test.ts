@@ -1,0 +1,56 @@
+// The journal's asynchronous appends: what was promised durable is on disk, in the order it was
+// appended, however many arrive at once; and a journal closed while writes are under way finishes
+// them before another one opens the same file, so no two writers ever interleave.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Journal, readRecords } from '../../main/engine/journal';
+import { useScratch } from '../helpers/scratch';
+
+const scratch = useScratch();
+
+describe('Journal.appendDurably', () => {
+  it('has every record on disk, in append order, once its promise resolves', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const journal = Journal.open<{ n: number }>(file);
+    const seenOnDisk: number[] = [];
+    await Promise.all(
+      Array.from({ length: 200 }, (_, n) =>
+        journal.appendDurably({ n }).then(() => {
+          // resolved: this record (and every one before it) is in the file already
+          seenOnDisk.push(readRecords<{ n: number }>(file).length > n ? n : -1);
+        }),
+      ),
+    );
+    expect(seenOnDisk).not.toContain(-1);
+    expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual(Array.from({ length: 200 }, (_, n) => n));
+    await journal.close();
+  });
+
+  it('closes only after the writes under way, so the next writer appends after them', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const first = Journal.open<{ w: string; n: number }>(file);
+    const pending = Array.from({ length: 50 }, (_, n) => first.appendDurably({ w: 'first', n }));
+    await first.close();
+    const second = Journal.open<{ w: string; n: number }>(file);
+    second.append({ w: 'second', n: 0 });
+    await second.close();
+    await Promise.all(pending);
+    const records = readRecords<{ w: string; n: number }>(file);
+    expect(records).toHaveLength(51);
+    expect(records.at(-1)).toEqual({ w: 'second', n: 0 });
+    expect(fs.readFileSync(file, 'utf8').endsWith('\n')).toBe(true);
+  });
+
+  it('refuses a synchronous append while asynchronous ones are under way', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const journal = Journal.open<{ n: number }>(file);
+    const pending = journal.appendDurably({ n: 1 });
+    expect(() => journal.append({ n: 2 })).toThrow(/under way/);
+    await pending;
+    journal.append({ n: 2 });
+    await journal.close();
+    expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1, 2]);
+  });
+});
