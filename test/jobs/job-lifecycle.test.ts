@@ -73,9 +73,11 @@ async function bodyFor(workspace: string, batchId: string, workflowId: string) {
 describe('a failed job', () => {
   it('fails the item with the job message, keeps the error logs, and restarts with overrides', async () => {
     // Half the images fail: a task of 30 tolerates only 10 failures, so the job fails. Which images
-    // fail hangs on the batch id, so it is fixed: a generated one let 1 run in ~50 pass the job.
+    // fail hangs on the batch id and the files' batch names, so both are fixed (the names come from
+    // the root folder's name, hence a fixed folder inside the temp one): with a generated id or
+    // folder name, about 1 run in 50 drew 10 failures or fewer and the job passed.
     emu = scratch.server(await startEmu({ seed: 3, imageFailureRate: 0.5 }));
-    const root = scratch.dir('life-src');
+    const root = path.join(scratch.dir('life-src'), 'site');
     const data = scratch.dir('life-data');
     const out = scratch.dir('life-out');
     makeTree(root, 30, { dirs: 2 });
