@@ -196,15 +196,13 @@ export class LiveProgressBuffer {
     if (slot === undefined) {
       slot = this.slotIds.length;
       if ((slot + 1) * WIDTH > this.incoming.length) {
-        this.incoming = grow(this.incoming);
-        this.shown = grow(this.shown);
-        this.dirty = growBytes(this.dirty);
-        this.visible = growBytes(this.visible);
-        const sampledAt = new Float64Array(this.sampledAt.length * 2).fill(NaN);
-        sampledAt.set(this.sampledAt);
-        this.sampledAt = sampledAt;
-        this.ringCount = growBytes(this.ringCount);
-        this.ringNext = growBytes(this.ringNext);
+        this.incoming = doubled(this.incoming);
+        this.shown = doubled(this.shown);
+        this.dirty = doubled(this.dirty);
+        this.visible = doubled(this.visible);
+        this.sampledAt = doubled(this.sampledAt, NaN);
+        this.ringCount = doubled(this.ringCount);
+        this.ringNext = doubled(this.ringNext);
       }
       this.slotIds.push(id);
       if ((slot & RING_PAGE_MASK) === 0) this.ringPages.push(newRingPage());
@@ -258,9 +256,11 @@ function readOnlyRecord<T>(read: (id: string) => T | undefined, ids: () => Itera
   });
 }
 
-function grow(buf: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
-  const next = new Float64Array(buf.length * 2);
+/** A copy twice as long; the new half holds `fill`. */
+function doubled<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(buf: T, fill = 0): T {
+  const next = new (buf.constructor as new (length: number) => T)(buf.length * 2);
   next.set(buf);
+  if (fill !== 0) next.fill(fill, buf.length);
   return next;
 }
 
@@ -270,12 +270,6 @@ function grow(buf: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> {
  */
 function newRingPage(): Float32Array<ArrayBuffer> {
   return new Float32Array(MAX_SAMPLES << RING_PAGE_BITS).fill(0);
-}
-
-function growBytes(buf: Uint8Array<ArrayBuffer>): Uint8Array<ArrayBuffer> {
-  const next = new Uint8Array(buf.length * 2);
-  next.set(buf);
-  return next;
 }
 
 /** The common shape: the six figures every stage reports, and nothing else. */
