@@ -5,8 +5,7 @@
 import { createFakeApi, seedShowcase } from '../../../test/renderer/fake-api';
 import { mountConsole } from '../mount-console';
 import '../styles.css';
-import { warmUpFormatters } from '../util/fast-format';
-import { FONT_WARM_UP_GROUPS, warmUpFonts } from '../util/font-warm-up';
+import { WARM_UP_TASKS } from '../util/warm-up';
 
 const params = new URL(location.href).searchParams;
 const scenario = params.get('scenario') ?? 'showcase';
@@ -32,16 +31,11 @@ if (scenario === 'bench') {
   api.fake.activeItems();
   (globalThis as { gc?: () => void }).gc?.();
   performance.mark('bench-seed-end');
-  // As main.tsx does before the console starts: ICU's locale data, then the fonts, each group in a
-  // task of its own.
-  setTimeout(() => {
-    performance.mark('formatters-warm-up');
-    warmUpFormatters();
-  }, 0);
-  for (const group of FONT_WARM_UP_GROUPS) {
+  // As main.tsx does before the console starts, each marked for the benchmark's attribution.
+  for (const task of WARM_UP_TASKS) {
     setTimeout(() => {
-      performance.mark('fonts-warm-up');
-      warmUpFonts(group);
+      performance.mark(task.name);
+      task.run();
     }, 0);
   }
   // `&hold=1`: the benchmark starts the console itself (`__startApp()`), once its own instrumentation

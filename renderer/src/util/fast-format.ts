@@ -3,8 +3,8 @@
 //
 // The first Intl object a renderer process makes initializes ICU's locale data (30-70 ms here, once
 // per process). Made at this module's top level, that ran inside the one task that evaluated the
-// whole bundle; the entry points call warmUpFormatters() in a task of its own before the console
-// starts instead, and formatCount makes the formatter itself if nobody did.
+// whole bundle; the entry points run warmUpFormatters() in a task of its own (warm-up.ts) before
+// the console starts instead, and formatCount makes the formatter itself if nobody did.
 
 let count: Intl.NumberFormat | undefined;
 
