@@ -72,7 +72,8 @@ export function removeLeftoverTemps(filePath: string): void {
   for (const name of names) if (name.startsWith(prefix) && name.endsWith('.tmp')) fs.rmSync(path.join(dir, name), { force: true });
 }
 
-function writeFully(fd: number, data: Uint8Array): void {
+/** Writes all of `data` (a single write may take only part of it). */
+export function writeFully(fd: number, data: Uint8Array): void {
   for (let off = 0; off < data.length; ) off += fs.writeSync(fd, data, off, data.length - off);
 }
 

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
+import { writeFully } from './atomic-file';
 
 export class Journal<R> {
   private fd: number;
@@ -36,7 +37,7 @@ export class Journal<R> {
     if (records.length === 0) return;
     if (this.flushing || this.queue.length > 0) throw new Error('Journal.appendMany while appendDurably writes are under way');
     const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    fs.writeSync(this.fd, text);
+    writeFully(this.fd, Buffer.from(text));
     fs.fsyncSync(this.fd);
   }
 
