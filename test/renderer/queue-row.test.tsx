@@ -102,6 +102,6 @@ describe('stage pipeline', () => {
     const { container } = renderWithStore(<StagePipeline stages={stagesFor('indexing', 'ingest')} />);
     const states = [...container.querySelectorAll('[data-stage]')].map((el) => `${el.getAttribute('data-stage')}:${el.getAttribute('data-state')}`);
     expect(states).toEqual(['scan:done', 'upload:done', 'indexing:active', 'done:pending']);
-    expect(screen.getByRole('list').getAttribute('aria-label')).toBe('Stages: Scan done, Upload done, Index active, Done pending');
+    expect(screen.getByRole('img').getAttribute('aria-label')).toBe('Stages: Scan done, Upload done, Index active, Done pending');
   });
 });
