@@ -44,6 +44,8 @@ const { values } = parseArgs({
     'no-settle': { type: 'boolean', default: false },
     /** How many fresh browsers load the production bundle for pageLoadLongestTaskMs (0 to skip). */
     'page-loads': { type: 'string', default: '3' },
+    /** How many 2,400 px scroll jumps the operator makes during the run. */
+    scrolls: { type: 'string', default: '12' },
   },
 });
 const items = Number(values.items);
@@ -337,7 +339,7 @@ try {
   if (!values['no-interaction']) {
   const list = page.locator('.qscroll');
   await list.hover();
-  for (let i = 0; i < 12; i++) {
+  for (let i = 0; i < Number(values.scrolls); i++) {
     await mark(`scroll-${i}`);
     await page.mouse.wheel(0, 2400);
     await page.waitForTimeout(150);
