@@ -4,11 +4,12 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rename, unlink } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Worker } from 'node:worker_threads';
 import { ApiError } from './errors';
 import { SyncFileSink } from './file-sink';
 import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId, validateFaultConfig } from './faults';
@@ -179,6 +180,50 @@ function storageError(res: ServerResponse, status: number, code: string, message
   const buf = Buffer.from(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
   res.writeHead(status, { 'Content-Type': 'application/xml; charset=UTF-8', 'Content-Length': String(buf.length), ...headers });
   res.end(buf);
+}
+
+/** storageError's status, headers and body. */
+function storageErrorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): [number, Record<string, string>, Buffer] {
+  const buf = Buffer.from(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+  return [status, { 'Content-Type': 'application/xml; charset=UTF-8', 'Content-Length': String(buf.length), ...headers }, buf];
+}
+
+/** What a storage PUT does with its connection (here, or on the storage thread: storage-worker.mjs). */
+interface PutConnection {
+  readonly headers: IncomingHttpHeaders;
+  /** Reads and drops the body. */
+  discard(): void;
+  /**
+   * Streams the body into a new file `tmp` (synchronous writes as chunks arrive), counting it in
+   * `rec.bytesReceived`; destroys the connection once `resetAt` bytes arrived. Resolves with
+   * whether the whole message arrived; rejects when the body or the file failed.
+   */
+  receive(tmp: string, rec: InspectUpload, resetAt: number | null): Promise<boolean>;
+  /** Answers (`ifOpen`: only if nothing was answered yet and the connection is still there). */
+  respond(status: number, headers: Record<string, string>, body?: Buffer, ifOpen?: boolean): void;
+  destroy(): void;
+}
+
+function localPutConnection(req: IncomingMessage, res: ServerResponse): PutConnection {
+  return {
+    headers: req.headers,
+    discard: () => req.resume(),
+    receive: async (tmp, rec, resetAt) => {
+      // counting via a 'data' listener (attached in the same tick as the pipe) is cheaper than a Transform
+      req.on('data', (c: Buffer) => {
+        rec.bytesReceived += c.length;
+        if (resetAt !== null && rec.bytesReceived >= resetAt) req.socket.destroy();
+      });
+      await pipeline(req, new SyncFileSink(tmp));
+      return req.complete;
+    },
+    respond: (status, headers, body, ifOpen) => {
+      if (ifOpen && (res.headersSent || req.socket.destroyed)) return;
+      res.writeHead(status, headers);
+      res.end(body);
+    },
+    destroy: () => req.socket.destroy(),
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -463,7 +508,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     return {
       status: 'ok',
       signedURLDetails: {
-        uploadURL: `${ctx.base}${path}?${signer.query('PUT', path, expires, headers)}`,
+        uploadURL: `${storageBase(ctx.base)}${path}?${signer.query('PUT', path, expires, headers)}`,
         extensionHeaders: headers,
         method: 'PUT',
         maxFileSizeBytes: maxBytes,
@@ -864,20 +909,23 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
 
   // storage
 
-  const storagePut: Handler = async (ctx) => {
-    const { req, res } = ctx;
-    const token = ctx.params[0]!;
+  /**
+   * A storage PUT, whichever server it arrived on: the storage thread's (storage-worker.mjs, where
+   * the signed upload URLs point) or this thread's (the route is served here too). Every decision
+   * is taken here; the connection only does the I/O.
+   */
+  const storagePut = async (conn: PutConnection, token: string, url: URL, fault: FaultRule | null): Promise<undefined> => {
     const g = grants.get(token);
     const rec: InspectUpload = {
       token,
       kind: g?.kind ?? 'unknown',
       batchId: g?.batchId ?? null,
       fileName: g?.fileName ?? null,
-      contentLength: req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : null,
+      contentLength: conn.headers['content-length'] !== undefined ? Number(conn.headers['content-length']) : null,
       bytesReceived: 0,
       completed: false,
       status: null,
-      faulted: ctx.fault?.kind ?? null,
+      faulted: fault?.kind ?? null,
       startedAt: iso(new Date()),
       finishedAt: null,
     };
@@ -885,26 +933,26 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const reject = (status: number, code: string, msg: string, headers: Record<string, string> = {}) => {
       rec.status = status;
       rec.finishedAt = iso(new Date());
-      req.resume();
-      storageError(res, status, code, msg, headers);
+      conn.discard();
+      conn.respond(...storageErrorResponse(status, code, msg, headers));
       return undefined;
     };
-    if (ctx.fault?.kind === 'status') {
-      const h: Record<string, string> = ctx.fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(ctx.fault.retryAfterSeconds) } : {};
-      return reject(ctx.fault.status ?? 503, 'InjectedFault', 'injected fault', h);
+    if (fault?.kind === 'status') {
+      const h: Record<string, string> = fault.retryAfterSeconds !== undefined ? { 'Retry-After': String(fault.retryAfterSeconds) } : {};
+      return reject(fault.status ?? 503, 'InjectedFault', 'injected fault', h);
     }
-    const expires = Number(ctx.url.searchParams.get('expires'));
-    const sig = ctx.url.searchParams.get('sig') ?? '';
-    if (!g || !Number.isFinite(expires) || !signer.verify('PUT', ctx.url.pathname, expires, sig, g.headers)) {
+    const expires = Number(url.searchParams.get('expires'));
+    const sig = url.searchParams.get('sig') ?? '';
+    if (!g || !Number.isFinite(expires) || !signer.verify('PUT', url.pathname, expires, sig, g.headers)) {
       return reject(403, 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided.');
     }
     if (Date.now() >= expires || Date.now() >= g.expires) return reject(403, 'ExpiredToken', 'The provided token has expired.');
     for (const [k, v] of Object.entries(g.headers)) {
-      const got = req.headers[k.toLowerCase()];
+      const got = conn.headers[k.toLowerCase()];
       if (got === undefined) return reject(403, 'MissingSecurityHeader', `Your request was missing a required header: ${k}.`);
       if (String(got).trim() !== v) return reject(403, 'SignatureDoesNotMatch', `Header ${k} does not match the signed value.`);
     }
-    if (req.headers['transfer-encoding'] !== undefined) return reject(411, 'MissingContentLength', 'Chunked transfer encoding is not supported; send Content-Length.');
+    if (conn.headers['transfer-encoding'] !== undefined) return reject(411, 'MissingContentLength', 'Chunked transfer encoding is not supported; send Content-Length.');
     if (rec.contentLength === null || !Number.isFinite(rec.contentLength)) return reject(411, 'MissingContentLength', 'You must provide the Content-Length HTTP header.');
     if (rec.contentLength > g.maxBytes) {
       return reject(400, 'EntityTooLarge', `Your proposed upload is larger than the maximum object size specified in your Policy (${g.maxBytes}).`);
@@ -912,34 +960,29 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     if (g.used || g.inFlight) return reject(409, 'AlreadyUsed', 'This signed URL has already been used.');
     g.inFlight = true;
     const tmp = join(store.uploadsDir, `${token}-${randomBytes(4).toString('hex')}`);
-    const resetAt = ctx.fault?.kind === 'reset-request' ? (ctx.fault.afterBytes ?? 0) : null;
-    // counting via a 'data' listener (attached in the same tick as the pipe) is cheaper than a Transform
-    req.on('data', (c: Buffer) => {
-      rec.bytesReceived += c.length;
-      if (resetAt !== null && rec.bytesReceived >= resetAt) req.socket.destroy();
-    });
+    const resetAt = fault?.kind === 'reset-request' ? (fault.afterBytes ?? 0) : null;
     try {
-      await pipeline(req, new SyncFileSink(tmp));
-      if (!req.complete || rec.bytesReceived !== rec.contentLength) throw new Error('short body');
+      const complete = await conn.receive(tmp, rec, resetAt);
+      if (!complete || rec.bytesReceived !== rec.contentLength) throw new Error('short body');
     } catch {
       g.inFlight = false;
       rec.finishedAt = iso(new Date());
       unlink(tmp, () => undefined);
-      if (!res.headersSent && !req.socket.destroyed) storageError(res, 400, 'IncompleteBody', 'The request body ended before Content-Length bytes.');
+      // unless the connection is gone (or answered)
+      conn.respond(...storageErrorResponse(400, 'IncompleteBody', 'The request body ended before Content-Length bytes.'), true);
       return undefined;
     }
     g.inFlight = false;
     rec.finishedAt = iso(new Date());
-    if (ctx.fault) {
+    if (fault) {
       // a faulted PUT never stores the object
       unlink(tmp, () => undefined);
       if (resetAt !== null) {
-        req.socket.destroy();
+        conn.destroy();
         return undefined;
       }
       rec.status = 200;
-      res.writeHead(200, { 'Content-Length': '0' });
-      res.end();
+      conn.respond(200, { 'Content-Length': '0' });
       return undefined;
     }
     const batch = store.batches.get(g.batchId);
@@ -968,10 +1011,11 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     }
     rec.completed = true;
     rec.status = 200;
-    res.writeHead(200, { 'Content-Length': '0', ETag: `"${objectId}"` });
-    res.end();
+    conn.respond(200, { 'Content-Length': '0', ETag: `"${objectId}"` });
     return undefined;
   };
+
+  const storagePutHere: Handler = (ctx) => storagePut(localPutConnection(ctx.req, ctx.res), ctx.params[0]!, ctx.url, ctx.fault);
 
   const storageGet: Handler = async (ctx) => {
     const { req, res } = ctx;
@@ -1083,7 +1127,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     { re: new RegExp(`^${BP}/([^/]+)/abort$`), methods: ['POST'], route: 'abort', handler: abort },
     { re: new RegExp(`^${BP}/([^/]+)/restart$`), methods: ['POST'], route: 'restart', handler: restart },
     { re: new RegExp(`^${BP}/([^/]+)/logs$`), methods: ['GET'], route: 'logs', handler: logs },
-    { re: /^\/_storage\/up\/([a-f0-9]+)$/, methods: ['PUT'], route: 'storage-put', handler: storagePut },
+    { re: /^\/_storage\/up\/([a-f0-9]+)$/, methods: ['PUT'], route: 'storage-put', handler: storagePutHere },
     { re: /^\/_storage\/obj\/([a-f0-9]+)$/, methods: ['GET', 'HEAD'], route: 'storage-get', handler: storageGet },
   ];
 
@@ -1275,6 +1319,104 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     }
   }
 
+  // ------------------------------------------------------------ storage thread
+
+  // Signed upload URLs point at the storage thread's port (storage-worker.mjs: why it has a thread).
+  const storageThread = new Worker(new URL('./storage-worker.mjs', import.meta.url), { workerData: { host: opts.host ?? '127.0.0.1' }, execArgv: [], stdout: false });
+  /** storage-thread request id → what to do with its `received` report */
+  const receiving = new Map<number, (m: { ok: boolean; complete: boolean; bytes: number; error?: string }) => void>();
+  let storagePort = 0;
+  let onStorageStopped: (() => void) | null = null;
+
+  function storageConnection(id: number, headers: IncomingHttpHeaders): PutConnection {
+    const post = (m: Record<string, unknown>) => storageThread.postMessage({ ...m, id });
+    return {
+      headers,
+      discard: () => post({ t: 'discard' }),
+      receive: (tmp, rec, resetAt) =>
+        new Promise<boolean>((resolve, reject) => {
+          receiving.set(id, (m) => {
+            rec.bytesReceived = m.bytes;
+            if (m.ok) resolve(m.complete);
+            else reject(new Error(m.error ?? 'body failed'));
+          });
+          post({ t: 'receive', tmp, resetAt });
+        }),
+      respond: (status, headers, body, ifOpen) => post({ t: 'respond', status, headers, body, ifOpen: !!ifOpen }),
+      destroy: () => post({ t: 'destroy' }),
+    };
+  }
+
+  /** A request on the storage port: routed, counted and faulted as dispatch() does; only uploads are served there. */
+  async function dispatchStorage(m: { id: number; method: string; url: string; headers: IncomingHttpHeaders }): Promise<void> {
+    const conn = storageConnection(m.id, m.headers);
+    const url = new URL(m.url, 'http://emulator.invalid');
+    const found = match(m.method, url.pathname);
+    if (found === null || found === 'method' || found.def.route !== 'storage-put') {
+      conn.discard();
+      const [status, error, message] =
+        found === 'method' ? [405, 'Method Not Allowed', `method ${m.method} not allowed on ${url.pathname}`] : [404, 'Not Found', `no route for ${m.method} ${url.pathname}`];
+      const buf = Buffer.from(JSON.stringify({ message, error }));
+      conn.respond(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length) }, buf);
+      return;
+    }
+    const st = stats.get('storage-put')!;
+    st.attempts++;
+    const decision = faults.decide('storage-put');
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    const fault = decision.fault;
+    if (fault) st.faulted++;
+    if (fault?.kind === 'stall' && fault.afterBytes === undefined) return storageThread.postMessage({ t: 'stall', id: m.id, ms: fault.ms ?? 0 });
+    if (fault?.kind === 'reset-response') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'reset' });
+    if (fault?.kind === 'truncate') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'end' });
+    if (fault?.kind === 'stall') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'stall', ms: fault.ms ?? 0 });
+    try {
+      await storagePut(conn, found.params[0]!, url, fault);
+    } catch (e) {
+      conn.discard();
+      const buf = Buffer.from(JSON.stringify({ message: e instanceof Error ? e.message : String(e), error: 'Internal Server Error' }));
+      conn.respond(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length) }, buf, true);
+    }
+  }
+
+  storageThread.on('message', (m: { t: string; id: number } & Record<string, unknown>) => {
+    if (m.t === 'head') void dispatchStorage(m as unknown as Parameters<typeof dispatchStorage>[0]).catch(() => undefined);
+    else if (m.t === 'received') {
+      const done = receiving.get(m.id);
+      receiving.delete(m.id);
+      done?.(m as unknown as { ok: boolean; complete: boolean; bytes: number; error?: string });
+    } else if (m.t === 'stopped') onStorageStopped?.();
+  });
+  storageThread.on('exit', () => {
+    for (const done of receiving.values()) done({ ok: false, complete: false, bytes: 0, error: 'storage thread exited' });
+    receiving.clear();
+    onStorageStopped?.();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onMessage = (m: { t: string; port?: number }) => {
+      if (m.t !== 'listening') return;
+      storageThread.off('message', onMessage);
+      storageThread.off('error', reject);
+      storagePort = m.port!;
+      resolve();
+    };
+    storageThread.on('message', onMessage);
+    storageThread.once('error', reject);
+  });
+  // the emulator's process lives as long as its main server does; the thread does not hold it
+  storageThread.unref();
+
+  /** The storage port on the host the client used for the API (`base` is `http://host[:port]`). */
+  function storageBase(base: string): string {
+    try {
+      const u = new URL(base);
+      u.port = String(storagePort);
+      return u.origin;
+    } catch {
+      return `http://${opts.host ?? '127.0.0.1'}:${storagePort}`;
+    }
+  }
+
   // ------------------------------------------------------------ server
 
   const server: Server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
@@ -1286,9 +1428,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
   server.on('clientError', (_e, socket) => socket.destroy());
   const host = opts.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    const onError = (e: Error) => {
+      void storageThread.terminate();
+      reject(e);
+    };
+    server.once('error', onError);
     server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
+      server.off('error', onError);
       resolve();
     });
   });
@@ -1313,6 +1459,15 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        onStorageStopped = () => {
+          clearTimeout(t);
+          resolve();
+        };
+        storageThread.postMessage({ t: 'stop' });
+      });
+      await storageThread.terminate();
       if (ownsDataDir) store.removeAll();
     },
   };
