@@ -5,13 +5,14 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rename, unlink } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
-import { type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from './errors';
-import { SyncFileSink } from './file-sink';
+import { SyncFileSink } from './file-sink.mjs';
+import { limitResponse } from './limit-response.mjs';
 import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId, validateFaultConfig } from './faults';
 import { type Reference, commitShard, failShard, fileNameProblem, stageReferences, stageTar } from './indexer';
 import { type Job, JobEngine, TIMINGS, checkId, validateJobBody, validateRestartBody } from './jobs';
@@ -300,57 +301,6 @@ function parseMultipart(body: Buffer, boundary: string): MultipartPart[] {
     pos = end + 2;
   }
   return parts;
-}
-
-/** Wraps res so that only `limit` body bytes go out, then `onLimit` runs (at least one byte is always withheld). */
-function limitResponse(res: ServerResponse, limit: number, onLimit: (socket: Socket) => void): void {
-  let sent = 0;
-  let hit = false;
-  const write = res.write.bind(res) as (chunk: Buffer, cb?: () => void) => boolean;
-  const socket = res.socket as Socket;
-  let declared: number | null = null;
-  const writeHead = res.writeHead.bind(res) as (...a: unknown[]) => ServerResponse;
-  res.writeHead = ((...a: unknown[]) => {
-    for (const h of a) {
-      if (typeof h !== 'object' || h === null || Array.isArray(h)) continue;
-      for (const [k, v] of Object.entries(h)) if (k.toLowerCase() === 'content-length') declared = Number(v);
-    }
-    return writeHead(...a);
-  }) as typeof res.writeHead;
-  const effective = (): number => {
-    const cl = declared ?? Number(res.getHeader('content-length'));
-    return Number.isFinite(cl) ? Math.min(limit, cl - 1) : limit;
-  };
-  const trigger = (part: Buffer) => {
-    hit = true;
-    if (effective() < 0) {
-      onLimit(socket);
-      return;
-    }
-    if (!res.headersSent) res.flushHeaders();
-    if (part.length > 0) write(part, () => onLimit(socket));
-    else socket.write(Buffer.alloc(0), () => onLimit(socket));
-  };
-  const toBuf = (chunk: unknown, enc: unknown): Buffer =>
-    Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string, typeof enc === 'string' ? (enc as BufferEncoding) : 'utf8');
-  res.write = ((chunk: unknown, enc?: unknown) => {
-    if (hit) return false;
-    const buf = toBuf(chunk, enc);
-    const lim = effective();
-    if (sent + buf.length > lim) {
-      const part = buf.subarray(0, Math.max(0, lim - sent));
-      sent += part.length;
-      trigger(part);
-      return false;
-    }
-    sent += buf.length;
-    return write(buf);
-  }) as typeof res.write;
-  res.end = ((chunk?: unknown, enc?: unknown) => {
-    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') res.write(toBuf(chunk, enc));
-    if (!hit) trigger(Buffer.alloc(0));
-    return res;
-  }) as typeof res.end;
 }
 
 export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {

@@ -17,98 +17,12 @@
 //                | destroy | stall {ms} | limit {afterBytes, action, ms} | stop
 //   here → main: listening {port} | head {id, method, url, headers} | received {id, ok, complete, bytes, error}
 
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { PassThrough, Writable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parentPort, workerData } from 'node:worker_threads';
-
-/** As SyncFileSink (file-sink.ts): each chunk written synchronously as it arrives. */
-class SyncFileSink extends Writable {
-  constructor(path) {
-    super();
-    this.fd = openSync(path, 'w');
-  }
-  _write(chunk, _enc, cb) {
-    try {
-      let off = 0;
-      while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
-      cb();
-    } catch (err) {
-      cb(err);
-    }
-  }
-  _final(cb) {
-    try {
-      closeSync(this.fd);
-      this.fd = -1;
-      cb();
-    } catch (err) {
-      cb(err);
-    }
-  }
-  _destroy(err, cb) {
-    if (this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch {
-        // already failing
-      }
-      this.fd = -1;
-    }
-    cb(err);
-  }
-}
-
-/** As limitResponse in server.ts: lets `limit` response-body bytes through, then `onLimit(socket)`. */
-function limitResponse(res, limit, onLimit) {
-  let sent = 0;
-  let hit = false;
-  const write = res.write.bind(res);
-  const socket = res.socket;
-  let declared = null;
-  const writeHead = res.writeHead.bind(res);
-  res.writeHead = (...a) => {
-    for (const h of a) {
-      if (typeof h !== 'object' || h === null || Array.isArray(h)) continue;
-      for (const [k, v] of Object.entries(h)) if (k.toLowerCase() === 'content-length') declared = Number(v);
-    }
-    return writeHead(...a);
-  };
-  const effective = () => {
-    const cl = declared ?? Number(res.getHeader('content-length'));
-    return Number.isFinite(cl) ? Math.min(limit, cl - 1) : limit;
-  };
-  const trigger = (part) => {
-    hit = true;
-    if (effective() < 0) {
-      onLimit(socket);
-      return;
-    }
-    if (!res.headersSent) res.flushHeaders();
-    if (part.length > 0) write(part, () => onLimit(socket));
-    else socket.write(Buffer.alloc(0), () => onLimit(socket));
-  };
-  const toBuf = (chunk, enc) => (Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk, typeof enc === 'string' ? enc : 'utf8'));
-  res.write = (chunk, enc) => {
-    if (hit) return false;
-    const buf = toBuf(chunk, enc);
-    const lim = effective();
-    if (sent + buf.length > lim) {
-      const part = buf.subarray(0, Math.max(0, lim - sent));
-      sent += part.length;
-      trigger(part);
-      return false;
-    }
-    sent += buf.length;
-    return write(buf);
-  };
-  res.end = (chunk, enc) => {
-    if (chunk !== undefined && chunk !== null && typeof chunk !== 'function') res.write(toBuf(chunk, enc));
-    if (!hit) trigger(Buffer.alloc(0));
-    return res;
-  };
-}
+import { SyncFileSink } from './file-sink.mjs';
+import { limitResponse } from './limit-response.mjs';
 
 const requests = new Map();
 let nextId = 1;

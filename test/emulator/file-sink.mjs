@@ -4,39 +4,39 @@
 // the saving is the thread-pool hand-offs (the number of garbage collections did not change).
 // Still a stream: nothing is held beyond the chunk being written.
 
+// Plain JavaScript, so the storage thread (storage-worker.mjs) shares it; types in file-sink.d.mts.
+
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { Writable } from 'node:stream';
 
 export class SyncFileSink extends Writable {
-  private fd: number;
-
   /** Creates (or truncates) the file now; throws if it cannot. */
-  constructor(path: string) {
+  constructor(path) {
     super();
     this.fd = openSync(path, 'w');
   }
 
-  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+  _write(chunk, _enc, cb) {
     try {
       let off = 0;
       while (off < chunk.length) off += writeSync(this.fd, chunk, off, chunk.length - off);
       cb();
     } catch (err) {
-      cb(err as Error);
+      cb(err);
     }
   }
 
-  override _final(cb: (err?: Error | null) => void): void {
+  _final(cb) {
     try {
       closeSync(this.fd);
       this.fd = -1;
       cb();
     } catch (err) {
-      cb(err as Error);
+      cb(err);
     }
   }
 
-  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+  _destroy(err, cb) {
     if (this.fd >= 0) {
       try {
         closeSync(this.fd);
