@@ -33,6 +33,19 @@ function summary(id: string, createdAt: string, patch: Partial<ItemSummary> = {}
   };
 }
 
+/** A store whose item 'a' reported throughputs 0, 1, 2, … (`count` events, `stepMs` apart), each flushed. */
+function reportThroughputs(count: number, stepMs: number) {
+  const harness = manualStore();
+  const s = harness.store.getState();
+  s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
+  for (let i = 0; i < count; i++) {
+    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } });
+    harness.runFlush();
+    harness.clock.t += stepMs;
+  }
+  return harness;
+}
+
 describe('queue events', () => {
   it('orders items newest first whatever order they arrive in', () => {
     const { store } = manualStore();
@@ -145,26 +158,13 @@ describe('progress coalescing', () => {
   });
 
   it('samples throughput at most once a second for the sparkline', () => {
-    const { store, runFlush, clock } = manualStore();
-    const s = store.getState();
-    s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
-    for (let i = 0; i < 30; i++) {
-      s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } });
-      runFlush();
-      clock.t += 100; // ten events a second, as main sends them
-    }
+    const { store } = reportThroughputs(30, 100); // ten events a second, as main sends them
     expect(store.getState().samples.a).toEqual([0, 10, 20]);
   });
 
   it('keeps the last 90 samples, oldest first, a new array only when a sample was added', () => {
-    const { store, runFlush, clock } = manualStore();
+    const { store, runFlush, clock } = reportThroughputs(100, 1000);
     const s = store.getState();
-    s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
-    for (let i = 0; i < 100; i++) {
-      s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } });
-      runFlush();
-      clock.t += 1000;
-    }
     const line = store.getState().samples.a!;
     expect(line).toEqual(Array.from({ length: 90 }, (_, i) => i + 10));
     s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } });
