@@ -4,7 +4,7 @@
 
 import { act, cleanup, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { useAfterPaint } from '../../renderer/src/util/use-painted';
+import { useAfterPaint } from '../../renderer/src/util/use-after-paint';
 
 afterEach(cleanup);
 

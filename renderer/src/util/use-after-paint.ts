@@ -1,5 +1,6 @@
-// A flag that turns on only once a frame has been painted with it on in the caller's own state: for
-// changes that are cheap apart and a long task together.
+// Delays a flag's `true` by one painted frame, so that what a component renders for `value` and what
+// it renders for the delayed flag land in different frames: for two changes that are cheap apart
+// and a long task together.
 
 import { useEffect, useState } from 'react';
 
