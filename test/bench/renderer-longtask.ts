@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { build as viteBuild } from 'vite';
 import { waitForChromiumIdle } from './chromium-settle';
+import { cpuBetween, cpuSnapshot } from './cpu-accounting';
 
 const { values } = parseArgs({
   options: {
@@ -179,6 +180,9 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => typeof (window as unknown as { __startApp?: unknown }).__startApp === 'function');
   await page.locator('#root').count();
+  // This script and Chromium (Playwright starts it as a child of this process) are measured; the
+  // rest is other work.
+  const cpuAtStart = cpuSnapshot([process.pid]);
   const loadStart = Date.now();
   await page.evaluate(() => (window as unknown as { __startApp: () => void }).__startApp());
   await page.waitForSelector('.qrow[data-index="0"]', { timeout: 60_000 });
@@ -354,6 +358,7 @@ try {
   await mark('after');
   }
   const figures = await run;
+  const cpu = cpuBetween(cpuAtStart, cpuSnapshot([process.pid]));
   // Which action each long task followed (the newest mark before it started).
   const attribution = await page.evaluate(() => {
     const marks = performance.getEntriesByType('mark').map((m) => ({ name: m.name, t: m.startTime }));
@@ -449,6 +454,11 @@ try {
         pass: whole.longestTaskFromAppStartMs < 50 && whole.listedItems === items,
         // Long tasks include time the OS did not schedule Chromium; on a shared machine read them with this.
         loadAverage1m: Math.round(os.loadavg()[0]! * 10) / 10,
+        // From the console's start to the end of the run, in cores: Chromium and this script
+        // (chromiumCores), and everything else on the machine (otherCores, e.g. the kernel writing
+        // back a previous test's files): a long task here is often a short one descheduled.
+        chromiumCores: cpu.measuredCores,
+        otherCores: cpu.otherCores,
         cpus: os.cpus().length,
         pageErrors: errors,
       },

@@ -1,0 +1,74 @@
+// Who else used the CPU during a measurement. On a 2-core machine a main-thread task takes twice its
+// CPU time when something else wants a core (the kernel writing back or discarding a test run's
+// files, another benchmark), so a figure is read with how busy the machine was outside the
+// process tree being measured. Linux only (/proc).
+
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+
+const TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU ticks every core spent busy (user, nice, system, irq, softirq, steal), from /proc/stat. */
+function machineBusyTicks(): number {
+  const fields = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, , , irq, softirq, steal] = fields;
+  return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
+}
+
+/** CPU ticks (user + system) of a live process. */
+function processTicks(pid: number): number {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0; // exited since it was listed
+  }
+}
+
+/** Live processes under `rootPid`, itself included. */
+function processTree(rootPid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // exited while listing
+    }
+  }
+  const out: number[] = [];
+  const queue = [rootPid];
+  while (queue.length) {
+    const pid = queue.pop()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+}
+
+export interface CpuSnapshot {
+  at: number;
+  busy: number;
+  measured: Map<number, number>;
+}
+
+/** A snapshot of the machine's busy time and of each process under the measured roots. */
+export function cpuSnapshot(roots: number[]): CpuSnapshot {
+  const measured = new Map<number, number>();
+  for (const root of roots) for (const pid of processTree(root)) measured.set(pid, processTicks(pid));
+  return { at: performance.now(), busy: machineBusyTicks(), measured };
+}
+
+/**
+ * Cores in use on average between two snapshots: by the measured processes (those alive at the
+ * end; one that started in between counts from zero) and by everything else.
+ */
+export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { measuredCores: number; otherCores: number } {
+  const seconds = (after.at - before.at) / 1000;
+  let measured = 0;
+  for (const [pid, ticks] of after.measured) measured += ticks - (before.measured.get(pid) ?? 0);
+  const busy = after.busy - before.busy;
+  const cores = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100) / 100;
+  return { measuredCores: cores(measured), otherCores: cores(Math.max(0, busy - measured)) };
+}
