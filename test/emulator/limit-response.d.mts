@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 
-/** Wraps res so that only `limit` body bytes go out, then `onLimit` runs (at least one byte is always withheld). */
-export declare function limitResponse(res: ServerResponse, limit: number, onLimit: (socket: Socket) => void): void;
+export type LimitAction = 'reset' | 'end' | 'stall';
+
+/** Cuts the response after `afterBytes` body bytes: a reset, a short clean end, or a stall then a drop after `ms`. */
+export declare function limitResponseAs(res: ServerResponse, afterBytes: number, action: LimitAction, ms: number): void;

@@ -3,7 +3,7 @@
 // it; types in limit-response.d.mts.
 
 /** Wraps res so that only `limit` body bytes go out, then `onLimit` runs (at least one byte is always withheld). */
-export function limitResponse(res, limit, onLimit) {
+function limitResponse(res, limit, onLimit) {
   let sent = 0;
   let hit = false;
   const write = res.write.bind(res);
@@ -50,4 +50,14 @@ export function limitResponse(res, limit, onLimit) {
     if (!hit) trigger(Buffer.alloc(0));
     return res;
   };
+}
+
+/**
+ * Cuts the response after `afterBytes` body bytes as a fault says: `reset` (a TCP reset), `end` (a
+ * clean end, short of Content-Length) or `stall` (nothing more, then the connection dropped after `ms`).
+ */
+export function limitResponseAs(res, afterBytes, action, ms) {
+  if (action === 'reset') limitResponse(res, afterBytes, (s) => s.resetAndDestroy());
+  else if (action === 'end') limitResponse(res, afterBytes, (s) => s.end());
+  else limitResponse(res, afterBytes, (s) => setTimeout(() => s.destroy(), ms));
 }

@@ -12,7 +12,7 @@ import { pipeline } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from './errors';
 import { SyncFileSink } from './file-sink.mjs';
-import { limitResponse } from './limit-response.mjs';
+import { type LimitAction, limitResponseAs } from './limit-response.mjs';
 import { type FaultConfig, type FaultRule, FaultEngine, ROUTE_IDS, type RouteId, validateFaultConfig } from './faults';
 import { type Reference, commitShard, failShard, fileNameProblem, stageReferences, stageTar } from './indexer';
 import { type Job, JobEngine, TIMINGS, checkId, validateJobBody, validateRestartBody } from './jobs';
@@ -171,22 +171,31 @@ const BP = '/batch-processing/v1/external/([^/]+)/jobs';
 
 const iso = (d: Date) => d.toISOString();
 
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+/** A whole response: status, headers and body (written here, or sent to the storage thread). */
+type WholeResponse = [status: number, headers: Record<string, string>, body: Buffer];
+
+function jsonResponse(status: number, body: unknown, headers: Record<string, string> = {}): WholeResponse {
   const buf = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length), ...headers });
-  res.end(buf);
+  return [status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length), ...headers }, buf];
+}
+
+/** Cloud storage's XML error. */
+function storageErrorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): WholeResponse {
+  const buf = Buffer.from(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
+  return [status, { 'Content-Type': 'application/xml; charset=UTF-8', 'Content-Length': String(buf.length), ...headers }, buf];
+}
+
+function send(res: ServerResponse, [status, headers, body]: WholeResponse): void {
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  send(res, jsonResponse(status, body, headers));
 }
 
 function storageError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  const buf = Buffer.from(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
-  res.writeHead(status, { 'Content-Type': 'application/xml; charset=UTF-8', 'Content-Length': String(buf.length), ...headers });
-  res.end(buf);
-}
-
-/** storageError's status, headers and body. */
-function storageErrorResponse(status: number, code: string, message: string, headers: Record<string, string> = {}): [number, Record<string, string>, Buffer] {
-  const buf = Buffer.from(`<?xml version='1.0' encoding='UTF-8'?><Error><Code>${code}</Code><Message>${message}</Message></Error>`);
-  return [status, { 'Content-Type': 'application/xml; charset=UTF-8', 'Content-Length': String(buf.length), ...headers }, buf];
+  send(res, storageErrorResponse(status, code, message, headers));
 }
 
 /** What a storage PUT does with its connection (here, or on the storage thread: storage-worker.mjs). */
@@ -225,6 +234,15 @@ function localPutConnection(req: IncomingMessage, res: ServerResponse): PutConne
     },
     destroy: () => req.socket.destroy(),
   };
+}
+
+/** How a fault cuts a response short, if it does (a stall with no byte count stalls the request instead). */
+function responseLimit(fault: FaultRule | null): { afterBytes: number; action: LimitAction; ms: number } | null {
+  const afterBytes = fault?.afterBytes ?? 0;
+  if (fault?.kind === 'reset-response') return { afterBytes, action: 'reset', ms: 0 };
+  if (fault?.kind === 'truncate') return { afterBytes, action: 'end', ms: 0 };
+  if (fault?.kind === 'stall') return { afterBytes, action: 'stall', ms: fault.ms ?? 0 };
+  return null;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -1148,12 +1166,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       }
     }
     if (fault?.kind === 'stall' && fault.afterBytes === undefined) return applyStall(req, fault.ms ?? 0);
-    if (fault?.kind === 'reset-response') limitResponse(res, fault.afterBytes ?? 0, (s) => s.resetAndDestroy());
-    if (fault?.kind === 'truncate') limitResponse(res, fault.afterBytes ?? 0, (s) => s.end());
-    if (fault?.kind === 'stall') {
-      const ms = fault.ms ?? 0;
-      limitResponse(res, fault.afterBytes ?? 0, (s) => setTimeout(() => s.destroy(), ms));
-    }
+    const limit = responseLimit(fault);
+    if (limit) limitResponseAs(res, limit.afterBytes, limit.action, limit.ms);
     try {
       const out = await m.def.handler(ctx);
       if (out !== undefined && !res.headersSent) sendJson(res, 200, out);
@@ -1306,8 +1320,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       conn.discard();
       const [status, error, message] =
         found === 'method' ? [405, 'Method Not Allowed', `method ${m.method} not allowed on ${url.pathname}`] : [404, 'Not Found', `no route for ${m.method} ${url.pathname}`];
-      const buf = Buffer.from(JSON.stringify({ message, error }));
-      conn.respond(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length) }, buf);
+      conn.respond(...jsonResponse(status, { message, error }));
       return;
     }
     const st = stats.get('storage-put')!;
@@ -1317,15 +1330,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const fault = decision.fault;
     if (fault) st.faulted++;
     if (fault?.kind === 'stall' && fault.afterBytes === undefined) return storageThread.postMessage({ t: 'stall', id: m.id, ms: fault.ms ?? 0 });
-    if (fault?.kind === 'reset-response') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'reset' });
-    if (fault?.kind === 'truncate') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'end' });
-    if (fault?.kind === 'stall') storageThread.postMessage({ t: 'limit', id: m.id, afterBytes: fault.afterBytes ?? 0, action: 'stall', ms: fault.ms ?? 0 });
+    const limit = responseLimit(fault);
+    if (limit) storageThread.postMessage({ t: 'limit', id: m.id, ...limit });
     try {
       await storagePut(conn, found.params[0]!, url, fault);
     } catch (e) {
       conn.discard();
-      const buf = Buffer.from(JSON.stringify({ message: e instanceof Error ? e.message : String(e), error: 'Internal Server Error' }));
-      conn.respond(500, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': String(buf.length) }, buf, true);
+      conn.respond(...jsonResponse(500, { message: e instanceof Error ? e.message : String(e), error: 'Internal Server Error' }), true);
     }
   }
 

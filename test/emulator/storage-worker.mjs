@@ -22,7 +22,7 @@ import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SyncFileSink } from './file-sink.mjs';
-import { limitResponse } from './limit-response.mjs';
+import { limitResponseAs } from './limit-response.mjs';
 
 const requests = new Map();
 let nextId = 1;
@@ -109,9 +109,7 @@ parentPort.on('message', (m) => {
       break;
     }
     case 'limit':
-      if (m.action === 'reset') limitResponse(res, m.afterBytes, (s) => s.resetAndDestroy());
-      else if (m.action === 'end') limitResponse(res, m.afterBytes, (s) => s.end());
-      else limitResponse(res, m.afterBytes, (s) => setTimeout(() => s.destroy(), m.ms));
+      limitResponseAs(res, m.afterBytes, m.action, m.ms);
       break;
     default:
       break;
