@@ -15,33 +15,36 @@ function machineBusyTicks(): number {
   return user! + nice! + system! + irq! + softirq! + (steal ?? 0);
 }
 
-/** CPU ticks (user + system) of a live process. */
-function processTicks(pid: number): number {
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return Number(fields[11]) + Number(fields[12]);
-  } catch {
-    return 0; // exited since it was listed
-  }
+/** A process's parent and its CPU ticks so far (user + system), from /proc/<pid>/stat; throws once it has exited. */
+function processStat(pid: number): { ppid: number; ticks: number } {
+  // the fields after the command name, which is in parentheses and may hold spaces
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
 }
 
-/** Live processes under `rootPid`, itself included. */
-function processTree(rootPid: number): number[] {
-  const children = new Map<number, number[]>();
+/** CPU seconds (user + system) a live process has used; throws once it has exited. */
+export function processCpuSeconds(pid: number): number {
+  return processStat(pid).ticks / TICKS_PER_SECOND;
+}
+
+/** CPU ticks of every live process under `rootPid`, itself included (one read of each process's stat). */
+function processTreeTicks(rootPid: number): Map<number, number> {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const ppid = Number(fs.readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      stats.set(Number(entry), processStat(Number(entry)));
     } catch {
       // exited while listing
     }
   }
-  const out: number[] = [];
+  const children = new Map<number, number[]>();
+  for (const [pid, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  const out = new Map<number, number>();
   const queue = [rootPid];
   while (queue.length) {
     const pid = queue.pop()!;
-    out.push(pid);
+    out.set(pid, stats.get(pid)?.ticks ?? 0);
     queue.push(...(children.get(pid) ?? []));
   }
   return out;
@@ -56,7 +59,7 @@ export interface CpuSnapshot {
 /** A snapshot of the machine's busy time and of each process under the measured roots. */
 export function cpuSnapshot(roots: number[]): CpuSnapshot {
   const measured = new Map<number, number>();
-  for (const root of roots) for (const pid of processTree(root)) measured.set(pid, processTicks(pid));
+  for (const root of roots) for (const [pid, ticks] of processTreeTicks(root)) measured.set(pid, ticks);
   return { at: performance.now(), busy: machineBusyTicks(), measured };
 }
 

@@ -15,6 +15,7 @@ import { makePng } from '../emulator/fixtures';
 import type { Emulator } from '../emulator/server';
 import { RoboflowClient } from '../../main/engine/roboflow/client';
 import { exportBatch } from '../../main/engine/export/exporter';
+import { processCpuSeconds } from './cpu-accounting';
 
 const run = promisify(execFile);
 
@@ -40,10 +41,9 @@ async function startEmulatorProcess(): Promise<{ url: string; pid: number; stop:
 }
 
 /** The emulator's CPU seconds so far (Linux /proc; null elsewhere): it shares the 2 cores with the client. */
-function processCpuSeconds(pid: number): number | null {
+function emulatorCpuSeconds(pid: number): number | null {
   try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in USER_HZ ticks
+    return processCpuSeconds(pid);
   } catch {
     return null;
   }
@@ -72,13 +72,13 @@ async function main(): Promise<void> {
     // The emulator's CPU during each measured run: whether serving the files limits one side more.
     const emuCpu: { ours: number[]; curl: number[] } = { ours: [], curl: [] };
     const emuCpuSince = (start: number | null, into: number[]) => {
-      const now = processCpuSeconds(emu.pid);
+      const now = emulatorCpuSeconds(emu.pid);
       if (start !== null && now !== null) into.push(Math.round((now - start) * 100) / 100);
     };
 
     const ours = async (round: number, syncEachFile = false): Promise<number> => {
       const dest = path.join(tmp, `ours-${round}`);
-      const emu0 = processCpuSeconds(emu.pid);
+      const emu0 = emulatorCpuSeconds(emu.pid);
       const t0 = process.hrtime.bigint();
       const cpu0 = process.cpuUsage();
       const s = await exportBatch({
@@ -103,7 +103,7 @@ async function main(): Promise<void> {
       fs.mkdirSync(dest, { recursive: true });
       const lines: string[] = [];
       let bytes = 0;
-      const emu0 = processCpuSeconds(emu.pid);
+      const emu0 = emulatorCpuSeconds(emu.pid);
       const t0 = process.hrtime.bigint();
       // Listing is part of an export for both (fresh signed URLs).
       for await (const f of client.staging.iterateContent(batchId)) lines.push(`url = "${f.downloadURL}"`, `output = "${path.join(dest, f.fileName)}"`);

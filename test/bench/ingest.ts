@@ -21,6 +21,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makePng } from '../emulator/fixtures';
+import { processCpuSeconds } from './cpu-accounting';
 
 const KEY = 'bench-key';
 const CLI = path.resolve('dist/cli.js');
@@ -52,12 +53,6 @@ const only = arg('only', '') as '' | 'base' | 'sharded' | 'ours';
 const profileDir = process.argv.includes('--profile') ? path.resolve(arg('profile', 'bench-profiles')) : null;
 // node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile (main thread: 0)
 const profileArgs = (_name: string) => (profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []);
-
-/** CPU seconds (user + system) a live process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 /** Sum of the image files' sizes: the payload every contender moves. */
 function payloadBytes(dir: string): number {
@@ -237,12 +232,12 @@ async function throughput(runs: number): Promise<Record<string, unknown>> {
       const emu = await startEmulatorProcess();
       loads.push(os.loadavg());
       try {
-        const cpu0 = cpuSeconds(emu.child.pid!);
+        const cpu0 = processCpuSeconds(emu.child.pid!);
         if (which === 'base') base.push({ ...(await baseline(emu.url, dir, `bench-base-${i}`)), emulatorCpuSeconds: 0 });
         else if (which === 'sharded') sharded.push({ ...(await shardedBaseline(emu.url, dir, `bench-sharded-${i}`)), emulatorCpuSeconds: 0 });
         else ours.push({ ...(await runCli(emu.url, dir, `bench-ours-${i}`)), emulatorCpuSeconds: 0 });
         const list = which === 'base' ? base : which === 'sharded' ? sharded : ours;
-        list.at(-1)!.emulatorCpuSeconds = +(cpuSeconds(emu.child.pid!) - cpu0).toFixed(2);
+        list.at(-1)!.emulatorCpuSeconds = +(processCpuSeconds(emu.child.pid!) - cpu0).toFixed(2);
       } finally {
         await stop(emu);
       }
