@@ -30,7 +30,7 @@ export function StagePipeline({ stages, compact = true }: { stages: Record<Stage
     <ol className="stages" aria-label={description}>
       {shown.map((stage) => (
         <li key={stage} className={`stage stage-${stages[stage]}`} data-stage={stage} data-state={stages[stage]} title={`${SHORT[stage]}: ${stages[stage]}`}>
-          <span className="stage-dot" aria-hidden="true" />
+          <span className={`stage-dot dot-${stages[stage]}`} aria-hidden="true" />
           <span className="stage-name">{SHORT[stage]}</span>
         </li>
       ))}

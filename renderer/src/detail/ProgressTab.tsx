@@ -92,7 +92,7 @@ function StageRow({ stage, item, p }: { stage: StageName; item: ItemSummary; p: 
   return (
     <tr className={`stage-row stage-${state}`}>
       <th scope="row">
-        <span className="stage-dot" aria-hidden="true" /> {STAGE_LABEL[stage]}
+        <span className={`stage-dot dot-${state}`} aria-hidden="true" /> {STAGE_LABEL[stage]}
       </th>
       <td className="stage-bar">
         <ProgressBar fraction={state === 'pending' ? 0 : meter.fraction} label={`${STAGE_LABEL[stage]} ${state}`} tone={state === 'failed' ? 'failed' : state === 'done' ? 'done' : 'active'} />
