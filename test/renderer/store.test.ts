@@ -7,9 +7,9 @@ import { connectEvents, createAppStore } from '../../renderer/src/store/app-stor
 import { emptyProgress, type ItemSummary } from '../../shared/domain';
 import { createFakeApi, stagesFor } from './fake-api';
 
-function manualStore(api = createFakeApi({ signedIn: true })) {
+function manualStore(api = createFakeApi({ signedIn: true }), betweenPages = () => Promise.resolve()) {
   const flushes: (() => void)[] = [];
-  const store = createAppStore(api, { scheduleFlush: (f) => flushes.push(f), now: () => clock.t });
+  const store = createAppStore(api, { scheduleFlush: (f) => flushes.push(f), now: () => clock.t, betweenPages });
   const clock = { t: 1_000_000 };
   const runFlush = () => flushes.splice(0).forEach((f) => f());
   return { api, store, flushes, runFlush, clock };
@@ -241,6 +241,32 @@ describe('paged queue loading', () => {
     expect(store.getState().queueStatus).toBe('ready');
     const calls = api.fake.calls.filter((c) => c.channel === 'queue:list').map((c) => c.args as { after?: { id: string } });
     expect(calls.map((c) => c.after?.id)).toEqual([undefined, ids[249], ids[499]]);
+  });
+
+  it('asks for each page after the first only once the pause between pages is over', async () => {
+    const pauses: (() => void)[] = [];
+    const { api, store } = manualStore(undefined, () => new Promise<void>((resume) => pauses.push(resume)));
+    const ids = seed(api, 520);
+    const loaded = store.getState().loadQueue();
+    const listCalls = () => api.fake.calls.filter((c) => c.channel === 'queue:list').length;
+    const settle = async () => {
+      for (let i = 0; i < 20; i++) await Promise.resolve();
+    };
+    await settle();
+    expect(listCalls()).toBe(1);
+    expect(store.getState().queueIds).toEqual(ids.slice(0, 250)); // the first page shows at once
+    expect(pauses).toHaveLength(1);
+    pauses.shift()!();
+    await settle();
+    expect(listCalls()).toBe(2);
+    expect(store.getState().queueIds).toHaveLength(500);
+    expect(store.getState().queueStatus).toBe('loading');
+    pauses.shift()!();
+    await loaded;
+    expect(listCalls()).toBe(3);
+    expect(store.getState().queueIds).toEqual(ids);
+    expect(store.getState().queueStatus).toBe('ready');
+    expect(pauses).toHaveLength(0); // no pause after the last page
   });
 
   it('never lets a page that was read before an event undo it: removed stays removed, newer state wins, new items keep their place', async () => {

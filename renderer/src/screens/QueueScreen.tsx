@@ -31,7 +31,10 @@ export function QueueScreen() {
     <section className="screen" aria-labelledby="queue-title">
       <header className="screen-head">
         <h1 id="queue-title">Queue</h1>
-        <span className="screen-sub num">{ids.length > 0 ? plural(ids.length, 'item') : ''}</span>
+        <span className="screen-sub num">
+          {ids.length > 0 ? plural(ids.length, 'item') : ''}
+          {ids.length > 0 && status === 'loading' ? ' · loading…' : ''}
+        </span>
         <div className="screen-tools">
           {finishedCount > 0 ? (
             <button type="button" className="btn btn-quiet" onClick={clearFinished}>

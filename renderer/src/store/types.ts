@@ -141,7 +141,9 @@ export interface WatchSlice {
 export type AppState = SessionSlice & QueueSlice & DetailSlice & WatchSlice;
 
 export interface StoreOptions {
-  /** Schedules a progress flush; returns nothing. Defaults to the next animation frame (or 100 ms when hidden). */
+  /** Schedules a progress flush; returns nothing. Defaults to a 200 ms timer (see queue-slice.ts). */
   scheduleFlush?: (flush: () => void) => void;
+  /** Waits between two pages of the queue's listing. Defaults to a QUEUE_PAGE_GAP_MS timer (see queue-slice.ts). */
+  betweenPages?: () => Promise<void>;
   now?: () => number;
 }
