@@ -5,7 +5,9 @@
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
-import { renderConsole } from './render-helpers';
+import { App } from '../../renderer/src/App';
+import { createFakeApi } from './fake-api';
+import { renderConsole, renderWithStore } from './render-helpers';
 
 afterEach(cleanup);
 
@@ -127,5 +129,20 @@ describe('errors', () => {
     await userEvent.setup().click(screen.getByRole('button', { name: 'Show item' }));
     expect(store.getState().selectedId).toBe('item-d');
     expect(await screen.findByRole('complementary', { name: 'Item site-d' })).toBeTruthy();
+  });
+});
+
+describe('a long queue', () => {
+  it('says it is still loading while the pages after the first arrive, and counts active items with separators', async () => {
+    const api = createFakeApi({ signedIn: true });
+    for (let i = 0; i < 1200; i++) api.fake.seedItem({ name: `cam-${i}` });
+    const { store } = renderWithStore(<App />, api);
+    const started = store.getState().init(); // resolves once the whole queue is listed
+    const header = () => screen.getByRole('heading', { name: 'Queue' }).parentElement!.textContent;
+    await waitFor(() => expect(header()).toContain('250 items · loading…'));
+    await act(() => started);
+    expect(header()).toContain('1,200 items');
+    expect(header()).not.toContain('loading');
+    expect(screen.getByRole('navigation', { name: 'Screens' }).textContent).toContain('1,200');
   });
 });

@@ -2,6 +2,7 @@
 
 import { useApp } from '../store/store-context';
 import type { Route } from '../store/types';
+import { formatCount } from '../util/fast-format';
 
 const ROUTES: { route: Route; label: string }[] = [
   { route: 'queue', label: 'Queue' },
@@ -26,7 +27,7 @@ export function Rail() {
           <li key={r}>
             <button type="button" className={`rail-link${route === r ? ' rail-active' : ''}`} aria-current={route === r ? 'page' : undefined} onClick={() => navigate(r)}>
               {label}
-              {r === 'queue' && activeCount > 0 ? <span className="rail-count num">{activeCount}</span> : null}
+              {r === 'queue' && activeCount > 0 ? <span className="rail-count num">{formatCount(activeCount)}</span> : null}
             </button>
           </li>
         ))}
