@@ -16,8 +16,8 @@ export const QUEUE_PAGE_SIZE = QUEUE_PAGE_DEFAULT;
  * The pause before each page after the first. Every listed item outlives the young generation, and
  * while progress events flow a scavenge runs every ~150 ms: pages fetched back to back put thousands
  * of new items in one scavenge (pauses of 18-27 ms traced under the benchmark's flood, long tasks on a
- * busy machine), paced only a few hundred. The first page still shows at once; a 10,000-item queue is
- * complete after ~2.5 s instead of ~0.6 s.
+ * busy machine), paced several hundred. The first page still shows at once; a 10,000-item queue is
+ * complete after ~2.7 s instead of ~0.6 s.
  */
 export const QUEUE_PAGE_GAP_MS = 50;
 
