@@ -27,8 +27,8 @@ export function processCpuSeconds(pid: number): number {
   return processStat(pid).ticks / TICKS_PER_SECOND;
 }
 
-/** CPU ticks of every live process under `rootPid`, itself included (one read of each process's stat). */
-function processTreeTicks(rootPid: number): Map<number, number> {
+/** CPU ticks of every live process under the roots, themselves included (one read of each process's stat). */
+function processTreeTicks(rootPids: number[]): Map<number, number> {
   const stats = new Map<number, { ppid: number; ticks: number }>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -39,9 +39,13 @@ function processTreeTicks(rootPid: number): Map<number, number> {
     }
   }
   const children = new Map<number, number[]>();
-  for (const [pid, { ppid }] of stats) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+  for (const [pid, { ppid }] of stats) {
+    const siblings = children.get(ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(ppid, [pid]);
+  }
   const out = new Map<number, number>();
-  const queue = [rootPid];
+  const queue = [...rootPids];
   while (queue.length) {
     const pid = queue.pop()!;
     out.set(pid, stats.get(pid)?.ticks ?? 0);
@@ -58,9 +62,7 @@ export interface CpuSnapshot {
 
 /** A snapshot of the machine's busy time and of each process under the measured roots. */
 export function cpuSnapshot(roots: number[]): CpuSnapshot {
-  const measured = new Map<number, number>();
-  for (const root of roots) for (const [pid, ticks] of processTreeTicks(root)) measured.set(pid, ticks);
-  return { at: performance.now(), busy: machineBusyTicks(), measured };
+  return { at: performance.now(), busy: machineBusyTicks(), measured: processTreeTicks(roots) };
 }
 
 /**
