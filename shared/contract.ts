@@ -25,6 +25,7 @@ import type {
   StageName,
 } from './domain';
 import type { AppError, Result } from './result';
+import type { ProgressBatch } from './progress-batch';
 
 type Channel<A, R> = { args: A; result: R };
 type None = Record<string, never>;
@@ -151,8 +152,8 @@ export interface EventChannels {
   /** An item was added or changed state (not sent for mere progress). */
   'queue:item': ItemSummary;
   'queue:removed': { id: string };
-  /** Coalesced progress (≤ 10/s per item). */
-  'item:progress': ItemProgressEvent;
+  /** Items' newest progress, gathered by the host (progress-batcher.ts) and packed (progress-batch.ts). */
+  'item:progress': ProgressBatch;
   'watch:changed': WatchSummary;
   'watch:removed': { id: string };
   'profiles:changed': { profiles: ProfileSummary[] };

@@ -4,7 +4,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel } from '../../shared/contract';
+import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel, ItemProgressEvent } from '../../shared/contract';
 import { QUEUE_PAGE_DEFAULT } from '../../shared/contract';
 import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
@@ -17,6 +17,7 @@ import { redact } from '../engine/secrets';
 import type { SettingsStore } from '../engine/settings';
 import { DEFAULT_PREVIEW_LIMITS, previewDrop, type PreviewLimits } from './drop-preview';
 import { HostError, toHostError } from './errors';
+import { ProgressBatcher } from './progress-batcher';
 import { defaultReaders, type ItemReaders } from './readers';
 import { ThroughputHistory } from './throughput-history';
 import { isInvokeChannel, validateArgs } from './validate';
@@ -55,6 +56,7 @@ export class Host {
   private readonly readers: ItemReaders;
   private readonly log: Logger;
   private readonly detach: (() => void)[] = [];
+  private readonly progress = new ProgressBatcher((batch) => this.send('item:progress', batch));
 
   constructor(private readonly deps: HostDeps) {
     this.readers = deps.readers ?? defaultReaders();
@@ -86,10 +88,17 @@ export class Host {
 
   async close(): Promise<void> {
     for (const d of this.detach) d();
+    this.progress.close();
     this.listeners.clear();
   }
 
+  /** Sends an event, after the progress still waiting in the batcher (so the UI sees them in order). */
   private emit<E extends EventChannel>(event: E, payload: EventChannels[E]): void {
+    this.progress.flush();
+    this.send(event, payload);
+  }
+
+  private send<E extends EventChannel>(event: E, payload: EventChannels[E]): void {
     const clean = scrub(payload);
     for (const l of this.listeners) {
       try {
@@ -108,13 +117,13 @@ export class Host {
       this.lastState.set(s.id, s.state);
       if (before !== s.state) this.noticeFor(s);
     };
-    const onProgress = (e: Parameters<HostEventListener>[1] & { id: string }) => {
-      const p = e as EventChannels['item:progress'];
+    const onProgress = (p: ItemProgressEvent) => {
       this.throughput.record(p.id, p.progress.throughput);
-      this.emit('item:progress', p);
+      this.progress.add(p);
     };
     const onRemoved = (e: { id: string }) => {
       this.throughput.forget(e.id);
+      this.progress.forget(e.id);
       this.lastState.delete(e.id);
       this.emit('queue:removed', e);
     };

@@ -5,6 +5,7 @@
 
 import type { BatchDeskApi, EventChannel, EventChannels, InvokeArgs, InvokeChannel, InvokeResult } from '../../shared/contract';
 import { INVOKE_CHANNELS, QUEUE_PAGE_DEFAULT } from '../../shared/contract';
+import { packProgress } from '../../shared/progress-batch';
 import {
   DEFAULT_TRANSFER,
   STAGES,
@@ -233,7 +234,7 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
           break;
       }
       const updated = touch(item, { progress: p });
-      emit('item:progress', { id: item.id, stage: item.stage, progress: p });
+      emit('item:progress', packProgress([{ id: item.id, stage: item.stage, progress: p }]));
       if (moveOn) nextStage(updated);
     }
   }

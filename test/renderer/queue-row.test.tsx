@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QueueRow } from '../../renderer/src/components/QueueRow';
 import { StagePipeline } from '../../renderer/src/components/StagePipeline';
 import { emptyProgress } from '../../shared/domain';
+import { packProgress } from '../../shared/progress-batch';
 import { createFakeApi, stagesFor } from './fake-api';
 import { renderWithStore } from './render-helpers';
 
@@ -43,7 +44,7 @@ describe('queue row', () => {
   it('moves with live progress events', async () => {
     const { api, item } = setup();
     await act(async () => {
-      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: { ...emptyProgress(), files: { done: 6000, total: 12408 }, bytes: { done: 9.5e8, total: 1.9e9 }, throughput: 41e6, etaSeconds: 23, rejected: 3 } });
+      api.fake.emit('item:progress', packProgress([{ id: item.id, stage: 'upload', progress: { ...emptyProgress(), files: { done: 6000, total: 12408 }, bytes: { done: 9.5e8, total: 1.9e9 }, throughput: 41e6, etaSeconds: 23, rejected: 3 } }]));
       await Promise.resolve();
     });
     expect(screen.getByText('6,000 / 12,408')).toBeTruthy();
@@ -56,12 +57,12 @@ describe('queue row', () => {
     const base = { ...emptyProgress(), files: { done: 6000, total: 12408 }, bytes: { done: 9.5e8, total: 1.9e9 } };
     const retrying = { count: 2, reason: 'storage answered 503', nextAttemptAt: new Date().toISOString() };
     await act(async () => {
-      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: { ...base, retrying } });
+      api.fake.emit('item:progress', packProgress([{ id: item.id, stage: 'upload', progress: { ...base, retrying } }]));
       await Promise.resolve();
     });
     expect(screen.getByText(/retrying 2: storage answered 503/).className).toContain('text-waiting');
     await act(async () => {
-      api.fake.emit('item:progress', { id: item.id, stage: 'upload', progress: base });
+      api.fake.emit('item:progress', packProgress([{ id: item.id, stage: 'upload', progress: base }]));
       await Promise.resolve();
     });
     expect(screen.queryByText(/retrying/)).toBeNull();

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { connectEvents, createAppStore } from '../../renderer/src/store/app-store';
 import { emptyProgress, type ItemSummary } from '../../shared/domain';
+import { packProgress } from '../../shared/progress-batch';
 import { createFakeApi, stagesFor } from './fake-api';
 
 function manualStore(api = createFakeApi({ signedIn: true }), betweenPages = () => Promise.resolve()) {
@@ -39,7 +40,7 @@ function reportThroughputs(count: number, stepMs: number) {
   const s = harness.store.getState();
   s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
   for (let i = 0; i < count; i++) {
-    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: i } }]));
     harness.runFlush();
     harness.clock.t += stepMs;
   }
@@ -70,7 +71,7 @@ describe('queue events', () => {
     const { store, runFlush } = manualStore();
     const s = store.getState();
     s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
-    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 5e6 } });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 5e6 } }]));
     runFlush();
     expect(store.getState().live.a).toBeDefined();
     s.applyItem(summary('a', '2026-11-29T10:00:00Z', { updatedAt: '2026-11-29T11:00:00Z', state: 'done', stage: 'done', stages: stagesFor('done', 'full') }));
@@ -125,8 +126,8 @@ describe('progress coalescing', () => {
     let updates = 0;
     store.subscribe(() => updates++);
     for (let i = 1; i <= 50; i++) {
-      s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), files: { done: i, total: 50 } } });
-      s.receiveProgress({ id: 'b', stage: 'upload', progress: { ...emptyProgress(), files: { done: i * 2, total: 100 } } });
+      s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), files: { done: i, total: 50 } } }]));
+      s.receiveProgress(packProgress([{ id: 'b', stage: 'upload', progress: { ...emptyProgress(), files: { done: i * 2, total: 100 } } }]));
     }
     expect(flushes).toHaveLength(1); // one flush scheduled for the whole burst
     expect(updates).toBe(0);
@@ -141,12 +142,12 @@ describe('progress coalescing', () => {
     const s = store.getState();
     s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
     s.applyItem(summary('b', '2026-11-29T10:00:01Z'));
-    s.receiveProgress({ id: 'a', stage: 'upload', progress: emptyProgress() });
-    s.receiveProgress({ id: 'b', stage: 'upload', progress: emptyProgress() });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: emptyProgress() }]));
+    s.receiveProgress(packProgress([{ id: 'b', stage: 'upload', progress: emptyProgress() }]));
     runFlush();
     const before = store.getState();
     const [liveA, liveB] = [before.live.a, before.live.b];
-    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } }]));
     runFlush();
     const after = store.getState();
     expect(after).not.toBe(before); // subscribers are told
@@ -167,7 +168,7 @@ describe('progress coalescing', () => {
     const s = store.getState();
     const line = store.getState().samples.a!;
     expect(line).toEqual(Array.from({ length: 90 }, (_, i) => i + 10));
-    s.receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } }]));
     clock.t -= 500; // within the second: no new sample
     runFlush();
     expect(store.getState().samples.a).toBe(line);
@@ -177,7 +178,7 @@ describe('progress coalescing', () => {
     const { store, runFlush } = manualStore();
     const s = store.getState();
     s.applyItem(summary('a', '2026-11-29T10:00:00Z', { state: 'done', stage: 'done' }));
-    s.receiveProgress({ id: 'a', stage: 'export', progress: emptyProgress() });
+    s.receiveProgress(packProgress([{ id: 'a', stage: 'export', progress: emptyProgress() }]));
     runFlush();
     expect(store.getState().live.a).toBeUndefined();
   });
@@ -188,13 +189,13 @@ describe('progress coalescing', () => {
     const { store, runFlush } = manualStore(api);
     await store.getState().loadHistory();
     expect(store.getState().items.a!.state).toBe('failed');
-    store.getState().receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } });
+    store.getState().receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 1 } }]));
     runFlush();
     expect(store.getState().live.a).toBeUndefined();
 
     const failed = store.getState().items.a!;
     store.getState().applyItem({ ...failed, state: 'running', updatedAt: new Date(Date.parse(failed.updatedAt) + 1000).toISOString() });
-    store.getState().receiveProgress({ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 2 } });
+    store.getState().receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput: 2 } }]));
     runFlush();
     expect(store.getState().live.a?.progress.throughput).toBe(2);
   });
@@ -288,8 +289,8 @@ describe('paged queue loading', () => {
     api.fake.emit('queue:item', pausedNow);
     const laterNow = { ...api.fake.items.get(later)!, state: 'failed' as const, updatedAt: new Date(Date.now() + 60_000).toISOString() };
     api.fake.emit('queue:item', laterNow);
-    api.fake.emit('item:progress', { id: later, stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } });
-    api.fake.emit('item:progress', { id: ids[599]!, stage: 'upload', progress: { ...emptyProgress(), throughput: 9 } });
+    api.fake.emit('item:progress', packProgress([{ id: later, stage: 'upload', progress: { ...emptyProgress(), throughput: 7 } }]));
+    api.fake.emit('item:progress', packProgress([{ id: ids[599]!, stage: 'upload', progress: { ...emptyProgress(), throughput: 9 } }]));
     const added = api.fake.seedItem({ name: 'added-meanwhile' });
     api.fake.emit('queue:item', added);
     second.release();

@@ -7,6 +7,7 @@ import { startEmulator, type Emulator } from '../emulator/server';
 import { makePng } from '../emulator/fixtures';
 import { startWebServer, type WebServer } from '../../main/web/server';
 import { tempDir, testApp } from '../host/fixture';
+import { unpackProgress, type ProgressBatch } from '../../shared/progress-batch';
 import { webClient, type EventStream } from './web-client';
 
 const KEY = 'transport-key-1234';
@@ -87,8 +88,9 @@ describe('web transport', () => {
     const remote = await emulator.inspect.files('transport-batch');
     expect(remote?.map((f) => f.name.replace(/^.*__/, '')).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `img-${i}.png`));
     expect(remote?.every((f) => f.receivedCount === 1)).toBe(true);
-    // Progress travelled as events too.
-    expect(stream.events.some((e) => e.event === 'item:progress' && (e.data as { id: string }).id === id)).toBe(true);
+    // Progress travelled as events too, packed in batches.
+    const progressed = (e: { event: string; data: unknown }) => e.event === 'item:progress' && unpackProgress(e.data as ProgressBatch).some((p) => p.id === id);
+    expect(stream.events.some(progressed)).toBe(true);
 
     const detail = await client.invoke('item:get', { id });
     expect(detail.ok).toBe(true);

@@ -30,7 +30,7 @@ export function connectEvents(store: AppStore): () => void {
       if (s().selectedId === item.id) void s().refreshDetail();
     }),
     api.subscribe('queue:removed', ({ id }) => s().removeItem(id)),
-    api.subscribe('item:progress', (event) => s().receiveProgress(event)),
+    api.subscribe('item:progress', (batch) => s().receiveProgress(batch)),
     api.subscribe('watch:changed', (watch) => s().applyWatch(watch)),
     api.subscribe('watch:removed', ({ id }) => s().dropWatch(id)),
     api.subscribe('profiles:changed', ({ profiles }) => store.setState({ profiles })),

@@ -3,12 +3,12 @@
 // At full rate (10,000 items × 10 events/s) every parsed event used to stay alive until the next
 // flush and then in `live` until the item's next flush: some 20,000 events (over 100,000 small
 // objects) always reachable, so every young-generation GC copied and promoted them, and those GC
-// pauses were most of the renderer's long tasks. Here an event's figures are copied into a flat
-// Float64Array slot the moment it arrives, so the event dies young and costs the GC nothing; the
-// `live[id]` object a row reads is built lazily, on first read after a flush, and then kept until
-// the next flush that changes it (so selectors keep their identity semantics: a new object exactly
-// when the item's figures changed). Only the rows and panels on screen ever read, so only they
-// allocate.
+// pauses were most of the renderer's long tasks. Here an item's figures are copied into a flat
+// Float64Array slot the moment they arrive (a packed row of a batch, shared/progress-batch.ts), so
+// the message dies young and costs the GC nothing; the `live[id]` object a row reads is built
+// lazily, on first read after a flush, and then kept until the next flush that changes it (so
+// selectors keep their identity semantics: a new object exactly when the item's figures changed).
+// Only the rows and panels on screen ever read, so only they allocate.
 //
 // Events of an unusual shape (tasks, export counters, any field this file does not know) are kept
 // as they are; they are rare (one stage at a time, and slower) and their exact content is preserved.
@@ -20,22 +20,17 @@
 // flush.)
 
 import type { ItemProgressEvent } from '../../../shared/contract';
-import { STAGES, type StageName } from '../../../shared/domain';
+import {
+  isPackable,
+  packProgress,
+  PROGRESS_ROW_WIDTH as WIDTH,
+  ROW_THROUGHPUT as THROUGHPUT,
+  unpackRow,
+  type ProgressBatch,
+} from '../../../shared/progress-batch';
 
-const STAGE_INDEX = new Map<string, number>(STAGES.map((s, i) => [s, i]));
-
-// Slot layout.
-const STAGE = 0;
-const FILES_DONE = 1;
-const FILES_TOTAL = 2;
-const BYTES_DONE = 3;
-const BYTES_TOTAL = 4;
-const INDEXED_DONE = 5;
-const INDEXED_TOTAL = 6;
-const REJECTED = 7;
-const THROUGHPUT = 8;
-const ETA = 9; // NaN stands for null
-const WIDTH = 10;
+// A slot holds an item's figures as a packed row (shared/progress-batch.ts), so a batch's rows copy
+// straight in.
 
 /** Throughput samples kept per item (the sparkline's span, at one a second). */
 export const MAX_SAMPLES = 90;
@@ -85,29 +80,41 @@ export class LiveProgressBuffer {
   /** Items whose events are refused (finished: their summary's figures are final). */
   private readonly closed = new Set<string>();
 
-  /** Records the newest figures of an item; nothing is visible until `flush`. */
-  receive(event: ItemProgressEvent): void {
-    if (this.closed.size > 0 && this.closed.has(event.id)) return;
-    let slot = this.slots.get(event.id);
-    if (slot === undefined) slot = this.allocate(event.id);
-    if (encodable(event)) {
-      const p = event.progress;
-      const buf = this.incoming;
+  /** Records the newest figures of the batch's items; nothing is visible until `flush`. */
+  receiveBatch(batch: ProgressBatch): void {
+    const { ids, rows } = batch;
+    for (let i = 0; i < ids.length; i++) {
+      const slot = this.slotFor(ids[i]!);
+      if (slot === undefined) continue;
+      const buf = this.incoming; // after slotFor, which may grow it
       const o = slot * WIDTH;
-      buf[o + STAGE] = STAGE_INDEX.get(event.stage)!;
-      buf[o + FILES_DONE] = p.files.done;
-      buf[o + FILES_TOTAL] = p.files.total;
-      buf[o + BYTES_DONE] = p.bytes.done;
-      buf[o + BYTES_TOTAL] = p.bytes.total;
-      buf[o + INDEXED_DONE] = p.indexed.done;
-      buf[o + INDEXED_TOTAL] = p.indexed.total;
-      buf[o + REJECTED] = p.rejected;
-      buf[o + THROUGHPUT] = p.throughput;
-      buf[o + ETA] = p.etaSeconds === null ? NaN : p.etaSeconds;
+      const from = i * WIDTH;
+      for (let k = 0; k < WIDTH; k++) buf[o + k] = rows[from + k]!;
       this.incomingObject[slot] = undefined;
-    } else {
-      this.incomingObject[slot] = event;
+      this.markDirty(slot);
     }
+    for (const event of batch.whole) this.receive(event);
+  }
+
+  /** Records the newest figures of one item. */
+  receive(event: ItemProgressEvent): void {
+    if (isPackable(event)) {
+      this.receiveBatch(packProgress([event]));
+      return;
+    }
+    const slot = this.slotFor(event.id);
+    if (slot === undefined) return;
+    this.incomingObject[slot] = event;
+    this.markDirty(slot);
+  }
+
+  /** The item's slot, made on its first event; undefined while its events are refused. */
+  private slotFor(id: string): number | undefined {
+    if (this.closed.size > 0 && this.closed.has(id)) return undefined;
+    return this.slots.get(id) ?? this.allocate(id);
+  }
+
+  private markDirty(slot: number): void {
     if (this.dirty[slot] === 0) {
       this.dirty[slot] = 1;
       this.dirtyList.push(slot);
@@ -234,7 +241,7 @@ export class LiveProgressBuffer {
     if (slot === undefined || this.visible[slot] === 0) return undefined;
     const cached = this.cache[slot];
     if (cached !== undefined) return cached;
-    const made = this.shownObject[slot] ?? decode(id, this.shown, slot * WIDTH);
+    const made = this.shownObject[slot] ?? unpackRow(id, this.shown, slot * WIDTH);
     this.cache[slot] = made;
     return made;
   }
@@ -270,47 +277,4 @@ function doubled<T extends Float64Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(
  */
 function newRingPage(): Float32Array<ArrayBuffer> {
   return new Float32Array(MAX_SAMPLES << RING_PAGE_BITS).fill(0);
-}
-
-/** The common shape: the six figures every stage reports, and nothing else. */
-function encodable(event: ItemProgressEvent): boolean {
-  const p = event.progress;
-  let keys = 0;
-  for (const _ in p) keys++;
-  if (keys !== 6) return false;
-  keys = 0;
-  for (const _ in event) keys++;
-  return (
-    keys === 3 &&
-    STAGE_INDEX.has(event.stage) &&
-    typeof p.rejected === 'number' &&
-    typeof p.throughput === 'number' &&
-    (p.etaSeconds === null || typeof p.etaSeconds === 'number') &&
-    isCounter(p.files) &&
-    isCounter(p.bytes) &&
-    isCounter(p.indexed)
-  );
-}
-
-function isCounter(c: { done: number; total: number } | undefined): boolean {
-  if (c === null || typeof c !== 'object' || typeof c.done !== 'number' || typeof c.total !== 'number') return false;
-  let keys = 0;
-  for (const _ in c) keys++;
-  return keys === 2;
-}
-
-function decode(id: string, buf: Float64Array, o: number): ItemProgressEvent {
-  const eta = buf[o + ETA]!;
-  return {
-    id,
-    stage: STAGES[buf[o + STAGE]!] as StageName,
-    progress: {
-      files: { done: buf[o + FILES_DONE]!, total: buf[o + FILES_TOTAL]! },
-      bytes: { done: buf[o + BYTES_DONE]!, total: buf[o + BYTES_TOTAL]! },
-      indexed: { done: buf[o + INDEXED_DONE]!, total: buf[o + INDEXED_TOTAL]! },
-      rejected: buf[o + REJECTED]!,
-      throughput: buf[o + THROUGHPUT]!,
-      etaSeconds: Number.isNaN(eta) ? null : eta,
-    },
-  };
 }

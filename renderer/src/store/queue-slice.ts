@@ -1,5 +1,5 @@
 // Queue and history: items normalized by id with newest-first id lists, and live progress applied
-// in coalesced batches so a flood of `item:progress` events costs one store update per frame.
+// in coalesced batches so a flood of `item:progress` batches costs one store update per flush.
 
 import type { StateCreator } from 'zustand';
 import { QUEUE_PAGE_DEFAULT } from '../../../shared/contract';
@@ -253,8 +253,8 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
         });
       },
 
-      receiveProgress(event) {
-        progress.receive(event);
+      receiveProgress(batch) {
+        progress.receiveBatch(batch);
         if (flushScheduled) return;
         flushScheduled = true;
         scheduleFlush(() => get().flushProgress());
@@ -302,11 +302,12 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
 }
 
 // Progress is applied at most five times a second: figures change faster than anyone reads them,
-// and every visible row that changes costs style, layout and paint. Bars glide between updates with
-// a CSS transition. The flush (and React's render of the rows it changes) runs in a timer task of its
-// own, not in an animation frame: there it shared one task with the frame's style, layout and paint,
-// the longest task of a running queue (40-60 ms on a busy 2-core machine); now the frame that follows
-// does only the rendering. (Timers also keep running in a hidden tab, where frames stop.)
+// and every visible row that changes costs style, layout and paint. (The item panel's bars glide
+// between flushes; queue rows' bars step: see styles.css.) The flush (and React's render of the
+// rows it changes) runs in a timer task of its own, not in an animation frame: there it shared one
+// task with the frame's style, layout and paint, the longest task of a running queue (40-60 ms on a
+// busy 2-core machine); now the frame that follows does only the rendering. (Timers also keep
+// running in a hidden tab, where frames stop.)
 const PROGRESS_INTERVAL_MS = 200;
 
 function defaultScheduler(flush: () => void): void {

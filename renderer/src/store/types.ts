@@ -1,7 +1,8 @@
 // The shape of the renderer's store: one zustand store assembled from slices (session, queue,
 // detail, watches). Components read it through atomic selectors.
 
-import type { BatchDeskApi, ItemProgressEvent } from '../../../shared/contract';
+import type { BatchDeskApi } from '../../../shared/contract';
+import type { ProgressBatch } from '../../../shared/progress-batch';
 import type {
   AppInfo,
   FileState,
@@ -95,8 +96,8 @@ export interface QueueSlice {
   clearFinished(): void;
   applyItem(summary: ItemSummary): void;
   removeItem(id: string): void;
-  /** Buffers a progress event; the newest per item is applied on the next flush. */
-  receiveProgress(event: ItemProgressEvent): void;
+  /** Buffers a batch of progress; the newest figures per item are applied on the next flush. */
+  receiveProgress(batch: ProgressBatch): void;
   flushProgress(): void;
   addItem(spec: ItemSpec): Promise<Result<ItemSummary>>;
   itemAction(action: ItemAction, id: string): Promise<Result<unknown>>;

@@ -1,0 +1,116 @@
+// Progress reaches the UI packed in batches: every item's latest figures arrive, unchanged, soon,
+// and never after an event that happened later.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EventChannel, ItemProgressEvent } from '../../shared/contract';
+import { emptyProgress, type ItemSummary } from '../../shared/domain';
+import { packProgress, unpackProgress, type ProgressBatch } from '../../shared/progress-batch';
+import { ProgressBatcher } from '../../main/host/progress-batcher';
+import { testApp } from './fixture';
+
+const upload = (id: string, bytesDone: number, etaSeconds: number | null = 12.5): ItemProgressEvent => ({
+  id,
+  stage: 'upload',
+  progress: { ...emptyProgress(), files: { done: 3, total: 10 }, bytes: { done: bytesDone, total: 4e9 }, throughput: 41.5e6, etaSeconds, rejected: 1 },
+});
+
+afterEach(() => vi.useRealTimers());
+
+describe('packed progress', () => {
+  it('carries every figure through JSON unchanged, an unknown ETA included', () => {
+    const events = [upload('a', 2.5e9), upload('b', 0, null), { ...upload('c', 7), stage: 'indexing' as const }];
+    const wire = JSON.parse(JSON.stringify(packProgress(events))) as ProgressBatch;
+    expect(unpackProgress(wire)).toEqual(events);
+    expect(wire.whole).toEqual([]);
+  });
+
+  it('rounds only what no one reads closely: throughput to whole bytes a second, the ETA to a tenth of a second', () => {
+    const event = upload('a', 123_456_789, 7.2345);
+    event.progress.throughput = 38_123_456.789;
+    const [back] = unpackProgress(JSON.parse(JSON.stringify(packProgress([event]))) as ProgressBatch);
+    expect(back!.progress).toEqual({ ...event.progress, throughput: 38_123_457, etaSeconds: 7.2 });
+  });
+
+  it('sends events of any other shape whole, so job tasks, export counters and retry notices are kept', () => {
+    const tasks = { ...upload('t', 0), stage: 'processing' as const };
+    tasks.progress.tasks = { total: 4, succeeded: 1, failed: 0, running: 1, waiting: 2, fraction: 0.25 } as never;
+    const retrying = upload('r', 5);
+    retrying.progress.retrying = { count: 2, reason: 'storage answered 503', nextAttemptAt: '2026-11-29T10:00:00Z' };
+    const batch = packProgress([upload('a', 1), tasks, retrying]);
+    expect(batch.ids).toEqual(['a']);
+    expect(batch.whole).toEqual([tasks, retrying]);
+    expect(unpackProgress(batch)).toEqual([upload('a', 1), tasks, retrying]);
+  });
+});
+
+describe('ProgressBatcher', () => {
+  it('sends one batch per window with the latest figures of each item', () => {
+    vi.useFakeTimers();
+    const sent: ProgressBatch[] = [];
+    const batcher = new ProgressBatcher((b) => sent.push(b), 100, 1000);
+    batcher.add(upload('a', 1));
+    batcher.add(upload('b', 1));
+    batcher.add(upload('a', 2));
+    vi.advanceTimersByTime(99);
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(sent.map(unpackProgress)).toEqual([[upload('a', 2), upload('b', 1)]]);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(1); // nothing more to send
+  });
+
+  it('splits a window with many items into messages of at most the batch size, spread over the next window', () => {
+    vi.useFakeTimers();
+    const sent: ProgressBatch[] = [];
+    const batcher = new ProgressBatcher((b) => sent.push(b), 90, 3);
+    for (let i = 0; i < 7; i++) batcher.add(upload(`i${i}`, i));
+    expect(sent).toEqual([]);
+    vi.advanceTimersByTime(90);
+    expect(sent.map((b) => b.ids)).toEqual([['i0', 'i1', 'i2']]); // not all in one network read
+    vi.advanceTimersByTime(30);
+    expect(sent.map((b) => b.ids)).toEqual([['i0', 'i1', 'i2'], ['i3', 'i4', 'i5']]);
+    vi.advanceTimersByTime(30);
+    expect(sent.map((b) => b.ids)).toEqual([['i0', 'i1', 'i2'], ['i3', 'i4', 'i5'], ['i6']]);
+  });
+
+  it('sends everything waiting at once when flushed, messages still in the outbox first', () => {
+    vi.useFakeTimers();
+    const sent: ProgressBatch[] = [];
+    const batcher = new ProgressBatcher((b) => sent.push(b), 90, 2);
+    for (let i = 0; i < 4; i++) batcher.add(upload(`i${i}`, i));
+    vi.advanceTimersByTime(90); // i0, i1 sent; i2, i3 wait in the outbox
+    batcher.add(upload('i0', 100)); // a newer figure, in the next window
+    batcher.flush();
+    expect(sent.map(unpackProgress).map((events) => events.map((e) => `${e.id}@${e.progress.bytes.done}`))).toEqual([['i0@0', 'i1@1'], ['i2@2', 'i3@3'], ['i0@100']]);
+    vi.advanceTimersByTime(1000);
+    expect(sent).toHaveLength(3);
+  });
+
+  it("drops a removed item's waiting figures", () => {
+    vi.useFakeTimers();
+    const sent: ProgressBatch[] = [];
+    const batcher = new ProgressBatcher((b) => sent.push(b), 100, 1000);
+    batcher.add(upload('a', 1));
+    batcher.add(upload('gone', 1));
+    batcher.forget('gone');
+    vi.advanceTimersByTime(100);
+    expect(sent.map((b) => b.ids)).toEqual([['a']]);
+  });
+});
+
+describe('the host', () => {
+  it('sends waiting progress before any later event, so the UI never sees figures older than a state change', async () => {
+    const app = testApp({ steps: [] });
+    try {
+      const events: [EventChannel, unknown][] = [];
+      app.host.subscribe((e, p) => events.push([e, p]));
+      app.engine.emit('progress', upload('a', 1));
+      app.engine.emit('progress', upload('a', 2));
+      expect(events).toEqual([]); // still waiting in the batch
+      app.engine.emit('item', { id: 'a', name: 'a', state: 'done', stage: 'done', progress: emptyProgress() } as unknown as ItemSummary);
+      expect(events.map(([e]) => e)).toEqual(['item:progress', 'queue:item', 'notice']);
+      expect(unpackProgress(events[0]![1] as ProgressBatch)).toEqual([upload('a', 2)]);
+    } finally {
+      await app.close();
+    }
+  });
+});
