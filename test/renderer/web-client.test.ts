@@ -60,27 +60,40 @@ describe('web client invoke', () => {
   });
 });
 
+type FakeSource = EventSourceLike & { url: string; closed: boolean; fire(type: string, data: string): void };
+
+/** A web client over fake event sources; `tasks` holds what it scheduled, run by the test. */
+function clientWithFakeSource() {
+  const sources: FakeSource[] = [];
+  const tasks: (() => void)[] = [];
+  const api = createWebClient({
+    baseUrl: base,
+    token: 'good/token',
+    schedule: (task) => tasks.push(task),
+    eventSource: (url) => {
+      const handlers = new Map<string, ((e: { data: string }) => void)[]>();
+      const source = {
+        url,
+        closed: false,
+        onerror: null,
+        onopen: null as ((e: unknown) => void) | null,
+        addEventListener: (type: string, l: (e: { data: string }) => void) => handlers.set(type, [...(handlers.get(type) ?? []), l]),
+        close: () => void (source.closed = true),
+        fire: (type: string, data: string) => handlers.get(type)?.forEach((l) => l({ data })),
+      };
+      sources.push(source);
+      return source;
+    },
+  });
+  const runAll = () => {
+    while (tasks.length > 0) tasks.shift()!();
+  };
+  return { api, sources, tasks, runAll };
+}
+
 describe('web client events', () => {
   it('opens one event stream with the token, dispatches by channel, and closes it with the last listener', () => {
-    const sources: (EventSourceLike & { url: string; closed: boolean; fire(type: string, data: string): void })[] = [];
-    const api = createWebClient({
-      baseUrl: base,
-      token: 'good/token',
-      eventSource: (url) => {
-        const handlers = new Map<string, ((e: { data: string }) => void)[]>();
-        const source = {
-          url,
-          closed: false,
-          onerror: null,
-          onopen: null as ((e: unknown) => void) | null,
-          addEventListener: (type: string, l: (e: { data: string }) => void) => handlers.set(type, [...(handlers.get(type) ?? []), l]),
-          close: () => void (source.closed = true),
-          fire: (type: string, data: string) => handlers.get(type)?.forEach((l) => l({ data })),
-        };
-        sources.push(source);
-        return source;
-      },
-    });
+    const { api, sources, runAll } = clientWithFakeSource();
     const items: unknown[] = [];
     const progress: unknown[] = [];
     let reconnects = 0;
@@ -90,17 +103,38 @@ describe('web client events', () => {
     expect(sources).toHaveLength(1);
     expect(sources[0]!.url).toBe(`${base}/api/events?token=good%2Ftoken`);
     sources[0]!.fire('queue:item', '{"id":"a"}');
-    sources[0]!.fire('item:progress', '{"id":"a","stage":"upload"}');
+    sources[0]!.fire('item:progress', '{"ids":["a"],"rows":[1,0,0,0,0,0,0,0,0,-1],"whole":[]}');
     sources[0]!.fire('queue:item', 'not json');
+    runAll();
     expect(items).toEqual([{ id: 'a' }]);
-    expect(progress).toEqual([{ id: 'a', stage: 'upload' }]);
+    expect(progress).toEqual([{ ids: ['a'], rows: [1, 0, 0, 0, 0, 0, 0, 0, 0, -1], whole: [] }]);
     sources[0]!.onopen!({});
     sources[0]!.onopen!({}); // a second open is a reconnect: lists must be re-fetched
+    runAll();
     expect(reconnects).toBe(1);
     off1();
     off2();
     expect(sources[0]!.closed).toBe(false);
     off3();
     expect(sources[0]!.closed).toBe(true);
+  });
+
+  it('delivers a burst of events one per task, in the order they came, so a big network read never blocks the page', () => {
+    const { api, sources, tasks } = clientWithFakeSource();
+    const seen: string[] = [];
+    api.subscribe('queue:item', (i) => seen.push(`item ${(i as { id: string }).id}`));
+    api.subscribe('queue:removed', (r) => seen.push(`removed ${r.id}`));
+    api.subscribe('item:progress', (p) => seen.push(`progress ${p.ids.join()}`));
+    sources[0]!.fire('item:progress', '{"ids":["a"],"rows":[1,0,0,0,0,0,0,0,0,-1],"whole":[]}');
+    sources[0]!.fire('queue:item', '{"id":"a"}');
+    sources[0]!.fire('queue:removed', '{"id":"a"}');
+    expect(seen).toEqual([]); // nothing inside the EventSource's own task
+    const delivered: number[] = [];
+    while (tasks.length > 0) {
+      tasks.shift()!();
+      delivered.push(seen.length);
+    }
+    expect(delivered).toEqual([1, 2, 3]);
+    expect(seen).toEqual(['progress a', 'item a', 'removed a']);
   });
 });
