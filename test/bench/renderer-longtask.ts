@@ -1,8 +1,11 @@
 // Renderer long-task benchmark: the console with 10,000 queue items while every item reports
-// progress at the contract's full rate (10 events/s each = 100,000 events/s), in Chromium.
+// progress at the contract's full rate (10 events/s each = 100,000 events/s), in Chromium. The
+// events travel as in web mode: through the host's ProgressBatcher, as server-sent events on
+// loopback, read by the console's own web client (progress-stream.ts); invokes (the queue's pages,
+// an item's detail) go to the in-page fake service.
 // Measures the main thread's longest task (PerformanceObserver 'longtask', which only reports tasks
 // over 50 ms) and our own figures: the longest gap between animation frames, the longest store
-// flush, and the longest emitter tick. Scrolls the list and opens an item panel while it runs.
+// flush, and the longest handling of one batch. Scrolls the list and opens an item panel while it runs.
 //
 //   npx tsx test/bench/renderer-longtask.ts [--items 10000] [--seconds 10] [--rate 10] [--active N]
 //
@@ -26,6 +29,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { build as viteBuild } from 'vite';
 import { waitForChromiumIdle } from './chromium-settle';
+import { startProgressStream } from './progress-stream';
 import { cpuBetween, cpuSnapshot } from './cpu-accounting';
 
 const { values } = parseArgs({
@@ -130,6 +134,7 @@ async function measurePageLoads(loads: number): Promise<{ longestMs: number; per
 }
 const pageLoad = await measurePageLoads(Number(values['page-loads']));
 
+const stream = await startProgressStream();
 const browser = await chromium.launch({
   executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium',
   // --expose-gc: the preview collects the fake service's seeded items in its seeding task (see preview.tsx).
@@ -216,19 +221,24 @@ try {
     check();
   });
 
-  // The run: an emitter that keeps every item at `perItemRate` events/s, each event passing through
-  // JSON as it would on the web transport; frame gaps and flush times measured in the page.
+  // The run: the host's stream keeps every item at `perItemRate` events/s, packed and sent as the web
+  // transport sends them; frame gaps and flush times measured in the page.
+  const ids = await page.evaluate(
+    (active) => [...(window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } }).__preview.api.fake.items.keys()].slice(0, active),
+    active,
+  );
+  stream.prepare({ ids, perItemRate, seconds });
   const run = page.evaluate(
-    async ({ seconds, perItemRate, active }) => {
+    async ({ streamBase }) => {
       const w = window as unknown as {
         __long: { start: number; duration: number }[];
         __preview: {
           api: { fake: { emit(event: string, payload: unknown): void; items: Map<string, { id: string }> } };
           store: { getState(): { flushProgress(): void; queueIds: string[] }; setState(p: unknown): void };
+          webClient(baseUrl: string): { subscribe(event: string, listener: (payload: never) => void): () => void };
         };
       };
-      const { api, store } = w.__preview;
-      const ids = [...api.fake.items.keys()].slice(0, active);
+      const { api, store, webClient } = w.__preview;
       // Wrap the flush to time it (the store calls it through getState(), so patching the state works).
       const flushTimes: number[] = [];
       const original = store.getState().flushProgress;
@@ -239,14 +249,11 @@ try {
           flushTimes.push(performance.now() - t);
         },
       });
-      // Events arrive as the browser delivers server-sent events: each in its own small task (here
-      // up to 25 per task through a MessageChannel), parsed from JSON. Owed events are computed from
-      // the elapsed time, so a saturated main thread shows up as a lower achieved rate.
-      const CHUNK = 25;
-      let cursor = 0;
-      let sent = 0;
+      // Events arrive as the web host sends them: packed batches (main/host/progress-batcher.ts),
+      // one server-sent event each (progress-stream.ts), read by the console's own web client
+      // (a real EventSource), which hands them to the store as it does in web mode.
+      let received = 0;
       const tickTimes: number[] = [];
-      const bytesTotal = 9e8;
       const start = performance.now();
       const longBefore = w.__long.length;
       performance.mark('run');
@@ -259,69 +266,29 @@ try {
         if (running) requestAnimationFrame(frame);
       };
       requestAnimationFrame(frame);
-      const emitOne = (elapsed: number) => {
-        const id = ids[cursor]!;
-        cursor = (cursor + 1) % ids.length;
-        const done = Math.min(bytesTotal, (elapsed * 40e6 + (cursor % 97) * 1e6) % bytesTotal);
-        const wire = JSON.stringify({
-          id,
-          stage: 'upload',
-          progress: {
-            files: { done: Math.round((done / bytesTotal) * 5000), total: 5000 },
-            bytes: { done, total: bytesTotal },
-            indexed: { done: 0, total: 0 },
-            rejected: 0,
-            throughput: 38e6 + (cursor % 50) * 1e5,
-            etaSeconds: (bytesTotal - done) / 40e6,
-          },
-        });
-        api.fake.emit('item:progress', JSON.parse(wire));
-        sent++;
-      };
+      const host = webClient(streamBase);
+      const offs: (() => void)[] = [];
       await new Promise<void>((resolve) => {
-        const channel = new MessageChannel();
-        let owed = 0;
-        let lastOwedAt = start;
-        let queued = false;
-        channel.port1.onmessage = () => {
-          queued = false;
-          const t0 = performance.now();
-          const elapsed = (t0 - start) / 1000;
-          const n = Math.min(CHUNK, owed);
-          for (let i = 0; i < n; i++) emitOne(elapsed);
-          owed -= n;
-          tickTimes.push(performance.now() - t0);
-          if (owed > 0 && !queued) {
-            queued = true;
-            channel.port2.postMessage(0);
-          }
-        };
-        const timer = setInterval(() => {
-          const t = performance.now();
-          owed += Math.round(((t - lastOwedAt) / 1000) * ids.length * perItemRate);
-          // Events that could not be delivered within a second are dropped, as a real stream would
-          // fall behind; the achieved rate below says how much got through.
-          owed = Math.min(owed, ids.length * perItemRate);
-          lastOwedAt = t;
-          if (owed > 0 && !queued) {
-            queued = true;
-            channel.port2.postMessage(0);
-          }
-          if (t - start >= seconds * 1000) {
-            clearInterval(timer);
-            owed = 0;
-            resolve();
-          }
-        }, 20);
+        offs.push(
+          host.subscribe('item:progress', (batch: { ids: string[]; whole: unknown[] }) => {
+            const t0 = performance.now();
+            api.fake.emit('item:progress', batch);
+            received += batch.ids.length + batch.whole.length;
+            tickTimes.push(performance.now() - t0);
+          }),
+          // The stream's last message.
+          host.subscribe('notice', () => resolve()),
+        );
       });
+      for (const off of offs) off();
       running = false;
       await new Promise((r) => setTimeout(r, 300));
       const wall = (performance.now() - start) / 1000;
       const sorted = [...frameGaps].sort((a, b) => a - b);
       const long = w.__long.slice(longBefore);
       return {
-        eventsSent: sent,
-        eventsPerSecond: Math.round(sent / wall),
+        rowsReceived: received,
+        rowsPerSecond: Math.round(received / wall),
         longTasksDuringRun: long.length,
         longestTaskDuringRunMs: Math.round(Math.max(0, ...long.map((e) => e.duration))),
         frames: frameGaps.length,
@@ -333,7 +300,7 @@ try {
         maxEventTaskMs: Math.round(Math.max(0, ...tickTimes) * 10) / 10,
       };
     },
-    { seconds, perItemRate, active },
+    { streamBase: stream.baseUrl },
   );
 
   // While it runs, the operator scrolls the queue and opens an item; each action is marked so long
@@ -358,6 +325,7 @@ try {
   await mark('after');
   }
   const figures = await run;
+  const made = stream.made();
   const cpu = cpuBetween(cpuAtStart, cpuSnapshot([process.pid]));
   // Which action each long task followed (the newest mark before it started).
   const attribution = await page.evaluate(() => {
@@ -425,7 +393,8 @@ try {
           'to the first row (the first queue:list page, deserialized, stored and rendered), excluding the bench seeding its fake ' +
           'service (seedMs). loadLongestTaskMs: from app start until the store holds the whole queue (fullListMs after app start; the ' +
           'later pages arrive while the run has begun). During the run: every long task (>50 ms, PerformanceObserver), including the ' +
-          'emitter that parses each event from JSON as the transport would; longTasksAfter attributes them to the action that preceded ' +
+          'web client receiving each server-sent batch of progress (EventSource) and parsing it; hostEventsPerSecond is the rate the ' +
+          'host made, rowsPerSecond what reached the page after its batching; longTasksAfter attributes long tasks to the action that preceded ' +
           'them. longestTaskFromAppStartMs: all of it together, the figure the target is about. The page is loaded once Chromium has ' +
           'finished starting its own UI (browserSettleMs; --no-settle to skip), and the console starts once Playwright has injected ' +
           'its scripts into the page; firstRowMs counts from that start. longTasksAfter\'s "page load (before the app)" is the ' +
@@ -446,6 +415,9 @@ try {
         pageLoads: pageLoad?.perLoad.length ?? 0,
         pageLoadLongestTaskMs: pageLoad?.longestMs ?? null,
         pageLoadLongTasksMs: pageLoad?.perLoad ?? null,
+        // The engine's rate (what the host's stream made), then what reached the page once the host
+        // kept each item's newest figures per batch window (rowsPerSecond, below).
+        hostEventsPerSecond: Math.round(made.events / Math.max(made.seconds, 1e-9)),
         ...figures,
         renderedRows: visibleRows,
         longTasksAfter: attribution,
@@ -468,5 +440,6 @@ try {
   );
 } finally {
   await browser.close();
+  await stream.close();
   fs.rmSync(outDir, { recursive: true, force: true });
 }

@@ -4,6 +4,7 @@
 
 import { createFakeApi, seedShowcase } from '../../../test/renderer/fake-api';
 import { mountConsole } from '../mount-console';
+import { createWebClient } from '../transport/web-client';
 import '../styles.css';
 import { WARM_UP_TASKS } from '../util/warm-up';
 
@@ -50,5 +51,6 @@ function start() {
   performance.mark('app-start');
   const store = mountConsole(api);
   if (params.get('live') === '1') setInterval(() => api.fake.advance(0.5), 500);
-  (window as unknown as { __preview: unknown }).__preview = { api, store };
+  // webClient: the benchmark reads progress from a host's event stream through the real web client.
+  (window as unknown as { __preview: unknown }).__preview = { api, store, webClient: (baseUrl: string) => createWebClient({ baseUrl }) };
 }
