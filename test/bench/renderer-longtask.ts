@@ -30,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { build as viteBuild } from 'vite';
 import { waitForChromiumIdle } from './chromium-settle';
 import { startProgressStream } from './progress-stream';
-import { cpuBetween, cpuSnapshot } from './cpu-accounting';
+import { cpuBetween, cpuSnapshot, processCpuSeconds } from './cpu-accounting';
 
 const { values } = parseArgs({
   options: {
@@ -188,6 +188,7 @@ try {
   // This script and Chromium (Playwright starts it as a child of this process) are measured; the
   // rest is other work.
   const cpuAtStart = cpuSnapshot([process.pid]);
+  const ownCpuAtStart = processCpuSeconds(process.pid);
   const loadStart = Date.now();
   await page.evaluate(() => (window as unknown as { __startApp: () => void }).__startApp());
   await page.waitForSelector('.qrow[data-index="0"]', { timeout: 60_000 });
@@ -327,6 +328,7 @@ try {
   const figures = await run;
   const made = stream.made();
   const cpu = cpuBetween(cpuAtStart, cpuSnapshot([process.pid]));
+  const ownCores = (processCpuSeconds(process.pid) - ownCpuAtStart) / ((Date.now() - loadStart) / 1000);
   // Which action each long task followed (the newest mark before it started).
   const attribution = await page.evaluate(() => {
     const marks = performance.getEntriesByType('mark').map((m) => ({ name: m.name, t: m.startTime }));
@@ -430,6 +432,8 @@ try {
         // (chromiumCores), and everything else on the machine (otherCores, e.g. the kernel writing
         // back a previous test's files): a long task here is often a short one descheduled.
         chromiumCores: cpu.measuredCores,
+        // Of which this script: the host's side (the event stream) and Playwright's driver.
+        benchProcessCores: Math.round(ownCores * 100) / 100,
         otherCores: cpu.otherCores,
         cpus: os.cpus().length,
         pageErrors: errors,
