@@ -56,7 +56,7 @@ export class Host {
   private readonly readers: ItemReaders;
   private readonly log: Logger;
   private readonly detach: (() => void)[] = [];
-  private readonly progress = new ProgressBatcher((batch) => this.send('item:progress', batch));
+  private readonly progress = new ProgressBatcher((batch) => this.emit('item:progress', batch));
 
   constructor(private readonly deps: HostDeps) {
     this.readers = deps.readers ?? defaultReaders();
@@ -92,13 +92,7 @@ export class Host {
     this.listeners.clear();
   }
 
-  /** Sends an event, after the progress still waiting in the batcher (so the UI sees them in order). */
   private emit<E extends EventChannel>(event: E, payload: EventChannels[E]): void {
-    this.progress.flush();
-    this.send(event, payload);
-  }
-
-  private send<E extends EventChannel>(event: E, payload: EventChannels[E]): void {
     const clean = scrub(payload);
     for (const l of this.listeners) {
       try {
@@ -112,6 +106,7 @@ export class Host {
   private wireEvents(): void {
     const { engine, profiles, watches } = this.deps;
     const onItem = (s: ItemSummary) => {
+      this.progress.forget(s.id); // older than the summary's own figures
       this.emit('queue:item', s);
       const before = this.lastState.get(s.id);
       this.lastState.set(s.id, s.state);

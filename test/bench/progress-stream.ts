@@ -72,7 +72,7 @@ export async function startProgressStream(): Promise<ProgressStream> {
       if (now - start >= seconds * 1000) {
         clearInterval(timer);
         timers.delete(timer);
-        batcher.flush();
+        batcher.close();
         res.end(`event: notice\ndata: ${JSON.stringify({ level: 'info', message: 'The stream is over.' })}\n\n`);
       }
     }, 20);

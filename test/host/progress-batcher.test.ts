@@ -1,10 +1,10 @@
 // Progress reaches the UI packed in batches: every item's latest figures arrive, unchanged, soon,
-// and never after an event that happened later.
+// never all at once, and never after a newer summary of the item.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventChannel, ItemProgressEvent } from '../../shared/contract';
 import { emptyProgress, type ItemSummary } from '../../shared/domain';
 import { packProgress, unpackProgress, type ProgressBatch } from '../../shared/progress-batch';
-import { ProgressBatcher } from '../../main/host/progress-batcher';
+import { BATCH_WINDOW_MS, ProgressBatcher } from '../../main/host/progress-batcher';
 import { testApp } from './fixture';
 
 const upload = (id: string, bytesDone: number, etaSeconds: number | null = 12.5): ItemProgressEvent => ({
@@ -72,17 +72,16 @@ describe('ProgressBatcher', () => {
     expect(sent.map((b) => b.ids)).toEqual([['i0', 'i1', 'i2'], ['i3', 'i4', 'i5'], ['i6']]);
   });
 
-  it('sends everything waiting at once when flushed, messages still in the outbox first', () => {
+  it("forgets an item's figures still in the outbox too", () => {
     vi.useFakeTimers();
     const sent: ProgressBatch[] = [];
     const batcher = new ProgressBatcher((b) => sent.push(b), 90, 2);
     for (let i = 0; i < 4; i++) batcher.add(upload(`i${i}`, i));
     vi.advanceTimersByTime(90); // i0, i1 sent; i2, i3 wait in the outbox
-    batcher.add(upload('i0', 100)); // a newer figure, in the next window
-    batcher.flush();
-    expect(sent.map(unpackProgress).map((events) => events.map((e) => `${e.id}@${e.progress.bytes.done}`))).toEqual([['i0@0', 'i1@1'], ['i2@2', 'i3@3'], ['i0@100']]);
+    batcher.forget('i3');
     vi.advanceTimersByTime(1000);
-    expect(sent).toHaveLength(3);
+    expect(sent.map((b) => b.ids)).toEqual([['i0', 'i1'], ['i2']]);
+    expect(unpackProgress(sent[1]!)).toEqual([upload('i2', 2)]);
   });
 
   it("drops a removed item's waiting figures", () => {
@@ -98,17 +97,18 @@ describe('ProgressBatcher', () => {
 });
 
 describe('the host', () => {
-  it('sends waiting progress before any later event, so the UI never sees figures older than a state change', async () => {
+  it("drops an item's waiting figures when its summary goes out (the summary's own are newer), and keeps the others'", async () => {
     const app = testApp({ steps: [] });
     try {
       const events: [EventChannel, unknown][] = [];
       app.host.subscribe((e, p) => events.push([e, p]));
       app.engine.emit('progress', upload('a', 1));
-      app.engine.emit('progress', upload('a', 2));
-      expect(events).toEqual([]); // still waiting in the batch
+      app.engine.emit('progress', upload('b', 1));
       app.engine.emit('item', { id: 'a', name: 'a', state: 'done', stage: 'done', progress: emptyProgress() } as unknown as ItemSummary);
-      expect(events.map(([e]) => e)).toEqual(['item:progress', 'queue:item', 'notice']);
-      expect(unpackProgress(events[0]![1] as ProgressBatch)).toEqual([upload('a', 2)]);
+      expect(events.map(([e]) => e)).toEqual(['queue:item', 'notice']); // sent at once; progress waits for its window
+      await new Promise((resolve) => setTimeout(resolve, BATCH_WINDOW_MS + 100));
+      expect(events.map(([e]) => e)).toEqual(['queue:item', 'notice', 'item:progress']);
+      expect(unpackProgress(events[2]![1] as ProgressBatch)).toEqual([upload('b', 1)]);
     } finally {
       await app.close();
     }
