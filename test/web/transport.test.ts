@@ -7,6 +7,7 @@ import { startEmulator, type Emulator } from '../emulator/server';
 import { makePng } from '../emulator/fixtures';
 import { startWebServer, type WebServer } from '../../main/web/server';
 import { tempDir, testApp } from '../host/fixture';
+import { emptyProgress } from '../../shared/domain';
 import { unpackProgress, type ProgressBatch } from '../../shared/progress-batch';
 import { webClient, type EventStream } from './web-client';
 
@@ -88,9 +89,14 @@ describe('web transport', () => {
     const remote = await emulator.inspect.files('transport-batch');
     expect(remote?.map((f) => f.name.replace(/^.*__/, '')).sort()).toEqual([0, 1, 2, 3, 4].map((i) => `img-${i}.png`));
     expect(remote?.every((f) => f.receivedCount === 1)).toBe(true);
-    // Progress travelled as events too, packed in batches.
-    const progressed = (e: { event: string; data: unknown }) => e.event === 'item:progress' && unpackProgress(e.data as ProgressBatch).some((p) => p.id === id);
-    expect(stream.events.some(progressed)).toBe(true);
+    // A summary carries the item's figures (this item finished before its first progress batch was
+    // due, and a summary drops the figures still waiting); a running item's progress travels as
+    // packed batches.
+    expect((done.data as { progress: { files: unknown } }).progress.files).toEqual({ done: 5, total: 5 });
+    const running = { id: 'elsewhere', stage: 'upload' as const, progress: { ...emptyProgress(), files: { done: 2, total: 9 }, throughput: 5e6, etaSeconds: 3.5 } };
+    app.engine.emit('progress', running);
+    const batch = await stream.waitFor((e) => e.event === 'item:progress' && (e.data as ProgressBatch).ids.includes('elsewhere'));
+    expect(unpackProgress(batch.data as ProgressBatch)).toEqual([running]);
 
     const detail = await client.invoke('item:get', { id });
     expect(detail.ok).toBe(true);
