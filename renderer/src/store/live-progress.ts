@@ -21,8 +21,6 @@
 
 import type { ItemProgressEvent } from '../../../shared/contract';
 import {
-  isPackable,
-  packProgress,
   PROGRESS_ROW_WIDTH as WIDTH,
   ROW_THROUGHPUT as THROUGHPUT,
   unpackRow,
@@ -93,15 +91,11 @@ export class LiveProgressBuffer {
       this.incomingObject[slot] = undefined;
       this.markDirty(slot);
     }
-    for (const event of batch.whole) this.receive(event);
+    for (const event of batch.whole) this.receiveWhole(event);
   }
 
-  /** Records the newest figures of one item. */
-  receive(event: ItemProgressEvent): void {
-    if (isPackable(event)) {
-      this.receiveBatch(packProgress([event]));
-      return;
-    }
+  /** Records an event of an unusual shape, kept as it is. */
+  private receiveWhole(event: ItemProgressEvent): void {
     const slot = this.slotFor(event.id);
     if (slot === undefined) return;
     this.incomingObject[slot] = event;
