@@ -67,13 +67,23 @@ export function cpuSnapshot(roots: number[]): CpuSnapshot {
 
 /**
  * Cores in use on average between two snapshots: by the measured processes (those alive at the
- * end; one that started in between counts from zero) and by everything else.
+ * end; one that started in between counts from zero), by the roots alone (without their
+ * children), and by everything else.
  */
-export function cpuBetween(before: CpuSnapshot, after: CpuSnapshot): { measuredCores: number; otherCores: number } {
+export function cpuBetween(
+  before: CpuSnapshot,
+  after: CpuSnapshot,
+  roots: number[] = [],
+): { measuredCores: number; rootCores: number; otherCores: number } {
   const seconds = (after.at - before.at) / 1000;
+  const used = (pid: number) => (after.measured.get(pid) ?? 0) - (before.measured.get(pid) ?? 0);
   let measured = 0;
-  for (const [pid, ticks] of after.measured) measured += ticks - (before.measured.get(pid) ?? 0);
+  for (const pid of after.measured.keys()) measured += used(pid);
   const busy = after.busy - before.busy;
   const cores = (ticks: number) => Math.round((ticks / TICKS_PER_SECOND / seconds) * 100) / 100;
-  return { measuredCores: cores(measured), otherCores: cores(Math.max(0, busy - measured)) };
+  return {
+    measuredCores: cores(measured),
+    rootCores: cores(roots.reduce((sum, pid) => sum + used(pid), 0)),
+    otherCores: cores(Math.max(0, busy - measured)),
+  };
 }

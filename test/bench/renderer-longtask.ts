@@ -30,7 +30,7 @@ import { pathToFileURL } from 'node:url';
 import { build as viteBuild } from 'vite';
 import { waitForChromiumIdle } from './chromium-settle';
 import { startProgressStream } from './progress-stream';
-import { cpuBetween, cpuSnapshot, processCpuSeconds } from './cpu-accounting';
+import { cpuBetween, cpuSnapshot } from './cpu-accounting';
 
 const { values } = parseArgs({
   options: {
@@ -188,7 +188,6 @@ try {
   // This script and Chromium (Playwright starts it as a child of this process) are measured; the
   // rest is other work.
   const cpuAtStart = cpuSnapshot([process.pid]);
-  const ownCpuAtStart = processCpuSeconds(process.pid);
   const loadStart = Date.now();
   await page.evaluate(() => (window as unknown as { __startApp: () => void }).__startApp());
   await page.waitForSelector('.qrow[data-index="0"]', { timeout: 60_000 });
@@ -327,8 +326,7 @@ try {
   }
   const figures = await run;
   const made = stream.made();
-  const cpu = cpuBetween(cpuAtStart, cpuSnapshot([process.pid]));
-  const ownCores = (processCpuSeconds(process.pid) - ownCpuAtStart) / ((Date.now() - loadStart) / 1000);
+  const cpu = cpuBetween(cpuAtStart, cpuSnapshot([process.pid]), [process.pid]);
   // Which action each long task followed (the newest mark before it started).
   const attribution = await page.evaluate(() => {
     const marks = performance.getEntriesByType('mark').map((m) => ({ name: m.name, t: m.startTime }));
@@ -433,7 +431,7 @@ try {
         // back a previous test's files): a long task here is often a short one descheduled.
         chromiumCores: cpu.measuredCores,
         // Of which this script: the host's side (the event stream) and Playwright's driver.
-        benchProcessCores: Math.round(ownCores * 100) / 100,
+        benchProcessCores: cpu.rootCores,
         otherCores: cpu.otherCores,
         cpus: os.cpus().length,
         pageErrors: errors,
