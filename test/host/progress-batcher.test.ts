@@ -42,11 +42,16 @@ describe('packed progress', () => {
   });
 });
 
+/** A batcher on fake timers, and what it has sent. */
+function batcherOnFakeTimers(windowMs: number, maxItems: number) {
+  vi.useFakeTimers();
+  const sent: ProgressBatch[] = [];
+  return { batcher: new ProgressBatcher((b) => sent.push(b), windowMs, maxItems), sent };
+}
+
 describe('ProgressBatcher', () => {
   it('sends one batch per window with the latest figures of each item', () => {
-    vi.useFakeTimers();
-    const sent: ProgressBatch[] = [];
-    const batcher = new ProgressBatcher((b) => sent.push(b), 100, 1000);
+    const { batcher, sent } = batcherOnFakeTimers(100, 1000);
     batcher.add(upload('a', 1));
     batcher.add(upload('b', 1));
     batcher.add(upload('a', 2));
@@ -59,9 +64,7 @@ describe('ProgressBatcher', () => {
   });
 
   it('splits a window with many items into messages of at most the batch size, spread over the next window', () => {
-    vi.useFakeTimers();
-    const sent: ProgressBatch[] = [];
-    const batcher = new ProgressBatcher((b) => sent.push(b), 90, 3);
+    const { batcher, sent } = batcherOnFakeTimers(90, 3);
     for (let i = 0; i < 7; i++) batcher.add(upload(`i${i}`, i));
     expect(sent).toEqual([]);
     vi.advanceTimersByTime(90);
@@ -73,9 +76,7 @@ describe('ProgressBatcher', () => {
   });
 
   it("forgets an item's figures still in the outbox too", () => {
-    vi.useFakeTimers();
-    const sent: ProgressBatch[] = [];
-    const batcher = new ProgressBatcher((b) => sent.push(b), 90, 2);
+    const { batcher, sent } = batcherOnFakeTimers(90, 2);
     for (let i = 0; i < 4; i++) batcher.add(upload(`i${i}`, i));
     vi.advanceTimersByTime(90); // i0, i1 sent; i2, i3 wait in the outbox
     batcher.forget('i3');
@@ -85,9 +86,7 @@ describe('ProgressBatcher', () => {
   });
 
   it("drops a removed item's waiting figures", () => {
-    vi.useFakeTimers();
-    const sent: ProgressBatch[] = [];
-    const batcher = new ProgressBatcher((b) => sent.push(b), 100, 1000);
+    const { batcher, sent } = batcherOnFakeTimers(100, 1000);
     batcher.add(upload('a', 1));
     batcher.add(upload('gone', 1));
     batcher.forget('gone');
