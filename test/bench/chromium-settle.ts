@@ -6,17 +6,24 @@
 // once the browser's processes are idle.
 
 import type { Browser } from '@playwright/test';
+import { CdpBrowser } from './cdp-browser';
 
-/** Polls every process's CPU time until all together used < 5% of a core for two polls in a row (at most `maxMs`); returns the wait. */
-export async function waitForChromiumIdle(browser: Browser, maxMs = 10_000): Promise<number> {
-  const cdp = await browser.newBrowserCDPSession();
+/**
+ * Polls every process's CPU time until all together used < 5% of a core for two polls in a row (at
+ * most `maxMs`); returns the wait. Takes our own CDP client (renderer-longtask.ts) or a Playwright
+ * browser (renderer-trace.ts).
+ */
+export async function waitForChromiumIdle(browser: CdpBrowser | Browser, maxMs = 10_000): Promise<number> {
+  // Playwright's browser needs a CDP session of its own, detached at the end.
+  const playwright = browser instanceof CdpBrowser ? null : await browser.newBrowserCDPSession();
+  const session = playwright ?? (browser as CdpBrowser).session;
   const start = Date.now();
   const intervalMs = 250;
   let last: number | null = null;
   let quiet = 0;
   try {
     while (Date.now() - start < maxMs) {
-      const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { cpuTime: number }[] };
+      const { processInfo } = (await session.send('SystemInfo.getProcessInfo')) as { processInfo: { cpuTime: number }[] };
       const total = processInfo.reduce((a, p) => a + p.cpuTime, 0);
       if (last !== null) {
         quiet = total - last < 0.05 * (intervalMs / 1000) ? quiet + 1 : 0;
@@ -26,7 +33,7 @@ export async function waitForChromiumIdle(browser: Browser, maxMs = 10_000): Pro
       await new Promise((r) => setTimeout(r, intervalMs));
     }
   } finally {
-    await cdp.detach();
+    await playwright?.detach();
   }
   return Date.now() - start;
 }
