@@ -11,23 +11,31 @@
 //
 // Prints one JSON object. Target: longest task < 50 ms, from app start (the queue loading page by
 // page) through the run. Neither Chromium's own start-up (its omnibox WebUI renderer busies a core for
-// ~2 s after launch) nor Playwright's script injection overlap the measured window: see browserSettleMs
+// ~2 s after launch) nor the preview page's own load overlap the measured window: see browserSettleMs
 // and `hold=1` below. `renderer-trace.ts` says what each long task spent its time on.
+//
+// Chromium is driven over the DevTools protocol by our own client (cdp-browser.ts), not Playwright:
+// Playwright enables the Network domain in every page, and with DevTools' network inspection on,
+// Chromium (a) sends the driver every server-sent message in full (Network.eventSourceMessageReceived),
+// which this process then parses alongside the host's stream, and (b) keeps a copy of the event-stream
+// body (up to ~20 MB) and decodes it when the response ends, a 100-350 ms task of DevTools' own at the
+// stream's end. The console never runs with DevTools attached, so the benchmark does not either.
 //
 // Loading the page is measured apart, on the production bundle (Vite's build of renderer/index.html,
 // served over HTTP as the web host serves it, with no API behind it, so the console stops at its
 // start-up error), in fresh browsers: pageLoadLongestTaskMs. The preview bundle above is not used
 // for that figure, since it also carries the fake service and the bench's seeding.
 
-import { chromium } from '@playwright/test';
 import { build } from 'esbuild';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { build as viteBuild } from 'vite';
+import { CdpBrowser } from './cdp-browser';
 import { waitForChromiumIdle } from './chromium-settle';
 import { startProgressStream } from './progress-stream';
 import { cpuBetween, cpuSnapshot } from './cpu-accounting';
@@ -78,7 +86,15 @@ fs.writeFileSync(
   `<!doctype html><html><head><meta charset="utf-8"><link rel="stylesheet" href="preview.css"></head><body><div id="root"></div><script src="preview.js"></script></body></html>`,
 );
 
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWPORT = { width: 1440, height: 900 };
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  `--window-size=${VIEWPORT.width},${VIEWPORT.height}`,
+];
 
 /**
  * Page load of the production bundle: each load in a fresh Chromium (once settled), since what a page
@@ -106,9 +122,9 @@ async function measurePageLoads(loads: number): Promise<{ longestMs: number; per
   const perLoad: number[][] = [];
   try {
     for (let i = 0; i < loads; i++) {
-      const b = await chromium.launch({ executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
+      const b = await CdpBrowser.launch(CHROMIUM_ARGS);
       try {
-        const p = await b.newPage({ viewport: { width: 1440, height: 900 } });
+        const p = await b.newPage(VIEWPORT);
         if (!values['no-settle']) await waitForChromiumIdle(b);
         await p.addInitScript(() => {
           const w = window as unknown as { __long: number[] };
@@ -119,8 +135,8 @@ async function measurePageLoads(loads: number): Promise<{ longestMs: number; per
         });
         await p.goto(`http://127.0.0.1:${port}/index.html`);
         // The console asks the (absent) API for its state and shows its start-up error: loaded.
-        await p.waitForSelector('.boot h1', { timeout: 30_000 });
-        await p.waitForTimeout(1000);
+        await p.waitForSelector('.boot h1', 30_000);
+        await sleep(1000);
         perLoad.push(await p.evaluate(() => (window as unknown as { __long: number[] }).__long.map((d) => Math.round(d))));
       } finally {
         await b.close();
@@ -135,40 +151,34 @@ async function measurePageLoads(loads: number): Promise<{ longestMs: number; per
 const pageLoad = await measurePageLoads(Number(values['page-loads']));
 
 const stream = await startProgressStream();
-const browser = await chromium.launch({
-  executablePath: process.env.BATCH_DESK_CHROMIUM ?? '/usr/bin/chromium',
-  // --expose-gc: the preview collects the fake service's seeded items in its seeding task (see preview.tsx).
-  args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'],
-});
+// --expose-gc: the preview collects the fake service's seeded items in its seeding task (see preview.tsx).
+const browser = await CdpBrowser.launch([...CHROMIUM_ARGS, '--js-flags=--expose-gc']);
 try {
-  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  const page = await browser.newPage(VIEWPORT);
   const browserSettleMs = values['no-settle'] ? 0 : await waitForChromiumIdle(browser);
-  const cdp = values.profile ? await page.context().newCDPSession(page) : null;
-  if (cdp) {
-    await cdp.send('Profiler.enable');
-    await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
-    await cdp.send('Profiler.start');
+  if (values.profile) {
+    await page.send('Profiler.enable');
+    await page.send('Profiler.setSamplingInterval', { interval: 250 });
+    await page.send('Profiler.start');
   }
   if (values.trace) {
-    await browser.startTracing(page, {
-      path: values.trace,
-      categories: [
-        'devtools.timeline',
-        'disabled-by-default-devtools.timeline',
-        'blink.user_timing',
-        'v8.execute',
-        'toplevel',
-        'disabled-by-default-devtools.timeline.stack',
-        // With --profile too, the samples go into the trace as well, so renderer-trace.ts --analyse can
-        // name each long task's hottest functions.
-        ...(values.profile ? ['disabled-by-default-v8.cpu_profiler'] : []),
-      ],
-    });
+    await page.startTracing([
+      'devtools.timeline',
+      'disabled-by-default-devtools.timeline',
+      'blink.user_timing',
+      'v8.execute',
+      'toplevel',
+      'disabled-by-default-devtools.timeline.stack',
+      // With --profile too, the samples go into the trace as well, so renderer-trace.ts --analyse can
+      // name each long task's hottest functions.
+      ...(values.profile ? ['disabled-by-default-v8.cpu_profiler'] : []),
+    ]);
   }
   const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
+  page.onPageError((message) => errors.push(message));
 
-  // tsx compiles this file with esbuild's keepNames, so functions passed to the page call `__name`.
+  // tsx compiles this file with esbuild's keepNames, so functions passed to the page call `__name`
+  // (cdp-page.ts also puts one in scope of each evaluate; this covers what the page keeps and calls later).
   await page.addInitScript('window.__name = (f) => f;');
   // Long tasks are observed from the very first script, so the initial render of 10,000 items counts too.
   await page.addInitScript(() => {
@@ -178,19 +188,17 @@ try {
       for (const e of list.getEntries()) w.__long.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
   });
-  // The page seeds the fake service and waits (`hold=1`); the console starts once Playwright's own
-  // scripts, which it injects into each new page on first use (a 40-110 ms task to compile them),
-  // are in place: they are the harness's cost, not the console's.
+  // The page seeds the fake service and waits (`hold=1`); the console starts when the bench says, so
+  // the preview page's own load (its bundle, the fake service, the seeding) stays out of the figures.
   const url = `${pathToFileURL(path.join(outDir, 'index.html')).href}?scenario=bench&items=${items}&hold=1`;
   await page.goto(url);
   await page.waitForFunction(() => typeof (window as unknown as { __startApp?: unknown }).__startApp === 'function');
-  await page.locator('#root').count();
-  // This script and Chromium (Playwright starts it as a child of this process) are measured; the
+  // This script and Chromium (cdp-browser.ts starts it as a child of this process) are measured; the
   // rest is other work.
   const cpuAtStart = cpuSnapshot([process.pid]);
   const loadStart = Date.now();
   await page.evaluate(() => (window as unknown as { __startApp: () => void }).__startApp());
-  await page.waitForSelector('.qrow[data-index="0"]', { timeout: 60_000 });
+  await page.waitForSelector('.qrow[data-index="0"]', 60_000);
   const firstRowMs = Date.now() - loadStart;
   // Startup counts the console's tasks from 'app-start' on; the preview seeds the fake service's
   // 10,000 items before that, in a task of its own, reported apart as seedMs.
@@ -306,23 +314,23 @@ try {
   // While it runs, the operator scrolls the queue and opens an item; each action is marked so long
   // tasks can be attributed to it.
   const mark = (name: string) => page.evaluate((n) => performance.mark(n), name);
-  await page.waitForTimeout(1500);
+  await sleep(1500);
   if (!values['no-interaction']) {
-  const list = page.locator('.qscroll');
-  await list.hover();
-  for (let i = 0; i < Number(values.scrolls); i++) {
-    await mark(`scroll-${i}`);
-    await page.mouse.wheel(0, 2400);
-    await page.waitForTimeout(150);
-  }
-  await mark('open-item');
-  await page.locator('.qrow[data-index]').nth(3).click();
-  await page.waitForSelector('.panel');
-  await page.waitForTimeout(300);
-  await mark('end-key');
-  await page.keyboard.press('End');
-  await page.waitForTimeout(300);
-  await mark('after');
+    // The mouse rests on the list's centre, where the wheel turns.
+    await page.hover('.qscroll');
+    for (let i = 0; i < Number(values.scrolls); i++) {
+      await mark(`scroll-${i}`);
+      await page.wheel(0, 2400);
+      await sleep(150);
+    }
+    await mark('open-item');
+    await page.click('.qrow[data-index]', 3);
+    await page.waitForSelector('.panel');
+    await sleep(300);
+    await mark('end-key');
+    await page.press('End');
+    await sleep(300);
+    await mark('after');
   }
   const figures = await run;
   const made = stream.made();
@@ -342,7 +350,7 @@ try {
     }
     return by;
   });
-  const visibleRows = await page.locator('.qrow[data-index]').count();
+  const visibleRows = await page.count('.qrow[data-index]');
   // From app start through the whole run: the figure the target is about.
   const whole = await page.evaluate((appStart) => {
     const w = window as unknown as { __queueLoadedAt?: number; __long: { start: number; duration: number }[]; __preview: { store: { getState(): { queueIds: string[] } } } };
@@ -375,8 +383,8 @@ try {
       return Math.round((performance.now() - t) * 10) / 10;
     })(),
   }));
-  if (values.trace) await browser.stopTracing();
-  if (cdp) fs.writeFileSync(values.profile!, JSON.stringify((await cdp.send('Profiler.stop')).profile));
+  if (values.trace) await page.stopTracing(values.trace);
+  if (values.profile) fs.writeFileSync(values.profile, JSON.stringify((await page.send('Profiler.stop')).profile));
 
   const longestMs = Math.max(figures.longestTaskDuringRunMs, figures.maxFrameGapMs > 50 ? figures.maxFrameGapMs : 0);
   console.log(
@@ -396,8 +404,9 @@ try {
           'web client receiving each server-sent batch of progress (EventSource) and parsing it; hostEventsPerSecond is the rate the ' +
           'host made, rowsPerSecond what reached the page after its batching; longTasksAfter attributes long tasks to the action that preceded ' +
           'them. longestTaskFromAppStartMs: all of it together, the figure the target is about. The page is loaded once Chromium has ' +
-          'finished starting its own UI (browserSettleMs; --no-settle to skip), and the console starts once Playwright has injected ' +
-          'its scripts into the page; firstRowMs counts from that start. longTasksAfter\'s "page load (before the app)" is the ' +
+          'finished starting its own UI (browserSettleMs; --no-settle to skip), and the console starts once the preview page has ' +
+          'loaded and seeded its fake service; firstRowMs counts from that start. Chromium is driven over the DevTools protocol ' +
+          'without the Network domain (no DevTools network inspection, as in the product). longTasksAfter\'s "page load (before the app)" is the ' +
           'preview page\'s own load (its bundle, the fake service and the seeding), not the console\'s. pageLoadLongestTaskMs: the ' +
           'longest task (>50 ms; 0 if none) while a fresh Chromium loads the production bundle (renderer/index.html built by Vite, ' +
           'over HTTP, no API behind it), over pageLoads loads, each load\'s long tasks in pageLoadLongTasksMs; not part of pass.',
@@ -430,7 +439,7 @@ try {
         // (chromiumCores), and everything else on the machine (otherCores, e.g. the kernel writing
         // back a previous test's files): a long task here is often a short one descheduled.
         chromiumCores: cpu.measuredCores,
-        // Of which this script: the host's side (the event stream) and Playwright's driver.
+        // Of which this script: the host's side (the event stream) and the DevTools client (cdp-browser.ts).
         benchProcessCores: cpu.rootCores,
         otherCores: cpu.otherCores,
         cpus: os.cpus().length,
