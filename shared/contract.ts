@@ -60,6 +60,12 @@ export interface InvokeChannels {
   'history:list': Channel<{ limit?: number }, ItemSummary[]>;
   'history:clear': Channel<None, null>;
 
+  /**
+   * The items a console window or tab shows now (its rows on screen and its open item): their
+   * progress comes five times a second, every other item's once a second. `viewer` is the window's
+   * own random id, so two windows do not take each other's focus. Replaces the viewer's last focus.
+   */
+  'progress:focus': Channel<{ viewer: string; ids: string[] }, null>;
   'item:get': Channel<{ id: string }, ItemDetail>;
   'item:files': Channel<
     { id: string; offset: number; limit: number; state?: FileState | 'all' },
@@ -99,6 +105,8 @@ export type InvokeResult<C extends InvokeChannel> = InvokeChannels[C]['result'];
 /** `queue:list` pages: `limit` defaults to QUEUE_PAGE_DEFAULT and may be at most QUEUE_PAGE_MAX. */
 export const QUEUE_PAGE_DEFAULT = 250;
 export const QUEUE_PAGE_MAX = 1000;
+/** `progress:focus` names at most this many items: more rows than any screen shows. */
+export const PROGRESS_FOCUS_MAX = 500;
 
 /** Every invoke channel, so transports and the preload can be built from one list. */
 export const INVOKE_CHANNELS = [
@@ -115,6 +123,7 @@ export const INVOKE_CHANNELS = [
   'queue:list',
   'history:list',
   'history:clear',
+  'progress:focus',
   'item:get',
   'item:files',
   'item:rejections-csv',

@@ -222,6 +222,10 @@ export class Host {
       },
       'queue:list': async ({ after, limit }) => engine.activePage(after, limit ?? QUEUE_PAGE_DEFAULT),
       'history:list': async ({ limit }) => engine.finishedItems(limit),
+      'progress:focus': async ({ viewer, ids }) => {
+        this.progress.focus(viewer, ids);
+        return null;
+      },
       'history:clear': async () => {
         engine.clearFinished();
         return null;

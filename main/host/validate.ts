@@ -3,7 +3,7 @@
 // service's own rules (shared/ids.ts). Pure; paths are checked on disk later by the handlers.
 
 import type { InvokeArgs, InvokeChannel } from '../../shared/contract';
-import { INVOKE_CHANNELS, QUEUE_PAGE_MAX } from '../../shared/contract';
+import { INVOKE_CHANNELS, PROGRESS_FOCUS_MAX, QUEUE_PAGE_MAX } from '../../shared/contract';
 import type { JobOptions, RestartOverrides, Settings, TransferSettings, WatchSpec } from '../../shared/domain';
 import { BATCH_ID_MAX, batchIdProblem, jobIdProblem } from '../../shared/ids';
 import {
@@ -143,6 +143,10 @@ export const VALIDATORS: Validators = {
       : obj({ after: optional(obj({ createdAt: isoTime, id: localId })), limit: optional(int(1, QUEUE_PAGE_MAX)) })(v, field),
   'history:list': obj({ limit: optional(int(1, 100_000)) }),
   'history:clear': none,
+  'progress:focus': obj({
+    viewer: str({ min: 1, max: 64, pattern: /^[A-Za-z0-9_-]+$/, rule: 'may contain only letters, digits, "-" and "_"' }),
+    ids: arrayOf(localId, { max: PROGRESS_FOCUS_MAX }),
+  }),
   'item:get': idArgs,
   'item:files': obj({
     id: localId,

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EventChannel, ItemProgressEvent } from '../../shared/contract';
 import { emptyProgress, type ItemSummary } from '../../shared/domain';
 import { packProgress, unpackProgress, type ProgressBatch } from '../../shared/progress-batch';
-import { BATCH_WINDOW_MS, ProgressBatcher } from '../../main/host/progress-batcher';
+import { BATCH_WINDOW_MS, MAX_VIEWERS, ProgressBatcher, UNSEEN_EVERY_WINDOWS } from '../../main/host/progress-batcher';
 import { testApp } from './fixture';
 
 const upload = (id: string, bytesDone: number, etaSeconds: number | null = 12.5): ItemProgressEvent => ({
@@ -52,6 +52,7 @@ function batcherOnFakeTimers(windowMs: number, maxItems: number) {
 describe('ProgressBatcher', () => {
   it('sends one batch per window with the latest figures of each item', () => {
     const { batcher, sent } = batcherOnFakeTimers(100, 1000);
+    batcher.focus('window-1', ['a', 'b']);
     batcher.add(upload('a', 1));
     batcher.add(upload('b', 1));
     batcher.add(upload('a', 2));
@@ -65,6 +66,7 @@ describe('ProgressBatcher', () => {
 
   it('splits a window with many items into messages of at most the batch size, spread over the next window', () => {
     const { batcher, sent } = batcherOnFakeTimers(90, 3);
+    batcher.focus('window-1', ['i0', 'i1', 'i2', 'i3', 'i4', 'i5', 'i6']);
     for (let i = 0; i < 7; i++) batcher.add(upload(`i${i}`, i));
     expect(sent).toEqual([]);
     vi.advanceTimersByTime(90);
@@ -77,6 +79,7 @@ describe('ProgressBatcher', () => {
 
   it("forgets an item's figures still in the outbox too", () => {
     const { batcher, sent } = batcherOnFakeTimers(90, 2);
+    batcher.focus('window-1', ['i0', 'i1', 'i2', 'i3']);
     for (let i = 0; i < 4; i++) batcher.add(upload(`i${i}`, i));
     vi.advanceTimersByTime(90); // i0, i1 sent; i2, i3 wait in the outbox
     batcher.forget('i3');
@@ -87,11 +90,74 @@ describe('ProgressBatcher', () => {
 
   it("drops a removed item's waiting figures", () => {
     const { batcher, sent } = batcherOnFakeTimers(100, 1000);
+    batcher.focus('window-1', ['a', 'gone']);
     batcher.add(upload('a', 1));
     batcher.add(upload('gone', 1));
     batcher.forget('gone');
     vi.advanceTimersByTime(100);
     expect(sent.map((b) => b.ids)).toEqual([['a']]);
+  });
+});
+
+describe('ProgressBatcher: what the operator sees goes first', () => {
+  /** Every item reports `perWindow` times a window for `windows` windows; which ids each window sent. */
+  function run(batcher: ProgressBatcher, sent: ProgressBatch[], ids: string[], windows: number, perWindow = 2): string[][] {
+    const byWindow: string[][] = [];
+    for (let w = 0; w < windows; w++) {
+      const before = sent.length;
+      for (let k = 0; k < perWindow; k++) {
+        for (const id of ids) batcher.add(upload(id, w * 10 + k));
+        vi.advanceTimersByTime(100 / perWindow);
+      }
+      byWindow.push(sent.slice(before).flatMap((b) => b.ids));
+    }
+    return byWindow;
+  }
+
+  it('sends an item no window shows once every five windows, always in the same one, and a fifth of them in each window', () => {
+    const { batcher, sent } = batcherOnFakeTimers(100, 1000);
+    const ids = Array.from({ length: 200 }, (_, i) => `item-${i}`);
+    const byWindow = run(batcher, sent, ids, 4 * UNSEEN_EVERY_WINDOWS);
+    for (const id of ids) {
+      const windows = byWindow.flatMap((sentIds, w) => (sentIds.includes(id) ? [w] : []));
+      expect(windows).toHaveLength(4); // once a second, not five times
+      expect(windows.map((w) => w - windows[0]!)).toEqual([0, 5, 10, 15]); // evenly: a sparkline sample a second
+    }
+    for (const sentIds of byWindow.slice(1)) {
+      expect(sentIds.length).toBeGreaterThan(200 / UNSEEN_EVERY_WINDOWS / 2); // spread, never all in one window
+      expect(sentIds.length).toBeLessThan((200 / UNSEEN_EVERY_WINDOWS) * 2);
+    }
+    // What a window sends is the newest figures.
+    const last = sent.at(-1)!;
+    expect(unpackProgress(last).every((e) => e.progress.bytes.done === 19 * 10 + 1)).toBe(true);
+  });
+
+  it("sends the items a window shows every window, and the next window's as soon as it scrolls", () => {
+    const { batcher, sent } = batcherOnFakeTimers(100, 1000);
+    const ids = Array.from({ length: 50 }, (_, i) => `item-${i}`);
+    batcher.focus('window-1', ['item-7', 'item-8']);
+    let byWindow = run(batcher, sent, ids, UNSEEN_EVERY_WINDOWS);
+    for (const sentIds of byWindow) expect(sentIds).toEqual(expect.arrayContaining(['item-7', 'item-8']));
+    expect(byWindow.flat().filter((id) => id === 'item-30')).toHaveLength(1);
+    // The operator scrolls: item-30 comes into view, item-7 leaves it.
+    batcher.focus('window-1', ['item-30', 'item-8']);
+    byWindow = run(batcher, sent, ids, UNSEEN_EVERY_WINDOWS);
+    for (const sentIds of byWindow) expect(sentIds).toEqual(expect.arrayContaining(['item-30', 'item-8']));
+    expect(byWindow.flat().filter((id) => id === 'item-7')).toHaveLength(1);
+  });
+
+  it("counts every open window's focus, the most recent few of them", () => {
+    const { batcher, sent } = batcherOnFakeTimers(100, 1000);
+    const ids = Array.from({ length: 50 }, (_, i) => `item-${i}`);
+    batcher.focus('tab-a', ['item-1']);
+    batcher.focus('tab-b', ['item-2']);
+    let byWindow = run(batcher, sent, ids, UNSEEN_EVERY_WINDOWS);
+    for (const sentIds of byWindow) expect(sentIds).toEqual(expect.arrayContaining(['item-1', 'item-2']));
+    // Tabs are never said to close: beyond MAX_VIEWERS, the least recently focused one stops counting.
+    for (let v = 0; v < MAX_VIEWERS - 1; v++) batcher.focus(`tab-${v}`, []);
+    byWindow = run(batcher, sent, ids, UNSEEN_EVERY_WINDOWS);
+    expect(byWindow.flat().filter((id) => id === 'item-1')).toHaveLength(1);
+    for (const sentIds of byWindow) expect(sentIds).toContain('item-2');
   });
 });
 
@@ -101,6 +167,7 @@ describe('the host', () => {
     try {
       const events: [EventChannel, unknown][] = [];
       app.host.subscribe((e, p) => events.push([e, p]));
+      expect(await app.host.invoke('progress:focus', { viewer: 'window-1', ids: ['a', 'b'] })).toEqual({ ok: true, value: null });
       app.engine.emit('progress', upload('a', 1));
       app.engine.emit('progress', upload('b', 1));
       app.engine.emit('item', { id: 'a', name: 'a', state: 'done', stage: 'done', progress: emptyProgress() } as unknown as ItemSummary);

@@ -82,6 +82,16 @@ const CASES: Record<InvokeChannel, Case> = {
   },
   'history:list': { good: [{}, { limit: 50 }], bad: [[{ limit: 0 }, /limit must be from 1/], [{ limit: 1.5 }, /whole number/]] },
   'history:clear': { good: [{}], bad: [[{ all: 1 }, /not a known field/]] },
+  'progress:focus': {
+    good: [{ viewer: 'v-3kf9a', ids: [] }, { viewer: 'v_1', ids: [ID, ID] }, { viewer: 'w', ids: Array.from({ length: 500 }, () => ID) }],
+    bad: [
+      [{ ids: [ID] }, /viewer is required/],
+      [{ viewer: 'a b', ids: [] }, /viewer may contain only letters/],
+      [{ viewer: 'v', ids: ['../x'] }, /must be an id/],
+      [{ viewer: 'v', ids: Array.from({ length: 501 }, () => ID) }, /at most 500/],
+      [{ viewer: 'v', ids: ID }, /must be a list/],
+    ],
+  },
   'item:get': { good: [{ id: ID }], bad: [[{ id: '' }, /must not be empty/], [{ id: 'a/b' }, /must be an id/]] },
   'item:files': {
     good: [{ id: ID, offset: 0, limit: 100 }, { id: ID, offset: 200, limit: 100, state: 'rejected' }, { id: ID, offset: 0, limit: 1, state: 'all' }],

@@ -329,6 +329,8 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
           .sort(newestFirstByCreation)
           .slice(0, limit ?? 500),
       ),
+    // The fake sends no progress of its own pace; what the console asked for is in `calls`.
+    'progress:focus': () => ok(null),
     'history:clear': () => {
       for (const [id, i] of items) if (['done', 'failed', 'cancelled'].includes(i.state)) items.delete(id);
       return ok(null);
