@@ -158,9 +158,23 @@ describe('progress coalescing', () => {
     expect(after.queueIds).toBe(before.queueIds);
   });
 
-  it('samples throughput at most once a second for the sparkline', () => {
-    const { store } = reportThroughputs(30, 100); // ten events a second, as main sends them
-    expect(store.getState().samples.a).toEqual([0, 10, 20]);
+  it('samples throughput once a second for the sparkline', () => {
+    const { store } = reportThroughputs(30, 100); // flushed ten times a second
+    // The first sample at once, then one a second (a quarter second early at most: the first one).
+    expect(store.getState().samples.a).toEqual([0, 8, 18, 28]);
+  });
+
+  it('keeps one sample a second for an item off screen, whose figures come once a second, early or late', () => {
+    const { store, runFlush, clock } = manualStore();
+    const s = store.getState();
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z'));
+    const start = clock.t;
+    for (const [at, throughput] of [[0, 1], [990, 2], [2010, 3], [2980, 4], [4000, 5], [4990, 6]] as const) {
+      clock.t = start + at;
+      s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput } }]));
+      runFlush();
+    }
+    expect(store.getState().samples.a).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('keeps the last 90 samples, oldest first, a new array only when a sample was added', () => {

@@ -128,6 +128,14 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     return () => cancelAnimationFrame(frame);
   }, [shownFirst, shownLast, partial, settled]);
 
+  // Main sends the progress of the rows on screen (and the open item) five times a second, the
+  // others' once a second (store/progress-focus.ts).
+  const showRows = useApp((s) => s.showRows);
+  const focusFirst = rows[0]?.index ?? 0;
+  const focusLast = rows[rows.length - 1]?.index ?? -1;
+  useEffect(() => showRows(ids.slice(focusFirst, focusLast + 1)), [showRows, ids, focusFirst, focusLast, selectedId]);
+  useEffect(() => () => showRows([]), [showRows]);
+
   const showRejections = useCallback((id: string) => openItem(id, { tab: 'files', filter: 'rejected' }), [openItem]);
 
   const focusRow = useCallback(

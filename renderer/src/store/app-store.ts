@@ -35,8 +35,10 @@ export function connectEvents(store: AppStore): () => void {
     api.subscribe('watch:removed', ({ id }) => s().dropWatch(id)),
     api.subscribe('profiles:changed', ({ profiles }) => store.setState({ profiles })),
     api.subscribe('notice', (notice) => s().pushNotice(notice)),
-    // After the event stream drops and comes back, lists may have moved on without us.
+    // After the event stream drops and comes back, lists may have moved on without us, and main
+    // (restarted, perhaps) may not know what this window shows.
     onReconnect(api, () => {
+      s().resendFocus();
       if (s().profiles.some((p) => p.active)) {
         void s().loadQueue();
         void s().loadWatches();

@@ -63,8 +63,8 @@ export class LiveProgressBuffer {
   /** 1 once the slot's figures have been flushed (it then has a `live` entry). */
   private visible = new Uint8Array(256);
   private dirtyList: number[] = [];
-  /** When each slot last gave a throughput sample (NaN: never). */
-  private sampledAt: Float64Array<ArrayBuffer> = new Float64Array(256).fill(NaN);
+  /** When each slot's next throughput sample is due (NaN: at its first figures). */
+  private sampleDue: Float64Array<ArrayBuffer> = new Float64Array(256).fill(NaN);
   /**
    * Each slot's samples, a ring of MAX_SAMPLES, in pages of 256 slots made as slots are (growing
    * one array by copying it cost a long task at 10,000 items); how many each ring holds, and where
@@ -133,7 +133,7 @@ export class LiveProgressBuffer {
 
   /**
    * Makes everything received visible in `live`, and adds a throughput sample for each item whose
-   * last one is at least `sampleEveryMs` old at `now`.
+   * next one is due at `now` (one every `sampleEveryMs` on average).
    */
   flush(now: number, sampleEveryMs: number): void {
     const list = this.dirtyList;
@@ -155,9 +155,11 @@ export class LiveProgressBuffer {
       }
       this.cache[slot] = undefined;
       this.visible[slot] = 1;
-      const last = this.sampledAt[slot]!;
-      if (Number.isNaN(last) || now - last >= sampleEveryMs) {
-        this.sampledAt[slot] = now;
+      // Samples keep their cadence: an item off screen gets its figures once a second, a little
+      // early or late, and one a few ms early must not wait a whole second more.
+      const due = this.sampleDue[slot]!;
+      if (Number.isNaN(due) || now >= due - sampleEveryMs / 4) {
+        this.sampleDue[slot] = Number.isNaN(due) || now - due > sampleEveryMs / 4 ? now + sampleEveryMs : due + sampleEveryMs;
         this.addSample(slot, throughput);
       }
     }
@@ -184,7 +186,7 @@ export class LiveProgressBuffer {
     this.shownObject[slot] = undefined;
     this.cache[slot] = undefined;
     this.dirty[slot] = 0;
-    this.sampledAt[slot] = NaN;
+    this.sampleDue[slot] = NaN;
     this.ringCount[slot] = 0;
     this.ringNext[slot] = 0;
     this.samplesCache[slot] = undefined;
@@ -201,7 +203,7 @@ export class LiveProgressBuffer {
         this.shown = doubled(this.shown);
         this.dirty = doubled(this.dirty);
         this.visible = doubled(this.visible);
-        this.sampledAt = doubled(this.sampledAt, NaN);
+        this.sampleDue = doubled(this.sampleDue, NaN);
         this.ringCount = doubled(this.ringCount);
         this.ringNext = doubled(this.ringNext);
       }

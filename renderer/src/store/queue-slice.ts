@@ -7,6 +7,7 @@ import type { ItemSummary, QueueCursor } from '../../../shared/domain';
 import type { Result } from '../../../shared/result';
 import type { AppState, ItemAction, Notice, QueueSlice, StoreOptions } from './types';
 import { LiveProgressBuffer } from './live-progress';
+import { newViewerId, ProgressFocus } from './progress-focus';
 import { insertSorted, isBusy, isFinished, isStale, mergeSorted, sortNewestFirst } from './ordering';
 
 const SAMPLE_INTERVAL_MS = 1000;
@@ -72,6 +73,12 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
   };
 
   return (set, get) => {
+    const viewer = newViewerId();
+    const focus = new ProgressFocus(
+      (ids) => void get().api['progress:focus']({ viewer, ids }),
+      () => get().selectedId,
+    );
+
     /** Merges one page (newest first) into the store: O(page), plus one copy of the id list. */
     function mergePage(page: ItemSummary[], run: LoadRun): void {
       set((state) => {
@@ -269,6 +276,14 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
         // changed. `progressVersion` makes the store notify its subscribers.
         progress.flush(now(), SAMPLE_INTERVAL_MS);
         set((state) => ({ progressVersion: state.progressVersion + 1 }));
+      },
+
+      showRows(ids) {
+        focus.showRows(ids);
+      },
+
+      resendFocus() {
+        focus.resend();
       },
 
       async addItem(spec) {

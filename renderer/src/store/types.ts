@@ -99,6 +99,10 @@ export interface QueueSlice {
   /** Buffers a batch of progress; the newest figures per item are applied on the next flush. */
   receiveProgress(batch: ProgressBatch): void;
   flushProgress(): void;
+  /** The rows a list has on screen (none when it leaves the screen): main sends their progress more often. */
+  showRows(ids: readonly string[]): void;
+  /** Tells main again which items this window shows (after the event stream came back). */
+  resendFocus(): void;
   addItem(spec: ItemSpec): Promise<Result<ItemSummary>>;
   itemAction(action: ItemAction, id: string): Promise<Result<unknown>>;
 }

@@ -1,0 +1,55 @@
+// Tells main which items this window shows: the rows on screen and the open item. Main sends their
+// progress five times a second and every other item's once a second (main/host/progress-batcher.ts):
+// at 10,000 running items, the figures of rows nobody could see were most of what this page read.
+//
+// Scrolling changes the rows every frame; the focus is sent at most once per FOCUS_DELAY_MS, and only
+// when it changed.
+
+import { PROGRESS_FOCUS_MAX } from '../../../shared/contract';
+
+export const FOCUS_DELAY_MS = 100;
+
+export class ProgressFocus {
+  private rows: readonly string[] = [];
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  /** What main was last told, as one string; null when it must be told again. */
+  private sent: string | null = null;
+
+  constructor(
+    private readonly send: (ids: string[]) => void,
+    private readonly selected: () => string | null,
+    private readonly delayMs = FOCUS_DELAY_MS,
+  ) {}
+
+  /** The rows a list has on screen now (or none, when it leaves the screen). */
+  showRows(ids: readonly string[]): void {
+    this.rows = ids;
+    this.changed();
+  }
+
+  /** The open item may have changed. */
+  changed(): void {
+    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.delayMs);
+  }
+
+  /** Tells main again, changed or not (after the event stream came back, main may have restarted). */
+  resend(): void {
+    this.sent = null;
+    this.changed();
+  }
+
+  private flush(): void {
+    this.timer = null;
+    const selected = this.selected();
+    const ids = [...new Set(selected === null ? this.rows : [selected, ...this.rows])].slice(0, PROGRESS_FOCUS_MAX);
+    const key = ids.join('\n');
+    if (key === this.sent) return;
+    this.sent = key;
+    this.send(ids);
+  }
+}
+
+/** A random id for this window, so two windows do not take each other's focus. */
+export function newViewerId(): string {
+  return `v${Math.random().toString(36).slice(2, 12)}${Date.now().toString(36)}`;
+}

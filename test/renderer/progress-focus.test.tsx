@@ -1,0 +1,67 @@
+// @vitest-environment jsdom
+// The console tells main which items it shows (the rows on screen and the open item), so main sends
+// their progress five times a second and everyone else's once a second.
+
+import { act, cleanup, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProgressFocus } from '../../renderer/src/store/progress-focus';
+import { renderConsole } from './render-helpers';
+import type { FakeApi } from './fake-api';
+
+afterEach(() => {
+  cleanup();
+  vi.useRealTimers();
+});
+
+const focusCalls = (api: FakeApi) => api.fake.calls.filter((c) => c.channel === 'progress:focus').map((c) => c.args as { viewer: string; ids: string[] });
+
+describe('the console says what it shows', () => {
+  it('names the rows on screen, then the open item first, from one viewer id', async () => {
+    const { api } = await renderConsole({ signedIn: true }, (a) => {
+      for (let i = 0; i < 300; i++) a.fake.seedItem({ name: `cam-${String(i).padStart(3, '0')}` });
+    });
+    const rowIds = () => [...document.querySelectorAll('.qrow[data-item-id]')].map((row) => row.getAttribute('data-item-id')!);
+    await waitFor(() => expect(focusCalls(api).at(-1)?.ids).toEqual(rowIds()));
+    expect(rowIds().length).toBeGreaterThan(10);
+    expect(rowIds().length).toBeLessThan(40); // the screenful, not the 300 items
+
+    await userEvent.setup().click(screen.getAllByRole('row').find((row) => row.getAttribute('data-index') === '4')!);
+    const opened = rowIds()[4]!;
+    await waitFor(() => expect(focusCalls(api).at(-1)?.ids[0]).toBe(opened));
+    expect(new Set(focusCalls(api).map((c) => c.viewer)).size).toBe(1);
+  });
+
+  it('says it again when asked to (after the event stream comes back: main may have restarted)', async () => {
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => a.fake.seedItem({ name: 'cam-1' }));
+    await waitFor(() => expect(focusCalls(api)).toHaveLength(1));
+    await act(async () => {
+      store.getState().resendFocus();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    });
+    expect(focusCalls(api)).toHaveLength(2);
+    expect(focusCalls(api)[1]).toEqual(focusCalls(api)[0]);
+  });
+});
+
+describe('ProgressFocus', () => {
+  it('sends at most once per delay, and only what changed', () => {
+    vi.useFakeTimers();
+    const sent: string[][] = [];
+    let selected: string | null = null;
+    const focus = new ProgressFocus((ids) => sent.push(ids), () => selected, 100);
+    for (let first = 0; first < 20; first++) focus.showRows([`r${first}`, `r${first + 1}`]); // a scroll, frame by frame
+    vi.advanceTimersByTime(100);
+    expect(sent).toEqual([['r19', 'r20']]);
+    focus.showRows(['r19', 'r20']);
+    vi.advanceTimersByTime(100);
+    expect(sent).toHaveLength(1); // unchanged: nothing sent
+    selected = 'r20';
+    focus.changed();
+    vi.advanceTimersByTime(100);
+    expect(sent.at(-1)).toEqual(['r20', 'r19']); // the open item first, once
+    focus.showRows([]);
+    vi.advanceTimersByTime(100);
+    expect(sent.at(-1)).toEqual(['r20']); // the list left the screen; the panel is still open
+  });
+});
