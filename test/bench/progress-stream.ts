@@ -2,7 +2,9 @@
 // report `perItemRate` events a second and sends them as the web host does, through the host's own
 // ProgressBatcher (packed batches, shared/progress-batch.ts) and one `item:progress` event per
 // batch, ending with a `notice`. The page reads it with the console's web client (a real
-// EventSource), so what Chromium and the client do with each message is measured too.
+// EventSource), so what Chromium and the client do with each message is measured too. The console's
+// `progress:focus` (the rows on screen) reaches the batcher as in web mode, posted to
+// `/api/invoke/progress:focus`.
 
 import http from 'node:http';
 import type { ItemProgressEvent } from '../../shared/contract';
@@ -23,8 +25,23 @@ const BYTES_TOTAL = 9e8;
 export async function startProgressStream(): Promise<ProgressStream> {
   let run: { ids: string[]; perItemRate: number; seconds: number } | null = null;
   let made = { events: 0, seconds: 0 };
+  /** The console's last focus, and the stream's batcher to give it to. */
+  let focus: { viewer: string; ids: string[] } | null = null;
+  let streaming: ProgressBatcher | null = null;
   const timers = new Set<ReturnType<typeof setInterval>>();
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url === '/api/invoke/progress:focus') {
+      let body = '';
+      req.setEncoding('utf8');
+      req.on('data', (chunk: string) => (body += chunk));
+      req.on('end', () => {
+        focus = JSON.parse(body) as { viewer: string; ids: string[] };
+        streaming?.focus(focus.viewer, focus.ids);
+        res.writeHead(200, { 'content-type': 'application/json', 'access-control-allow-origin': '*' });
+        res.end(JSON.stringify({ ok: true, value: null }));
+      });
+      return;
+    }
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -36,6 +53,8 @@ export async function startProgressStream(): Promise<ProgressStream> {
     const { ids, perItemRate, seconds } = run;
     run = null;
     const batcher = new ProgressBatcher((batch) => res.write(`event: item:progress\ndata: ${JSON.stringify(batch)}\n\n`));
+    streaming = batcher;
+    if (focus) batcher.focus(focus.viewer, focus.ids);
     let cursor = 0;
     const eventFor = (elapsed: number): ItemProgressEvent => {
       const id = ids[cursor]!;
