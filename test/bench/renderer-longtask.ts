@@ -241,12 +241,20 @@ try {
       const w = window as unknown as {
         __long: { start: number; duration: number }[];
         __preview: {
-          api: { fake: { emit(event: string, payload: unknown): void; items: Map<string, { id: string }> } };
-          store: { getState(): { flushProgress(): void; queueIds: string[] }; setState(p: unknown): void };
+          api: { fake: { emit(event: string, payload: unknown): void; items: Map<string, { id: string }> }; 'progress:focus'(args: unknown): Promise<unknown> };
+          store: { getState(): { flushProgress(): void; resendFocus(): void; queueIds: string[] }; setState(p: unknown): void };
           webClient(baseUrl: string): { subscribe(event: string, listener: (payload: never) => void): () => void };
         };
       };
       const { api, store, webClient } = w.__preview;
+      // The console's focus (the rows on screen, the open item) goes to the stream's batcher, as it
+      // goes to the web host: rows on screen every 200 ms, the others once a second.
+      let focusUpdates = 0;
+      api['progress:focus'] = (args) => {
+        focusUpdates++;
+        return fetch(`${streamBase}/api/invoke/progress:focus`, { method: 'POST', body: JSON.stringify(args) }).then((r) => r.json());
+      };
+      store.getState().resendFocus();
       // Wrap the flush to time it (the store calls it through getState(), so patching the state works).
       const flushTimes: number[] = [];
       const original = store.getState().flushProgress;
@@ -306,6 +314,7 @@ try {
         maxFlushMs: Math.round(Math.max(0, ...flushTimes) * 10) / 10,
         meanFlushMs: Math.round((flushTimes.reduce((a, b) => a + b, 0) / Math.max(1, flushTimes.length)) * 100) / 100,
         maxBatchHandlingMs: Math.round(Math.max(0, ...batchTimes) * 10) / 10,
+        focusUpdates,
       };
     },
     { streamBase: stream.baseUrl },
