@@ -18,8 +18,9 @@
 // Playwright enables the Network domain in every page, and with DevTools' network inspection on,
 // Chromium (a) sends the driver every server-sent message in full (Network.eventSourceMessageReceived),
 // which this process then parses alongside the host's stream, and (b) keeps a copy of the event-stream
-// body (up to ~20 MB) and decodes it when the response ends, a 100-350 ms task of DevTools' own at the
-// stream's end. The console never runs with DevTools attached, so the benchmark does not either.
+// body (up to a limit of ~20 MB, inferred: the task vanished once the stream passed ~25 MB) and
+// decodes it when the response ends, a 100-350 ms task of DevTools' own at the stream's end. The
+// console never runs with DevTools attached, so the benchmark does not either.
 //
 // Loading the page is measured apart, on the production bundle (Vite's build of renderer/index.html,
 // served over HTTP as the web host serves it, with no API behind it, so the console stops at its
