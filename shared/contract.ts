@@ -62,7 +62,8 @@ export interface InvokeChannels {
 
   /**
    * The items a console window or tab shows now (its rows on screen and its open item): their
-   * progress comes five times a second, every other item's once a second. `viewer` is the window's
+   * progress comes five times a second, every other item's when it comes into view, with its
+   * throughput sparkline so far (`ProgressBatch.histories`). `viewer` is the window's
    * own random id, so two windows do not take each other's focus. Replaces the viewer's last focus.
    */
   'progress:focus': Channel<{ viewer: string; ids: string[] }, null>;

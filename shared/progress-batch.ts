@@ -20,7 +20,20 @@ export interface ProgressBatch {
   rows: number[];
   /** Events of any other shape, whole. */
   whole: ItemProgressEvent[];
+  /**
+   * Throughput sparklines of items that just came into view: one sample a second, oldest first, at
+   * most SPARKLINE_SAMPLES. Absent when there are none.
+   */
+  histories?: ItemThroughputHistory[];
 }
+
+export interface ItemThroughputHistory {
+  id: string;
+  samples: number[];
+}
+
+/** Throughput samples a sparkline shows (one a second). */
+export const SPARKLINE_SAMPLES = 90;
 
 // Row layout.
 export const ROW_STAGE = 0; // index in STAGES

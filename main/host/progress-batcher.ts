@@ -8,24 +8,27 @@
 // window: sent together, a window's messages reached the page in one network read, which Chromium's
 // EventSource parses in one task (22-48 ms every 200 ms at 10,000 items, traced).
 //
-// Only what someone looks at goes at that pace. A viewer (a console window or tab) says which items
-// it shows (`focus`: the rows on screen and the open item); every other item's figures leave once a
+// Only what someone looks at goes at all. A viewer (a console window or tab) says which items it
+// shows (`focus`: the rows on screen and the open item); those go every window. Every other item's
+// newest figures wait here, replaced as newer ones come, until a viewer shows it: then they go in the
+// next window, with the item's throughput sparkline so far (`historyOf`, one sample a second), so the
+// row comes into view complete. Nobody reads an off-screen row's figures, and at 10,000 items they
+// were most of the renderer's work: sent five times a second, 3 s of main-thread time in a 10 s run
+// (the browser reading the stream and the client parsing it, traced); sent once a second (each
+// item's sparkline sample), Chromium still used 0.6-0.9 of a core, against 0.4-0.55 without them.
+// Until some viewer has said what it shows (a client that never does), every item goes once a
 // second (every UNSEEN_EVERY_WINDOWS windows), a fifth of them in each window so the load stays even.
-// Nobody reads an off-screen row's figures until it scrolls into view, and at 10,000 items sending
-// them all five times a second was most of the renderer's work (the browser reading the stream and
-// the client parsing it: 3 s of main-thread time in a 10 s run, traced). Once a second still gives
-// every item's throughput sparkline its one sample a second.
 //
 // So nothing is ever sent all at once, not even before another event. An item's state change
 // carries its figures too (ItemSummary.progress), so the host `forget`s the item's figures still
 // waiting here when it sends one: they are older, and arriving after it they would set the row back.
 
 import { PROGRESS_FOCUS_MAX, type ItemProgressEvent } from '../../shared/contract';
-import { packProgress, PROGRESS_ROW_WIDTH, type ProgressBatch } from '../../shared/progress-batch';
+import { packProgress, PROGRESS_ROW_WIDTH, SPARKLINE_SAMPLES, type ItemThroughputHistory, type ProgressBatch } from '../../shared/progress-batch';
 
 export const BATCH_WINDOW_MS = 200;
 export const MAX_BATCH_ITEMS = 1000;
-/** Items no viewer shows are sent in one window out of this many. */
+/** Without any viewer's focus, an item is sent in one window out of this many. */
 export const UNSEEN_EVERY_WINDOWS = 5;
 /** Viewers whose focus counts: the most recent ones (a closed tab's focus is never withdrawn). */
 export const MAX_VIEWERS = 4;
@@ -44,27 +47,35 @@ export class ProgressBatcher {
   private readonly viewers = new Map<string, ReadonlySet<string>>();
   /** Every viewer's focus together. */
   private seen = new Set<string>();
+  /** Items that just came into a viewer's focus: their sparklines go in the next window. */
+  private historyDue = new Set<string>();
 
   constructor(
     private readonly send: (batch: ProgressBatch) => void,
     private readonly windowMs = BATCH_WINDOW_MS,
     private readonly maxItems = MAX_BATCH_ITEMS,
+    /** An item's throughput samples so far, one a second, oldest first. */
+    private readonly historyOf: (id: string) => readonly number[] = () => [],
   ) {}
 
   add(event: ItemProgressEvent): void {
     this.waiting.set(event.id, event);
-    if (this.windowTimer === null) this.windowTimer = unref(setTimeout(() => this.endWindow(), this.windowMs));
+    this.startWindow();
   }
 
-  /** What a viewer shows now: those items go every window. Replaces its previous focus. */
+  /** What a viewer shows now: those items go every window, the others wait. Replaces its previous focus. */
   focus(viewer: string, ids: readonly string[]): void {
+    const before = this.viewers.get(viewer);
+    const shown = new Set(ids.slice(0, PROGRESS_FOCUS_MAX));
+    for (const id of shown) if (!before?.has(id)) this.historyDue.add(id);
     this.viewers.delete(viewer);
-    this.viewers.set(viewer, new Set(ids.slice(0, PROGRESS_FOCUS_MAX)));
+    this.viewers.set(viewer, shown);
     for (const oldest of this.viewers.keys()) {
       if (this.viewers.size <= MAX_VIEWERS) break;
       this.viewers.delete(oldest);
     }
     this.seen = new Set([...this.viewers.values()].flatMap((ids) => [...ids]));
+    this.startWindow(); // what waited for this focus goes now
   }
 
   /** Drops whatever waits for an item (it is gone, or a newer summary of it is being sent). */
@@ -76,7 +87,12 @@ export class ProgressBatcher {
   close(): void {
     this.clearTimers();
     this.waiting.clear();
+    this.historyDue.clear();
     this.outbox = [];
+  }
+
+  private startWindow(): void {
+    if (this.windowTimer === null) this.windowTimer = unref(setTimeout(() => this.endWindow(), this.windowMs));
   }
 
   private endWindow(): void {
@@ -84,8 +100,8 @@ export class ProgressBatcher {
     this.pack(this.windowCount++ % UNSEEN_EVERY_WINDOWS);
     this.gapMs = this.windowMs / Math.max(1, this.outbox.length);
     if (this.paceTimer === null) this.sendNext();
-    // Unseen items not due yet wait for a later window.
-    if (this.waiting.size > 0) this.windowTimer = unref(setTimeout(() => this.endWindow(), this.windowMs));
+    // Without a focus, items not due yet go in a later window; with one, what waits waits for `focus`.
+    if (this.viewers.size === 0 && this.waiting.size > 0) this.startWindow();
   }
 
   /** Sends the oldest message, and the next one a gap later. */
@@ -96,16 +112,44 @@ export class ProgressBatcher {
     if (this.outbox.length > 0) this.paceTimer = unref(setTimeout(() => this.sendNext(), this.gapMs));
   }
 
-  /** Moves what is due into the outbox: the seen items, and the unseen ones of group `due`. */
+  /**
+   * Moves what is due into the outbox: the items some viewer shows, with the sparklines of those
+   * that just came into view; or, while no viewer has said what it shows, the items of group `due`.
+   */
   private pack(due: number): void {
     const events: ItemProgressEvent[] = [];
-    for (const [id, event] of this.waiting) {
-      if (this.seen.has(id) || unseenGroup(id) === due) {
+    if (this.viewers.size > 0) {
+      for (const id of this.seen) {
+        const event = this.waiting.get(id);
+        if (event === undefined) continue;
+        events.push(event);
+        this.waiting.delete(id);
+      }
+    } else {
+      for (const [id, event] of this.waiting) {
+        if (unseenGroup(id) !== due) continue;
         events.push(event);
         this.waiting.delete(id);
       }
     }
-    for (let i = 0; i < events.length; i += this.maxItems) this.outbox.push(packProgress(events.slice(i, i + this.maxItems)));
+    const messages: ProgressBatch[] = [];
+    for (let i = 0; i < events.length; i += this.maxItems) messages.push(packProgress(events.slice(i, i + this.maxItems)));
+    const histories = this.takeHistories();
+    if (histories.length > 0) {
+      if (messages.length === 0) messages.push({ ids: [], rows: [], whole: [] });
+      messages[0]!.histories = histories;
+    }
+    this.outbox.push(...messages);
+  }
+
+  private takeHistories(): ItemThroughputHistory[] {
+    const histories: ItemThroughputHistory[] = [];
+    for (const id of this.historyDue) {
+      const samples = this.historyOf(id);
+      if (samples.length > 0) histories.push({ id, samples: samples.slice(-SPARKLINE_SAMPLES) });
+    }
+    this.historyDue.clear();
+    return histories;
   }
 
   private clearTimers(): void {
@@ -129,9 +173,10 @@ function unseenGroup(id: string): number {
   return (hash >>> 0) % UNSEEN_EVERY_WINDOWS;
 }
 
-/** The batch without the item's figures. */
+/** The batch without the item's figures (its sparkline stays: it cannot set the row back). */
 function without(batch: ProgressBatch, id: string): ProgressBatch {
   const kept: ProgressBatch = { ids: [], rows: [], whole: batch.whole.filter((e) => e.id !== id) };
+  if (batch.histories) kept.histories = batch.histories;
   batch.ids.forEach((other, i) => {
     if (other === id) return;
     kept.ids.push(other);

@@ -4,11 +4,13 @@
 // batch, ending with a `notice`. The page reads it with the console's web client (a real
 // EventSource), so what Chromium and the client do with each message is measured too. The console's
 // `progress:focus` (the rows on screen) reaches the batcher as in web mode, posted to
-// `/api/invoke/progress:focus`.
+// `/api/invoke/progress:focus`, and as in the host each event is recorded in a ThroughputHistory,
+// whose sparklines go with the rows that come into view.
 
 import http from 'node:http';
 import type { ItemProgressEvent } from '../../shared/contract';
-import { ProgressBatcher } from '../../main/host/progress-batcher';
+import { BATCH_WINDOW_MS, MAX_BATCH_ITEMS, ProgressBatcher } from '../../main/host/progress-batcher';
+import { ThroughputHistory } from '../../main/host/throughput-history';
 
 export interface ProgressStream {
   /** The web client's base URL: it connects to `<baseUrl>/api/events`. */
@@ -52,7 +54,13 @@ export async function startProgressStream(): Promise<ProgressStream> {
     // One stream per run: a reconnect after the end gets nothing.
     const { ids, perItemRate, seconds } = run;
     run = null;
-    const batcher = new ProgressBatcher((batch) => res.write(`event: item:progress\ndata: ${JSON.stringify(batch)}\n\n`));
+    const throughput = new ThroughputHistory();
+    const batcher = new ProgressBatcher(
+      (batch) => res.write(`event: item:progress\ndata: ${JSON.stringify(batch)}\n\n`),
+      BATCH_WINDOW_MS,
+      MAX_BATCH_ITEMS,
+      (id) => throughput.get(id),
+    );
     streaming = batcher;
     if (focus) batcher.focus(focus.viewer, focus.ids);
     let cursor = 0;
@@ -84,7 +92,9 @@ export async function startProgressStream(): Promise<ProgressStream> {
       lastAt = now;
       const elapsed = (now - start) / 1000;
       for (; owed >= 1; owed--) {
-        batcher.add(eventFor(elapsed));
+        const event = eventFor(elapsed);
+        throughput.record(event.id, event.progress.throughput);
+        batcher.add(event);
         made.events++;
       }
       made.seconds = elapsed;

@@ -249,7 +249,7 @@ try {
       };
       const { api, store, webClient } = w.__preview;
       // The console's focus (the rows on screen, the open item) goes to the stream's batcher, as it
-      // goes to the web host: rows on screen every 200 ms, the others once a second.
+      // goes to the web host: rows on screen every 200 ms, the others when they come into view.
       let focusUpdates = 0;
       api['progress:focus'] = (args) => {
         focusUpdates++;

@@ -188,6 +188,27 @@ describe('progress coalescing', () => {
     expect(store.getState().samples.a).toBe(line);
   });
 
+  it("shows main's sparkline for a row that comes into view, then samples on from there a second later", () => {
+    const { store, runFlush, clock } = manualStore();
+    const s = store.getState();
+    s.applyItem(summary('a', '2026-11-29T10:00:00Z', { progress: { ...emptyProgress(), throughput: 3 } }));
+    // Main kept sampling while the row was off screen: 120 samples, of which the sparkline shows 90.
+    const kept = Array.from({ length: 120 }, (_, i) => i);
+    s.receiveProgress({ ids: [], rows: [], whole: [], histories: [{ id: 'a', samples: kept }] });
+    runFlush();
+    expect(store.getState().samples.a).toEqual(kept.slice(-90));
+    expect(store.getState().live.a).toBeUndefined(); // no figures came: the row keeps its summary's
+
+    const start = clock.t;
+    for (const [at, throughput] of [[0, 500], [200, 501], [1000, 502]] as const) {
+      clock.t = start + at;
+      s.receiveProgress(packProgress([{ id: 'a', stage: 'upload', progress: { ...emptyProgress(), throughput } }]));
+      runFlush();
+    }
+    expect(store.getState().live.a!.progress.throughput).toBe(502);
+    expect(store.getState().samples.a).toEqual([...kept.slice(-89), 502]);
+  });
+
   it('ignores late progress for an item that has already finished', () => {
     const { store, runFlush } = manualStore();
     const s = store.getState();

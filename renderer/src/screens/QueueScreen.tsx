@@ -137,8 +137,8 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
     return () => cancelAnimationFrame(frame);
   }, [shownFirst, shownLast, partial, settled]);
 
-  // Main sends the progress of the rows on screen (and the open item) five times a second, the
-  // others' once a second (store/progress-focus.ts).
+  // Main sends the progress of the rows on screen (and the open item) five times a second, and the
+  // others' when they come into view (store/progress-focus.ts).
   const showRows = useApp((s) => s.showRows);
   const focusFirst = rows[0]?.index ?? 0;
   const focusLast = rows[rows.length - 1]?.index ?? -1;

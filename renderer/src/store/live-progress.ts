@@ -23,6 +23,7 @@ import type { ItemProgressEvent } from '../../../shared/contract';
 import {
   PROGRESS_ROW_WIDTH as WIDTH,
   ROW_THROUGHPUT as THROUGHPUT,
+  SPARKLINE_SAMPLES,
   unpackRow,
   type ProgressBatch,
 } from '../../../shared/progress-batch';
@@ -31,7 +32,9 @@ import {
 // straight in.
 
 /** Throughput samples kept per item (the sparkline's span, at one a second). */
-export const MAX_SAMPLES = 90;
+export const MAX_SAMPLES = SPARKLINE_SAMPLES;
+/** sampleDue's mark for a ring just replaced by main's history: no sample at the next flush. */
+const AFTER_HISTORY = -Infinity;
 const RING_PAGE_BITS = 8;
 const RING_PAGE_MASK = (1 << RING_PAGE_BITS) - 1;
 
@@ -77,6 +80,8 @@ export class LiveProgressBuffer {
   private samplesCache: (readonly number[] | undefined)[] = [];
   /** Items whose events are refused (finished: their summary's figures are final). */
   private readonly closed = new Set<string>();
+  /** A sparkline was replaced since the last flush. */
+  private historyChanged = false;
 
   /** Records the newest figures of the batch's items; nothing is visible until `flush`. */
   receiveBatch(batch: ProgressBatch): void {
@@ -92,6 +97,27 @@ export class LiveProgressBuffer {
       this.markDirty(slot);
     }
     for (const event of batch.whole) this.receiveWhole(event);
+    if (batch.histories) for (const { id, samples } of batch.histories) this.receiveHistory(id, samples);
+  }
+
+  /**
+   * Replaces an item's sparkline with main's (it kept sampling while the row was off screen and
+   * its figures were not sent). Main's newest sample is at most a second old, so this page's next
+   * one comes a sample interval after the next flush.
+   */
+  private receiveHistory(id: string, samples: readonly number[]): void {
+    const slot = this.slotFor(id);
+    if (slot === undefined) return;
+    const page = this.ringPages[slot >> RING_PAGE_BITS]!;
+    const base = (slot & RING_PAGE_MASK) * MAX_SAMPLES;
+    const from = Math.max(0, samples.length - MAX_SAMPLES);
+    const count = samples.length - from;
+    for (let i = 0; i < count; i++) page[base + i] = samples[from + i]!;
+    this.ringCount[slot] = count;
+    this.ringNext[slot] = count === MAX_SAMPLES ? 0 : count;
+    this.samplesCache[slot] = undefined;
+    this.sampleDue[slot] = AFTER_HISTORY;
+    this.historyChanged = true;
   }
 
   /** Records an event of an unusual shape, kept as it is. */
@@ -115,9 +141,9 @@ export class LiveProgressBuffer {
     }
   }
 
-  /** True when events wait for a flush. */
+  /** True when events (or a sparkline) wait for a flush. */
   get pending(): boolean {
-    return this.dirtyList.length > 0;
+    return this.dirtyList.length > 0 || this.historyChanged;
   }
 
   /** Forgets an item and refuses its events from now on, until `reopen`. */
@@ -138,6 +164,7 @@ export class LiveProgressBuffer {
   flush(now: number, sampleEveryMs: number): void {
     const list = this.dirtyList;
     this.dirtyList = [];
+    this.historyChanged = false;
     for (const slot of list) {
       if (this.dirty[slot] === 0) continue; // dropped since
       this.dirty[slot] = 0;
@@ -155,10 +182,13 @@ export class LiveProgressBuffer {
       }
       this.cache[slot] = undefined;
       this.visible[slot] = 1;
-      // Samples keep their cadence: an item off screen gets its figures once a second, a little
-      // early or late, and one a few ms early must not wait a whole second more.
+      // Samples keep their cadence: figures come every 200 ms or (from a main that was never told
+      // what is on screen) once a second, a little early or late, and one a few ms early must not
+      // wait a whole second more.
       const due = this.sampleDue[slot]!;
-      if (Number.isNaN(due) || now >= due - sampleEveryMs / 4) {
+      if (due === AFTER_HISTORY) {
+        this.sampleDue[slot] = now + sampleEveryMs;
+      } else if (Number.isNaN(due) || now >= due - sampleEveryMs / 4) {
         this.sampleDue[slot] = Number.isNaN(due) || now - due > sampleEveryMs / 4 ? now + sampleEveryMs : due + sampleEveryMs;
         this.addSample(slot, throughput);
       }

@@ -1,6 +1,7 @@
 // Tells main which items this window shows: the rows on screen and the open item. Main sends their
-// progress five times a second and every other item's once a second (main/host/progress-batcher.ts):
-// at 10,000 running items, the figures of rows nobody could see were most of what this page read.
+// progress five times a second, and every other item's only once it comes into view, with its
+// sparkline so far (main/host/progress-batcher.ts): at 10,000 running items, the figures of rows
+// nobody could see were most of what this page read.
 //
 // Scrolling changes the rows every frame; the focus is sent at most once per FOCUS_DELAY_MS, and only
 // when it changed.
