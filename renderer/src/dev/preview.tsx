@@ -39,6 +39,8 @@ if (scenario === 'bench') {
       task.run();
     }, 0);
   }
+  // The items' ids, which the benchmark reads before it starts the console (see there).
+  (window as unknown as { __benchItemIds: string[] }).__benchItemIds = [...api.fake.items.keys()];
   // `&hold=1`: the benchmark starts the console itself (`__startApp()`), once its own instrumentation
   // (Playwright's injected scripts, ~50 ms to compile in each new page) is in place.
   if (params.get('hold') === '1') (window as unknown as { __startApp: () => void }).__startApp = () => setTimeout(start, 0);
