@@ -188,6 +188,21 @@ try {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) w.__long.push({ start: e.startTime, duration: e.duration });
     }).observe({ type: 'longtask', buffered: true });
+    // What each long frame ran (Long Animation Frames: the scripts, by what invoked them, and the
+    // rendering), to say what a long task was without tracing, which changes the timing.
+    const f = window as unknown as { __frames: LongFrame[] };
+    f.__frames = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries() as PerformanceEntry[] & LongFrameEntry[]) {
+        f.__frames.push({
+          start: e.startTime,
+          duration: e.duration,
+          renderMs: e.renderStart > 0 ? e.startTime + e.duration - e.renderStart : 0,
+          styleLayoutMs: e.styleAndLayoutStart > 0 ? e.startTime + e.duration - e.styleAndLayoutStart : 0,
+          scripts: e.scripts.map((x) => ({ invoker: x.invoker, ms: x.duration, forcedLayoutMs: x.forcedStyleAndLayoutDuration })),
+        });
+      }
+    }).observe({ type: 'long-animation-frame', buffered: true });
   });
   // The page seeds the fake service and waits (`hold=1`); the console starts when the bench says, so
   // the preview page's own load (its bundle, the fake service, the seeding) stays out of the figures.
@@ -362,6 +377,26 @@ try {
     }
     return by;
   });
+  // For each long task from the console's start: the long frames it was part of.
+  const longTaskFrames = await page.evaluate((appStart) => {
+    const w = window as unknown as { __long: { start: number; duration: number }[]; __frames: LongFrame[] };
+    const round = (ms: number) => Math.round(ms);
+    return w.__long
+      .filter((task) => task.start + 1 >= appStart)
+      .map((task) => ({
+        atMs: round(task.start - appStart),
+        ms: round(task.duration),
+        frames: w.__frames
+          .filter((fr) => fr.start < task.start + task.duration && fr.start + fr.duration > task.start)
+          .map((fr) => ({
+            atMs: round(fr.start - appStart),
+            ms: round(fr.duration),
+            renderMs: round(fr.renderMs),
+            styleLayoutMs: round(fr.styleLayoutMs),
+            scripts: fr.scripts.map((x) => `${x.invoker} ${round(x.ms)}${x.forcedLayoutMs > 0 ? ` (forced layout ${round(x.forcedLayoutMs)})` : ''}`),
+          })),
+      }));
+  }, startup.appStart);
   const visibleRows = await page.count('.qrow[data-index]');
   // From app start through the whole run: the figure the target is about.
   const whole = await page.evaluate((appStart) => {
@@ -415,7 +450,8 @@ try {
           'later pages arrive while the run has begun). During the run: every long task (>50 ms, PerformanceObserver), including the ' +
           'web client receiving each server-sent batch of progress (EventSource) and parsing it; hostEventsPerSecond is the rate the ' +
           'host made, rowsPerSecond what reached the page after its batching; longTasksAfter attributes long tasks to the action that preceded ' +
-          'them. longestTaskFromAppStartMs: all of it together, the figure the target is about. The page is loaded once Chromium has ' +
+          'them; longTaskFrames lists each long task from app start with the long animation frames it was part of (the scripts by invoker, ' +
+          'and the rendering), recorded in the page without tracing. longestTaskFromAppStartMs: all of it together, the figure the target is about. The page is loaded once Chromium has ' +
           'finished starting its own UI (browserSettleMs; --no-settle to skip), and the console starts once the preview page has ' +
           'loaded and seeded its fake service; firstRowMs counts from that start. Chromium is driven over the DevTools protocol ' +
           'without the Network domain (no DevTools network inspection, as in the product). longTasksAfter\'s "page load (before the app)" is the ' +
@@ -442,6 +478,7 @@ try {
         ...figures,
         renderedRows: visibleRows,
         longTasksAfter: attribution,
+        longTaskFrames,
         targetMs: 50,
         longestMainThreadBlockMs: longestMs,
         pass: whole.longestTaskFromAppStartMs < 50 && whole.listedItems === items,
@@ -465,4 +502,22 @@ try {
   await browser.close();
   await stream.close();
   fs.rmSync(outDir, { recursive: true, force: true });
+}
+
+/** A long animation frame, as the page keeps it. */
+interface LongFrame {
+  start: number;
+  duration: number;
+  renderMs: number;
+  styleLayoutMs: number;
+  scripts: { invoker: string; ms: number; forcedLayoutMs: number }[];
+}
+
+/** PerformanceLongAnimationFrameTiming, which TypeScript's DOM types do not have yet. */
+interface LongFrameEntry {
+  startTime: number;
+  duration: number;
+  renderStart: number;
+  styleAndLayoutStart: number;
+  scripts: { invoker: string; duration: number; forcedStyleAndLayoutDuration: number }[];
 }
