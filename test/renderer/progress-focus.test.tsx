@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The console tells main which items it shows (the rows on screen and the open item), so main sends
-// their progress five times a second and everyone else's once a second.
+// their progress five times a second and everyone else's only once it comes into view.
 
 import { act, cleanup, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -49,7 +49,7 @@ describe('ProgressFocus', () => {
     vi.useFakeTimers();
     const sent: string[][] = [];
     let selected: string | null = null;
-    const focus = new ProgressFocus((ids) => sent.push(ids), () => selected, 100);
+    const focus = new ProgressFocus(async (ids) => Boolean(sent.push(ids)), () => selected, 100);
     for (let first = 0; first < 20; first++) focus.showRows([`r${first}`, `r${first + 1}`]); // a scroll, frame by frame
     vi.advanceTimersByTime(100);
     expect(sent).toEqual([['r19', 'r20']]);
@@ -63,5 +63,44 @@ describe('ProgressFocus', () => {
     focus.showRows([]);
     vi.advanceTimersByTime(100);
     expect(sent.at(-1)).toEqual(['r20']); // the list left the screen; the panel is still open
+  });
+
+  it('sends a focus main did not take again a second later, unless a newer one went since', async () => {
+    vi.useFakeTimers();
+    const sent: string[][] = [];
+    const answers = [false, true];
+    let failNext: boolean | 'throw' = false;
+    const focus = new ProgressFocus(
+      async (ids) => {
+        sent.push(ids);
+        if (failNext === 'throw') throw new Error('connection refused');
+        return answers.shift()!;
+      },
+      () => null,
+      100,
+      1000,
+    );
+    focus.showRows(['a', 'b']);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent).toEqual([['a', 'b']]); // not taken
+    await vi.advanceTimersByTimeAsync(999);
+    expect(sent).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(sent).toEqual([['a', 'b'], ['a', 'b']]); // taken
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sent).toHaveLength(2);
+
+    failNext = 'throw';
+    focus.showRows(['c']);
+    await vi.advanceTimersByTimeAsync(100);
+    failNext = false;
+    answers.push(false, true);
+    focus.showRows(['d']); // the operator scrolls on before the retry: the newer focus goes, at once
+    await vi.advanceTimersByTimeAsync(100);
+    expect(sent.slice(2)).toEqual([['c'], ['d']]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent.slice(2)).toEqual([['c'], ['d'], ['d']]); // 'c' is never sent again
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(sent).toHaveLength(5);
   });
 });

@@ -4,22 +4,28 @@
 // nobody could see were most of what this page read.
 //
 // Scrolling changes the rows every frame; the focus is sent at most once per FOCUS_DELAY_MS, and only
-// when it changed.
+// when it changed. One main did not take is sent again FOCUS_RETRY_MS later: until it arrives, the
+// rows on screen keep old figures.
 
 import { PROGRESS_FOCUS_MAX } from '../../../shared/contract';
 
 export const FOCUS_DELAY_MS = 100;
+export const FOCUS_RETRY_MS = 1000;
 
 export class ProgressFocus {
   private rows: readonly string[] = [];
   private timer: ReturnType<typeof setTimeout> | null = null;
+  /** The timer is a retry's. */
+  private retrying = false;
   /** What main was last told, as one string; null when it must be told again. */
   private sent: string | null = null;
 
   constructor(
-    private readonly send: (ids: string[]) => void,
+    /** Tells main; resolves to whether main took it. */
+    private readonly send: (ids: string[]) => Promise<boolean>,
     private readonly selected: () => string | null,
     private readonly delayMs = FOCUS_DELAY_MS,
+    private readonly retryMs = FOCUS_RETRY_MS,
   ) {}
 
   /** The rows a list has on screen now (or none, when it leaves the screen). */
@@ -30,7 +36,10 @@ export class ProgressFocus {
 
   /** The open item may have changed. */
   changed(): void {
-    if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.delayMs);
+    if (this.timer !== null && !this.retrying) return;
+    if (this.timer !== null) clearTimeout(this.timer); // a new focus need not wait for the retry
+    this.retrying = false;
+    this.timer = setTimeout(() => this.flush(), this.delayMs);
   }
 
   /** Tells main again, changed or not (after the event stream came back, main may have restarted). */
@@ -41,12 +50,20 @@ export class ProgressFocus {
 
   private flush(): void {
     this.timer = null;
+    this.retrying = false;
     const selected = this.selected();
     const ids = [...new Set(selected === null ? this.rows : [selected, ...this.rows])].slice(0, PROGRESS_FOCUS_MAX);
     const key = ids.join('\n');
     if (key === this.sent) return;
     this.sent = key;
-    this.send(ids);
+    const retry = () => {
+      if (this.sent !== key) return; // a newer focus went (or goes) instead
+      this.sent = null;
+      if (this.timer !== null) return;
+      this.retrying = true;
+      this.timer = setTimeout(() => this.flush(), this.retryMs);
+    };
+    this.send(ids).then((taken) => taken || retry(), retry);
   }
 }
 

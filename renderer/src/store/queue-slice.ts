@@ -75,7 +75,7 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
   return (set, get) => {
     const viewer = newViewerId();
     const focus = new ProgressFocus(
-      (ids) => void get().api['progress:focus']({ viewer, ids }),
+      (ids) => get().api['progress:focus']({ viewer, ids }).then((result) => result.ok),
       () => get().selectedId,
     );
 
