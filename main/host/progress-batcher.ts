@@ -15,7 +15,8 @@
 // row comes into view complete. Nobody reads an off-screen row's figures, and at 10,000 items they
 // were most of the renderer's work: sent five times a second, 3 s of main-thread time in a 10 s run
 // (the browser reading the stream and the client parsing it, traced); sent once a second (each
-// item's sparkline sample), Chromium still used 0.6-0.9 of a core, against 0.4-0.55 without them.
+// item's sparkline sample), Chromium still used 0.59-0.86 of a core in the renderer benchmark,
+// against 0.44-0.82 (median 0.59) now.
 // Until some viewer has said what it shows (a client that never does), every item goes once a
 // second (every UNSEEN_EVERY_WINDOWS windows), a fifth of them in each window so the load stays even.
 //

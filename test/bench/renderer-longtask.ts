@@ -210,7 +210,7 @@ try {
   await page.goto(url);
   await page.waitForFunction(() => typeof (window as unknown as { __startApp?: unknown }).__startApp === 'function');
   // The items' ids, for the host's stream, read before the console starts: handing 10,000 strings to
-  // this process is a task of the page's own (the protocol's serialization, 30-70 ms traced), which
+  // this process is a task of the page's own (the protocol's serialization, 48-75 ms traced), which
   // counted against the console while the queue loaded.
   const ids = await page.evaluate((active) => (window as unknown as { __benchItemIds: string[] }).__benchItemIds.slice(0, active), active);
   // This script and Chromium (cdp-browser.ts starts it as a child of this process) are measured; the
