@@ -32,15 +32,14 @@ describe('the console says what it shows', () => {
     expect(new Set(focusCalls(api).map((c) => c.viewer)).size).toBe(1);
   });
 
-  it('says it again when asked to (after the event stream comes back: main may have restarted)', async () => {
+  it('says so at once when it connects, before it has rows, and again at once when asked to (the event stream came back)', async () => {
     const { api, store } = await renderConsole({ signedIn: true }, (a) => a.fake.seedItem({ name: 'cam-1' }));
-    await waitFor(() => expect(focusCalls(api)).toHaveLength(1));
-    await act(async () => {
-      store.getState().resendFocus();
-      await new Promise((resolve) => setTimeout(resolve, 150));
-    });
-    expect(focusCalls(api)).toHaveLength(2);
-    expect(focusCalls(api)[1]).toEqual(focusCalls(api)[0]);
+    expect(focusCalls(api)[0]!.ids).toEqual([]); // main holds what no one shows from the start
+    await waitFor(() => expect(focusCalls(api).at(-1)!.ids).toHaveLength(1));
+    const before = focusCalls(api).length;
+    act(() => store.getState().resendFocus());
+    expect(focusCalls(api)).toHaveLength(before + 1); // not after the usual delay
+    expect(focusCalls(api).at(-1)).toEqual(focusCalls(api).at(-2));
   });
 });
 

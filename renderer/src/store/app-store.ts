@@ -45,5 +45,7 @@ export function connectEvents(store: AppStore): () => void {
       }
     }),
   ];
+  // Main learns at once that this window exists, before it has rows to show (see ProgressFocus.resend).
+  s().resendFocus();
   return () => offs.forEach((off) => off());
 }
