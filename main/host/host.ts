@@ -17,7 +17,7 @@ import { redact } from '../engine/secrets';
 import type { SettingsStore } from '../engine/settings';
 import { DEFAULT_PREVIEW_LIMITS, previewDrop, type PreviewLimits } from './drop-preview';
 import { HostError, toHostError } from './errors';
-import { BATCH_WINDOW_MS, MAX_BATCH_ITEMS, ProgressBatcher } from './progress-batcher';
+import { ProgressBatcher } from './progress-batcher';
 import { defaultReaders, type ItemReaders } from './readers';
 import { ThroughputHistory } from './throughput-history';
 import { isInvokeChannel, validateArgs } from './validate';
@@ -56,12 +56,9 @@ export class Host {
   private readonly readers: ItemReaders;
   private readonly log: Logger;
   private readonly detach: (() => void)[] = [];
-  private readonly progress = new ProgressBatcher(
-    (batch) => this.emit('item:progress', batch),
-    BATCH_WINDOW_MS,
-    MAX_BATCH_ITEMS,
-    (id) => this.throughput.get(id),
-  );
+  private readonly progress = new ProgressBatcher((batch) => this.emit('item:progress', batch), {
+    historyOf: (id) => this.throughput.get(id),
+  });
 
   constructor(private readonly deps: HostDeps) {
     this.readers = deps.readers ?? defaultReaders();

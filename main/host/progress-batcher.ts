@@ -51,13 +51,19 @@ export class ProgressBatcher {
   /** Items that just came into a viewer's focus: their sparklines go in the next window. */
   private historyDue = new Set<string>();
 
+  private readonly windowMs: number;
+  private readonly maxItems: number;
+  /** An item's throughput samples so far, one a second, oldest first. */
+  private readonly historyOf: (id: string) => readonly number[];
+
   constructor(
     private readonly send: (batch: ProgressBatch) => void,
-    private readonly windowMs = BATCH_WINDOW_MS,
-    private readonly maxItems = MAX_BATCH_ITEMS,
-    /** An item's throughput samples so far, one a second, oldest first. */
-    private readonly historyOf: (id: string) => readonly number[] = () => [],
-  ) {}
+    options: { windowMs?: number; maxItems?: number; historyOf?: (id: string) => readonly number[] } = {},
+  ) {
+    this.windowMs = options.windowMs ?? BATCH_WINDOW_MS;
+    this.maxItems = options.maxItems ?? MAX_BATCH_ITEMS;
+    this.historyOf = options.historyOf ?? (() => []);
+  }
 
   add(event: ItemProgressEvent): void {
     this.waiting.set(event.id, event);

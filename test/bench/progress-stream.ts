@@ -9,7 +9,7 @@
 
 import http from 'node:http';
 import type { ItemProgressEvent } from '../../shared/contract';
-import { BATCH_WINDOW_MS, MAX_BATCH_ITEMS, ProgressBatcher } from '../../main/host/progress-batcher';
+import { ProgressBatcher } from '../../main/host/progress-batcher';
 import { ThroughputHistory } from '../../main/host/throughput-history';
 
 export interface ProgressStream {
@@ -55,12 +55,9 @@ export async function startProgressStream(): Promise<ProgressStream> {
     const { ids, perItemRate, seconds } = run;
     run = null;
     const throughput = new ThroughputHistory();
-    const batcher = new ProgressBatcher(
-      (batch) => res.write(`event: item:progress\ndata: ${JSON.stringify(batch)}\n\n`),
-      BATCH_WINDOW_MS,
-      MAX_BATCH_ITEMS,
-      (id) => throughput.get(id),
-    );
+    const batcher = new ProgressBatcher((batch) => res.write(`event: item:progress\ndata: ${JSON.stringify(batch)}\n\n`), {
+      historyOf: (id) => throughput.get(id),
+    });
     streaming = batcher;
     if (focus) batcher.focus(focus.viewer, focus.ids);
     let cursor = 0;

@@ -46,7 +46,7 @@ describe('packed progress', () => {
 function batcherOnFakeTimers(windowMs: number, maxItems: number) {
   vi.useFakeTimers();
   const sent: ProgressBatch[] = [];
-  return { batcher: new ProgressBatcher((b) => sent.push(b), windowMs, maxItems), sent };
+  return { batcher: new ProgressBatcher((b) => sent.push(b), { windowMs, maxItems }), sent };
 }
 
 describe('ProgressBatcher', () => {
@@ -136,7 +136,7 @@ describe('ProgressBatcher: what the operator sees goes first', () => {
     vi.useFakeTimers();
     const sent: ProgressBatch[] = [];
     const sparkline = (id: string) => [1, 2, id.length];
-    const batcher = new ProgressBatcher((b) => sent.push(b), 100, 1000, sparkline);
+    const batcher = new ProgressBatcher((b) => sent.push(b), { windowMs: 100, maxItems: 1000, historyOf: sparkline });
     const ids = Array.from({ length: 50 }, (_, i) => `item-${i}`);
     batcher.focus('window-1', ['item-7', 'item-8']);
     let byWindow = run(batcher, sent, ids, 2 * UNSEEN_EVERY_WINDOWS);
