@@ -17,6 +17,11 @@ const api = createFakeApi({
   keychain: scenario === 'no-keychain' ? { available: false, message: 'No keychain answers on this machine (no Secret Service on D-Bus), so the key cannot be stored safely.' } : undefined,
 });
 if (scenario === 'showcase') seedShowcase(api);
+// For the benchmark, before the console starts (store: once it has): webClient reads progress from a
+// host's event stream through the real web client.
+const preview: { api: typeof api; store: ReturnType<typeof mountConsole> | null; webClient: typeof createWebClient } = { api, store: null, webClient: createWebClient };
+(window as unknown as { __preview: typeof preview }).__preview = preview;
+
 // The bench's seeding is the fake service's work (main holds the items), not the renderer's: it runs
 // in its own task, marked, and the console starts in the next one ('app-start').
 if (scenario === 'bench') {
@@ -51,8 +56,6 @@ if (scenario === 'bench') {
 
 function start() {
   performance.mark('app-start');
-  const store = mountConsole(api);
+  preview.store = mountConsole(api);
   if (params.get('live') === '1') setInterval(() => api.fake.advance(0.5), 500);
-  // webClient: the benchmark reads progress from a host's event stream through the real web client.
-  (window as unknown as { __preview: unknown }).__preview = { api, store, webClient: (baseUrl: string) => createWebClient({ baseUrl }) };
 }
