@@ -524,7 +524,7 @@ interface BenchCounters {
 /** What preview.tsx exposes to the benchmark. */
 interface PreviewHandles {
   api: {
-    fake: { emit(event: string, payload: unknown): void; items: Map<string, { id: string }> };
+    fake: { items: Map<string, { id: string }> };
     'progress:focus'(args: unknown): Promise<unknown>;
     subscribe(event: string, listener: (payload: never) => void): () => void;
   };
