@@ -32,9 +32,18 @@ describe('the console says what it shows', () => {
     expect(new Set(focusCalls(api).map((c) => c.viewer)).size).toBe(1);
   });
 
-  it('says so at once when it connects, before it has rows, and again at once when asked to (the event stream came back)', async () => {
-    const { api, store } = await renderConsole({ signedIn: true }, (a) => a.fake.seedItem({ name: 'cam-1' }));
+  it('says so at once when it connects, before it has rows or events, and again at once when asked to (the event stream came back)', async () => {
+    let focusesWhenSubscribed = -1;
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'cam-1' });
+      const subscribe = a.subscribe;
+      a.subscribe = ((event: string, listener: (payload: never) => void) => {
+        if (event === 'item:progress') focusesWhenSubscribed = focusCalls(a).length;
+        return subscribe(event as never, listener);
+      }) as typeof a.subscribe;
+    });
     expect(focusCalls(api)[0]!.ids).toEqual([]); // main holds what no one shows from the start
+    expect(focusesWhenSubscribed).toBe(1); // before the event stream opens
     await waitFor(() => expect(focusCalls(api).at(-1)!.ids).toHaveLength(1));
     const before = focusCalls(api).length;
     act(() => store.getState().resendFocus());

@@ -24,6 +24,11 @@ export function createAppStore(api: BatchDeskApi, options: StoreOptions = {}): A
 export function connectEvents(store: AppStore): () => void {
   const { api } = store.getState();
   const s = () => store.getState();
+  // Main learns at once that this window exists, before it has rows to show (see
+  // ProgressFocus.resend), and before the events are subscribed to: until some window has said what
+  // it shows, main sends every item once a second, and the web client opens its event stream on the
+  // first subscription.
+  s().resendFocus();
   const offs = [
     api.subscribe('queue:item', (item) => {
       s().applyItem(item);
@@ -45,7 +50,5 @@ export function connectEvents(store: AppStore): () => void {
       }
     }),
   ];
-  // Main learns at once that this window exists, before it has rows to show (see ProgressFocus.resend).
-  s().resendFocus();
   return () => offs.forEach((off) => off());
 }
