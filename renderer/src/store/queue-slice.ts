@@ -19,8 +19,9 @@ export const QUEUE_PAGE_SIZE = QUEUE_PAGE_DEFAULT;
  * scavenge copies. Back to back, thousands (pauses of 18-27 ms traced under the benchmark's flood).
  * 50 ms apart, scavenges during the load still took 12-31 ms of wall time traced, most of it the
  * main thread waiting for V8's helper threads, and on a busy machine 50-82 ms tasks with no script
- * in 4 of 40 runs; 100 ms apart, none such in 100 runs. The first page still shows at once; a
- * 10,000-item queue is complete after ~4.4 s (~2.5 s at 50 ms, ~0.6 s back to back).
+ * in 4 of 40 runs; 100 ms apart, in 7 of 140 (a gain within the noise, but each scavenge copies half
+ * as many items). The first page still shows at once; a 10,000-item queue is complete after ~4.4 s
+ * (~2.5 s at 50 ms, ~0.6 s back to back).
  */
 export const QUEUE_PAGE_GAP_MS = 100;
 
