@@ -221,15 +221,15 @@ try {
     ({ streamBase }) => {
       const w = window as unknown as { __bench: BenchCounters; __preview: PreviewHandles };
       const { api, webClient } = w.__preview;
-      const bench: BenchCounters = { received: 0, batchTimes: [], focusUpdates: 0, over: null as unknown as Promise<void> };
+      let runOver = () => {};
+      const over = new Promise<void>((resolve) => (runOver = resolve));
+      const bench: BenchCounters = { received: 0, batchTimes: [], focusUpdates: 0, over };
       w.__bench = bench;
       api['progress:focus'] = (args) => {
         bench.focusUpdates++;
         return fetch(`${streamBase}/api/invoke/progress:focus`, { method: 'POST', body: JSON.stringify(args) }).then((r) => r.json());
       };
       const host = webClient({ baseUrl: streamBase });
-      let runOver = () => {};
-      bench.over = new Promise<void>((resolve) => (runOver = resolve));
       const subscribe = api.subscribe;
       api.subscribe = ((event: string, listener: (payload: never) => void) => {
         if (event !== 'item:progress') return subscribe(event as never, listener);
@@ -386,32 +386,31 @@ try {
   // For each long task from the console's start: the long frames it was part of.
   const longTaskFrames = await page.evaluate((appStart) => {
     const w = window as unknown as { __long: { start: number; duration: number }[]; __frames: LongFrame[] };
-    const round = (ms: number) => Math.round(ms);
     return w.__long
       .filter((task) => task.start + 1 >= appStart)
       .map((task) => ({
-        atMs: round(task.start - appStart),
-        ms: round(task.duration),
+        atMs: Math.round(task.start - appStart),
+        ms: Math.round(task.duration),
         frames: w.__frames
           .filter((fr) => fr.start < task.start + task.duration && fr.start + fr.duration > task.start)
           .map((fr) => ({
-            atMs: round(fr.start - appStart),
-            ms: round(fr.duration),
-            renderMs: round(fr.renderMs),
-            styleLayoutMs: round(fr.styleLayoutMs),
-            scripts: fr.scripts.map((x) => `${x.invoker} ${round(x.ms)}${x.forcedLayoutMs > 0 ? ` (forced layout ${round(x.forcedLayoutMs)})` : ''}`),
+            atMs: Math.round(fr.start - appStart),
+            ms: Math.round(fr.duration),
+            renderMs: Math.round(fr.renderMs),
+            styleLayoutMs: Math.round(fr.styleLayoutMs),
+            scripts: fr.scripts.map((x) => `${x.invoker} ${Math.round(x.ms)}${x.forcedLayoutMs > 0 ? ` (forced layout ${Math.round(x.forcedLayoutMs)})` : ''}`),
           })),
       }));
   }, startup.appStart);
   const visibleRows = await page.count('.qrow[data-index]');
   // From app start through the whole run: the figure the target is about.
   const whole = await page.evaluate((appStart) => {
-    const w = window as unknown as { __queueLoadedAt?: number; __long: { start: number; duration: number }[]; __preview: { store: { getState(): { queueIds: string[] } } } };
+    const w = window as unknown as { __queueLoadedAt?: number; __long: { start: number; duration: number }[]; __preview: PreviewHandles };
     const long = w.__long.filter((e) => e.start + 1 >= appStart);
     const loadedAt = w.__queueLoadedAt;
     return {
       fullListMs: loadedAt === undefined ? null : Math.round(loadedAt - appStart),
-      listedItems: w.__preview.store.getState().queueIds.length,
+      listedItems: w.__preview.store!.getState().queueIds.length,
       loadLongestTaskMs: Math.round(Math.max(0, ...long.filter((e) => loadedAt === undefined || e.start < loadedAt).map((e) => e.duration))),
       longestTaskFromAppStartMs: Math.round(Math.max(0, ...long.map((e) => e.duration))),
     };
@@ -421,7 +420,7 @@ try {
     // What deserializing the whole queue as one answer would cost by itself (the fake copies
     // answers with structuredClone, as IPC would): what the console paid at once before paging.
     queueListDeserializeMs: (() => {
-      const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
+      const w = window as unknown as { __preview: PreviewHandles };
       const list = [...w.__preview.api.fake.items.values()];
       const t = performance.now();
       structuredClone(list);
@@ -429,7 +428,7 @@ try {
     })(),
     // The same for one page of queue:list as the console asks for it (QUEUE_PAGE_DEFAULT items).
     queuePageDeserializeMs: (() => {
-      const w = window as unknown as { __preview: { api: { fake: { items: Map<string, unknown> } } } };
+      const w = window as unknown as { __preview: PreviewHandles };
       const list = [...w.__preview.api.fake.items.values()].slice(0, 250);
       const t = performance.now();
       structuredClone(list);

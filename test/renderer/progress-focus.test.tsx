@@ -77,11 +77,11 @@ describe('ProgressFocus', () => {
     vi.useFakeTimers();
     const sent: string[][] = [];
     const answers = [false, true];
-    let failNext: boolean | 'throw' = false;
+    let refuseNext = false; // the call fails (no connection), rather than main answering
     const focus = new ProgressFocus(
       async (ids) => {
         sent.push(ids);
-        if (failNext === 'throw') throw new Error('connection refused');
+        if (refuseNext) throw new Error('connection refused');
         return answers.shift()!;
       },
       () => null,
@@ -98,10 +98,10 @@ describe('ProgressFocus', () => {
     await vi.advanceTimersByTimeAsync(5000);
     expect(sent).toHaveLength(2);
 
-    failNext = 'throw';
+    refuseNext = true;
     focus.showRows(['c']);
     await vi.advanceTimersByTimeAsync(100);
-    failNext = false;
+    refuseNext = false;
     answers.push(false, true);
     focus.showRows(['d']); // the operator scrolls on before the retry: the newer focus goes, at once
     await vi.advanceTimersByTimeAsync(100);
