@@ -23,6 +23,11 @@ export interface AppError {
   detail?: string;
   /** True when the app will (or can) retry by itself. */
   retryable?: boolean;
+  /**
+   * Set when the item failed because this job ended in failure on the service: retrying the item
+   * restarts the job there, and it runs (and uses compute) again.
+   */
+  failedJobId?: string;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };

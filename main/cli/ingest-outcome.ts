@@ -9,7 +9,13 @@ import type { ProgressDisplay } from './progress-display';
 export async function reportOutcome(summary: ItemSummary, itemDir: string, display: ProgressDisplay, json: boolean): Promise<number> {
   if (summary.state === 'failed' || summary.state === 'cancelled') {
     const msg = summary.error?.message ?? `The item ended ${summary.state}.`;
-    display.note(`${summary.name}: failed at ${summary.stage}: ${msg}${summary.state === 'failed' ? ' Run `batch-desk resume` to continue.' : ''}`, {
+    const next =
+      summary.state !== 'failed'
+        ? ''
+        : summary.error?.failedJobId
+          ? ' Run `batch-desk resume --restart-failed-jobs` to run the job again on the service.'
+          : ' Run `batch-desk resume` to continue.';
+    display.note(`${summary.name}: failed at ${summary.stage}: ${msg}${next}`, {
       item: summary.id,
       state: summary.state,
       error: summary.error,

@@ -1,6 +1,7 @@
 // Shared by the jobs tests: an in-process Engine running the whole pipeline (real ingest steps and
 // job steps, tuned for speed) against the emulator, and readers for the results.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Emulator } from '../emulator/server';
@@ -12,6 +13,7 @@ import { RoboflowClient } from '../../main/engine/roboflow/client';
 import { defaultSettings } from '../../main/engine/settings';
 import type { ResultRow } from '../../main/engine/export/results-join';
 import type { TransferSettings } from '../../shared/domain';
+import type { Scratch } from '../helpers/scratch';
 
 export { KEY, FAST };
 export { tmpDir, startEmu, makeTree, png } from '../ingest/helpers';
@@ -55,4 +57,24 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
     BATCH_DESK_RECONCILE_GRACE_MS: '0',
     ...extra,
   };
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  done: Promise<{ code: number | null; out: string; err: string }>;
+}
+
+/** `node dist/cli.js <args>` against the emulator with JSON output; the scratch kills it if left running. */
+export function spawnCli(emu: Emulator, args: string[], dataDir: string, scratch: Scratch): CliRun {
+  const child = spawn(process.execPath, [path.resolve('dist/cli.js'), ...args, '--api-url', emu.url, '--data-dir', dataDir, '--json'], {
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  scratch.child(child);
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (c) => (out += c));
+  child.stderr!.on('data', (c) => (err += c));
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
+  return { child, done };
 }

@@ -87,6 +87,7 @@ describe('a failed job', () => {
     expect(failed.state).toBe('failed');
     expect(failed.stages.processing).toBe('failed');
     expect(failed.error?.message).toMatch(/^Job will-fail failed: Processing failed: 1 of 1 tasks failed/);
+    expect(failed.error?.failedJobId).toBe('will-fail'); // so the console and `resume` say "restart"
     const itemDir = engine.itemDir(item.id);
     const logs = readJobLogs(itemDir);
     expect(logs.length).toBeGreaterThan(0);

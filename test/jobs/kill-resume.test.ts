@@ -1,27 +1,15 @@
 // kill -9 of the real command line while it polls the job and while it downloads the results, then
 // `batch-desk resume`: the job is not started twice, no byte is downloaded twice, results complete.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
 import type { Emulator, FaultConfig } from '../emulator/server';
-import { cliEnv, makeTree, readResults, startEmu } from './helpers';
+import { makeTree, readResults, spawnCli, startEmu } from './helpers';
 
-const CLI = path.resolve('dist/cli.js');
 let emu: Emulator | undefined;
 const scratch = useScratch();
 
-function cli(args: string[], dataDir: string): { child: ChildProcess; done: Promise<{ code: number | null; out: string; err: string }> } {
-  const child = spawn(process.execPath, [CLI, ...args, '--api-url', emu!.url, '--data-dir', dataDir, '--json'], { env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  scratch.child(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (c) => (out += c));
-  child.stderr!.on('data', (c) => (err += c));
-  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) => child.on('close', (code) => resolve({ code, out, err })));
-  return { child, done };
-}
+const cli = (args: string[], dataDir: string) => spawnCli(emu!, args, dataDir, scratch);
 
 async function until(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
   const end = Date.now() + timeoutMs;

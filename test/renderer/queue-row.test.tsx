@@ -96,6 +96,40 @@ describe('queue row', () => {
     expect(screen.getByRole('button', { name: 'Retry failed site-a' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
   });
+
+  it('offers to restart a job that failed on the service, and restarts it only once confirmed', () => {
+    const { store, item, api } = setup();
+    act(() =>
+      store.getState().applyItem({
+        ...item,
+        updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(),
+        state: 'failed',
+        stages: stagesFor('processing', 'full', true),
+        jobId: 'job-7',
+        error: { code: 'remote', message: 'Job job-7 failed: 12 of 40 tasks failed.', failedJobId: 'job-7' },
+      }),
+    );
+    fireEvent.mouseEnter(screen.getByRole('row'));
+    expect(screen.queryByRole('button', { name: 'Retry failed site-a' })).toBeNull();
+    const restart = screen.getByRole('button', { name: 'Restart job site-a' });
+    const asked: string[] = [];
+    let answer = false;
+    const confirm = window.confirm;
+    window.confirm = (message?: string) => {
+      asked.push(String(message));
+      return answer;
+    };
+    try {
+      fireEvent.click(restart);
+      expect(asked).toEqual(['Restart job job-7 of “site-a” on Roboflow? It runs again and uses compute again.']);
+      expect(api.fake.calls.some((c) => c.channel === 'item:retry')).toBe(false);
+      answer = true;
+      fireEvent.click(restart);
+      expect(api.fake.calls.at(-1)).toEqual({ channel: 'item:retry', args: { id: item.id } });
+    } finally {
+      window.confirm = confirm;
+    }
+  });
 });
 
 describe('stage pipeline', () => {

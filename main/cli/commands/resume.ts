@@ -1,5 +1,6 @@
 // `batch-desk resume`: continues every unfinished item of the data folder from its journals.
 
+import type { ItemSummary } from '../../../shared/domain';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, parseCommandArgs, type Command } from '../command';
 import { createCliEngine } from '../engine-factory';
 import { reportOutcome } from '../ingest-outcome';
@@ -12,9 +13,13 @@ export const resumeCommand: Command = {
 
 Continues every item that was running, queued or interrupted, from its journals: nothing already
 sent is sent again; uploads that may have landed are checked with the service first.
-Failed items are retried as well.`,
+Failed items are retried as well, except those whose Workflow job failed on the service: restarting
+a job runs it (and uses compute) again, so that takes --restart-failed-jobs.
+
+Options:
+  --restart-failed-jobs   restart the jobs that failed on the service too`,
   async run(ctx) {
-    const { global } = parseCommandArgs(ctx, {});
+    const { values, global } = parseCommandArgs(ctx, { 'restart-failed-jobs': { type: 'boolean', default: false } });
     const { engine, close } = createCliEngine(global, ctx.env);
     const display = createProgressDisplay(ctx.stdout, { json: global.json });
     const detach = attachDisplay(engine, display);
@@ -22,15 +27,27 @@ Failed items are retried as well.`,
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
       // Failed items get another go too: resume is what the operator runs after fixing the cause.
-      for (const s of engine.list()) if (s.state === 'failed') engine.retry(s.id);
+      // A job that failed on the service is only restarted when asked: it would run again, paid.
+      const jobsLeftFailed: ItemSummary[] = [];
+      for (const s of engine.list()) {
+        if (s.state !== 'failed') continue;
+        if (s.error?.failedJobId && !values['restart-failed-jobs']) jobsLeftFailed.push(s);
+        else engine.retry(s.id);
+      }
+      for (const s of jobsLeftFailed) {
+        display.note(
+          `${s.name}: ${s.error!.message} Not restarted: \`batch-desk resume --restart-failed-jobs\` runs the job again on the service (it uses compute again).`,
+          { item: s.id, state: s.state, error: s.error },
+        );
+      }
       const resumed = engine.resumeAll();
       const ids = new Set([...resumed.map((s) => s.id), ...engine.list().filter((s) => s.state === 'queued' || s.state === 'running').map((s) => s.id)]);
       if (ids.size === 0) {
-        display.note('Nothing to resume.', { resumed: 0 });
-        return EXIT_OK;
+        if (jobsLeftFailed.length === 0) display.note('Nothing to resume.', { resumed: 0 });
+        return jobsLeftFailed.length ? EXIT_FAILURE : EXIT_OK;
       }
       display.note(`Resuming ${ids.size} item(s).`, { resumed: ids.size });
-      let code = EXIT_OK;
+      let code = jobsLeftFailed.length ? EXIT_FAILURE : EXIT_OK;
       const outcomes = await Promise.all([...ids].map((id) => engine.waitFor(id)));
       display.close();
       if (ctx.signal.aborted) {

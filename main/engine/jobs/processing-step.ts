@@ -4,6 +4,7 @@
 
 import type { JobStageRow } from '../../../shared/domain';
 import { ApiError } from '../roboflow/http';
+import { JobFailedError } from './job-failed-error';
 import type { RoboflowClient } from '../roboflow/client';
 import type { Step, StepContext } from '../pipeline/step';
 import { notificationText } from '../roboflow/processing';
@@ -87,7 +88,7 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
     if (failed) {
       await keepErrorLogs(ctx, client, final.filter((s) => s.job.error).map((s) => s.job.jobId));
       const message = notificationText(failed.job.lastNotification) || 'no reason given';
-      throw new ApiError(`Job ${failed.job.jobId} failed: ${message}`, 'remote', 'job');
+      throw new JobFailedError(failed.job.jobId, message);
     }
     const outputs: Record<string, JobOutputs> = {};
     for (const s of final) outputs[s.job.jobId] = { batches: outputBatchesOf(s) };

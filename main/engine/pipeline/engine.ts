@@ -10,6 +10,7 @@ import { silentLogger, type Logger } from '../log';
 import { redact } from '../secrets';
 import type { RoboflowClient } from '../roboflow/client';
 import { ApiError } from '../roboflow/http';
+import { JobFailedError } from '../jobs/job-failed-error';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { ItemStore, createItemRecord, isFinished, toSummary, type ItemRecord } from './item-record';
 import type { Step, StepContext } from './step';
@@ -380,7 +381,10 @@ class StopSignal extends Error {
 
 /** Plain words for the operator; the key never appears (ApiError and redact see to that). */
 export function toAppError(err: unknown): AppError {
-  if (err instanceof ApiError) return { code: err.code, message: err.message, detail: err.body, retryable: err.retryable };
+  if (err instanceof ApiError) {
+    const e: AppError = { code: err.code, message: err.message, detail: err.body, retryable: err.retryable };
+    return err instanceof JobFailedError ? { ...e, failedJobId: err.jobId } : e;
+  }
   const e = err as NodeJS.ErrnoException;
   if (e && typeof e.code === 'string' && /^E[A-Z]+$/.test(e.code)) {
     return { code: 'io', message: redact(ioMessage(e)), detail: redact(e.message) };

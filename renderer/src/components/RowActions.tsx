@@ -1,4 +1,5 @@
-// Pause/resume, cancel, retry failed, open output — the same buttons on a queue row and in the panel.
+// Pause/resume, cancel, retry failed (or restart a failed job), open output — the same buttons on a
+// queue row and in the panel.
 
 import type { ItemSummary } from '../../../shared/domain';
 import { useApp } from '../store/store-context';
@@ -23,6 +24,22 @@ const LABEL: Record<ItemAction, string> = {
   'abort-job': 'Abort job',
 };
 
+type ActionTarget = Pick<ItemSummary, 'name' | 'error'>;
+
+/** A retry of an item whose job failed on the service restarts that job there: the button says so. */
+export function actionLabel(action: ItemAction, item: ActionTarget): string {
+  return action === 'retry' && item.error?.failedJobId ? 'Restart job' : LABEL[action];
+}
+
+/** Asks first before what cannot be taken back: cancelling, and running a failed job again (paid). */
+export function confirmAction(action: ItemAction, item: ActionTarget): boolean {
+  if (action === 'cancel') return window.confirm(`Cancel “${item.name}”? Files already sent stay in the batch.`);
+  if (action === 'retry' && item.error?.failedJobId) {
+    return window.confirm(`Restart job ${item.error.failedJobId} of “${item.name}” on Roboflow? It runs again and uses compute again.`);
+  }
+  return true;
+}
+
 export function RowActions({ item, className = 'row-actions' }: { item: ItemSummary; className?: string }) {
   const itemAction = useApp((s) => s.itemAction);
   const actions = availableActions(item);
@@ -34,14 +51,13 @@ export function RowActions({ item, className = 'row-actions' }: { item: ItemSumm
           key={action}
           type="button"
           className={`btn btn-small${action === 'cancel' ? ' btn-quiet' : ''}`}
-          aria-label={`${LABEL[action]} ${item.name}`}
+          aria-label={`${actionLabel(action, item)} ${item.name}`}
           onClick={(event) => {
             event.stopPropagation();
-            if (action === 'cancel' && !window.confirm(`Cancel “${item.name}”? Files already sent stay in the batch.`)) return;
-            void itemAction(action, item.id);
+            if (confirmAction(action, item)) void itemAction(action, item.id);
           }}
         >
-          {LABEL[action]}
+          {actionLabel(action, item)}
         </button>
       ))}
     </div>

@@ -5,6 +5,7 @@ import { STAGES, emptyProgress, type ItemProgress, type ItemSummary, type StageN
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
 import { formatCount } from '../util/fast-format';
 import { ErrorView } from '../components/ErrorView';
+import { actionLabel, confirmAction } from '../components/RowActions';
 import { ProgressBar } from '../components/ProgressBar';
 import { Sparkline } from '../components/Sparkline';
 import { useApp } from '../store/store-context';
@@ -36,7 +37,13 @@ export function ProgressTab({ item }: { item: ItemSummary }) {
   return (
     <div className="progress-tab">
       {item.state === 'failed' && item.error ? (
-        <ErrorView error={item.error} onRetry={() => void itemAction('retry', item.id)} retryLabel="Retry failed" />
+        <ErrorView
+          error={item.error}
+          onRetry={() => {
+            if (confirmAction('retry', item)) void itemAction('retry', item.id);
+          }}
+          retryLabel={actionLabel('retry', item)}
+        />
       ) : null}
       {finished ? (
         <p className="finished-line">
