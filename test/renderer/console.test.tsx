@@ -6,6 +6,7 @@ import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/src/App';
+import type { ItemSummary } from '../../shared/domain';
 import { createFakeApi } from './fake-api';
 import { renderConsole, renderWithStore } from './render-helpers';
 
@@ -129,6 +130,41 @@ describe('errors', () => {
     await userEvent.setup().click(screen.getByRole('button', { name: 'Show item' }));
     expect(store.getState().selectedId).toBe('item-d');
     expect(await screen.findByRole('complementary', { name: 'Item site-d' })).toBeTruthy();
+  });
+});
+
+describe('the keyboard', () => {
+  it('retries a failed row with R, but restarts a job that failed on the service only once confirmed', async () => {
+    const seeded: ItemSummary[] = [];
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => {
+      seeded.push(a.fake.seedItem({ name: 'site-e', id: 'item-e', stage: 'upload', state: 'running' }));
+      seeded.push(a.fake.seedItem({ name: 'site-f', id: 'item-f', stage: 'processing', state: 'running', jobId: 'job-9' }));
+    });
+    // Both fail while the console is open (failed items are listed in History, not the queue).
+    const [uploadFailed, jobFailed] = seeded as [ItemSummary, ItemSummary];
+    const later = (item: ItemSummary) => new Date(Date.parse(item.updatedAt) + 1000).toISOString();
+    act(() => {
+      store.getState().applyItem({ ...uploadFailed, updatedAt: later(uploadFailed), state: 'failed', error: { code: 'network', message: 'The service could not be reached.' } });
+      store.getState().applyItem({ ...jobFailed, updatedAt: later(jobFailed), state: 'failed', error: { code: 'remote', message: 'Job job-9 failed.', failedJobId: 'job-9' } });
+    });
+    const retries = () => api.fake.calls.filter((c) => c.channel === 'item:retry').map((c) => (c.args as { id: string }).id);
+    const asked: string[] = [];
+    const confirm = window.confirm;
+    window.confirm = (message?: string) => (asked.push(String(message)), false);
+    try {
+      const user = userEvent.setup();
+      // rows come into the page over the next frames
+      const row = (name: string) => waitFor(() => screen.getAllByRole('row').find((r) => r.textContent?.includes(name)) ?? Promise.reject(new Error(`no row ${name}`)));
+      (await row('site-e')).focus();
+      await user.keyboard('r');
+      expect(retries()).toEqual(['item-e']);
+      (await row('site-f')).focus();
+      await user.keyboard('r');
+      expect(asked).toEqual(['Restart job job-9 of “site-f” on Roboflow? It runs again and uses compute again.']);
+      expect(retries()).toEqual(['item-e']);
+    } finally {
+      window.confirm = confirm;
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import { elementScroll, observeElementOffset, useVirtualizer, type Virtualizer }
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { ErrorView } from '../components/ErrorView';
 import { QueueRow } from '../components/QueueRow';
-import { availableActions } from '../components/RowActions';
+import { availableActions, confirmAction } from '../components/RowActions';
 import { useApp, useAppStore } from '../store/store-context';
 import { AddFolderButton } from '../components/AddFolder';
 import { plural } from '../util/describe';
@@ -181,8 +181,9 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
         const actions = availableActions(item);
         if (actions.includes('pause')) void store.getState().itemAction('pause', id);
         else if (actions.includes('resume')) void store.getState().itemAction('resume', id);
-      } else if (event.key.toLowerCase() === 'r' && item?.state === 'failed') void store.getState().itemAction('retry', id);
-      else return;
+      } else if (event.key.toLowerCase() === 'r' && item?.state === 'failed') {
+        if (confirmAction('retry', item)) void store.getState().itemAction('retry', id);
+      } else return;
       event.preventDefault();
     },
     [store, focusRow, openItem],
