@@ -5,6 +5,7 @@
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QueueRow } from '../../renderer/src/components/QueueRow';
+import { availableActions } from '../../renderer/src/components/RowActions';
 import { StagePipeline } from '../../renderer/src/components/StagePipeline';
 import { emptyProgress } from '../../shared/domain';
 import { packProgress } from '../../shared/progress-batch';
@@ -106,11 +107,14 @@ describe('queue row', () => {
         state: 'failed',
         stages: stagesFor('processing', 'full', true),
         jobId: 'job-7',
+        outDir: '/results/site-a',
         error: { code: 'remote', message: 'Job job-7 failed: 12 of 40 tasks failed.', failedJobId: 'job-7' },
       }),
     );
     fireEvent.mouseEnter(screen.getByRole('row'));
     expect(screen.queryByRole('button', { name: 'Retry failed site-a' })).toBeNull();
+    // the export never began, so there is no output folder to open yet
+    expect(screen.queryByRole('button', { name: 'Open output site-a' })).toBeNull();
     const restart = screen.getByRole('button', { name: 'Restart job site-a' });
     const asked: string[] = [];
     let answer = false;
@@ -129,6 +133,15 @@ describe('queue row', () => {
     } finally {
       window.confirm = confirm;
     }
+  });
+});
+
+describe('row actions', () => {
+  it('offer the output folder once the export has begun, and not for an item that failed before it', () => {
+    const failedAt = (stage: 'processing' | 'export') => ({ state: 'failed' as const, outDir: '/results/site-a', stages: stagesFor(stage, 'full', true) });
+    expect(availableActions(failedAt('export'))).toEqual(['retry', 'open-output']);
+    expect(availableActions(failedAt('processing'))).toEqual(['retry']);
+    expect(availableActions({ state: 'done', outDir: '/results/site-a', stages: stagesFor('done', 'full') })).toEqual(['open-output']);
   });
 });
 

@@ -5,13 +5,14 @@ import type { ItemSummary } from '../../../shared/domain';
 import { useApp } from '../store/store-context';
 import type { ItemAction } from '../store/types';
 
-export function availableActions(item: Pick<ItemSummary, 'state' | 'outDir'>): ItemAction[] {
+export function availableActions(item: Pick<ItemSummary, 'state' | 'outDir' | 'stages'>): ItemAction[] {
   const actions: ItemAction[] = [];
   if (item.state === 'running' || item.state === 'waiting' || item.state === 'queued') actions.push('pause');
   if (item.state === 'paused') actions.push('resume');
   if (item.state === 'failed') actions.push('retry');
   if (item.state !== 'done' && item.state !== 'cancelled' && item.state !== 'failed') actions.push('cancel');
-  if (item.outDir && (item.state === 'done' || item.state === 'failed')) actions.push('open-output');
+  // The output folder is made by the export: an item that failed before it has nothing to show.
+  if (item.outDir && (item.state === 'done' || (item.state === 'failed' && item.stages.export === 'failed'))) actions.push('open-output');
   return actions;
 }
 
