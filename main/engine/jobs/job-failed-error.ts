@@ -9,7 +9,8 @@ export class JobFailedError extends ApiError {
     readonly jobId: string,
     reason: string,
   ) {
-    super(`Job ${jobId} failed: ${reason}`, 'remote', 'job');
+    // one sentence, whatever the service's notification ends with: hints follow it
+    super(`Job ${jobId} failed: ${reason}${/[.!?]$/.test(reason) ? '' : '.'}`, 'remote', 'job');
     this.name = 'JobFailedError';
   }
 }
