@@ -7,13 +7,16 @@ import type { Host } from '../host/host';
 import type { SettingsStore } from '../engine/settings';
 import { setLinuxAutostart } from './linux-autostart';
 
-/** The queue's overall state in one line, for the tray tooltip. */
-export function overallState(items: ItemSummary[]): { label: string; busy: boolean } {
+/**
+ * The queue's overall state in one line, for the tray tooltip. Failures count from `since` (the
+ * app's start): an item that failed last week stays in History, not in the tray's line for good.
+ */
+export function overallState(items: ItemSummary[], since = ''): { label: string; busy: boolean } {
   const count = (s: ItemSummary['state']) => items.filter((i) => i.state === s).length;
   const running = count('running');
   const waiting = count('waiting');
   const queued = count('queued');
-  const failed = count('failed');
+  const failed = items.filter((i) => i.state === 'failed' && i.updatedAt >= since).length;
   const parts: string[] = [];
   if (running) parts.push(`${running} running`);
   if (waiting) parts.push(`${waiting} waiting on the service`);
@@ -63,8 +66,9 @@ export function startDesktopShell(opts: DesktopShellOptions): () => void {
     tray = undefined; // no system tray on this desktop
   }
 
+  const startedAt = new Date().toISOString();
   const refresh = () => {
-    const { label, busy } = overallState(opts.listItems());
+    const { label, busy } = overallState(opts.listItems(), startedAt);
     tray?.setToolTip(label);
     if (busy && blockerId === undefined) blockerId = powerSaveBlocker.start('prevent-app-suspension');
     if (!busy && blockerId !== undefined) {

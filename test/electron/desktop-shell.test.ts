@@ -1,5 +1,6 @@
 // The desktop extras, against the fake `electron` module: the machine is kept awake only while a
-// transfer runs, the tray says what the queue is doing, and a failure raises a desktop notification.
+// transfer runs, the tray says what the queue is doing (failures since the app started), and a
+// failure raises a desktop notification.
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('./fake-electron'));
@@ -38,15 +39,23 @@ describe('desktop shell', () => {
     await app.engine.waitFor(added.value.id);
     await vi.waitFor(() => expect(fake.powerSaveBlocker.active.size).toBe(0));
     expect(fake.Notification.shown).toContainEqual({ title: 'Batch Desk — failed', body: 'night run failed: The disk is full. Free some space, then retry.' });
+    expect(fake.Tray.made.at(-1)!.tooltip).toBe('Batch Desk — 1 failed');
     stop();
   });
 
   it('sums the queue up in one line', () => {
-    const s = (state: string) => ({ state }) as never;
+    const s = (state: string) => ({ state, updatedAt: '2026-11-30T09:00:00.000Z' }) as never;
     expect(overallState([s('running'), s('running'), s('waiting'), s('failed'), s('done')])).toEqual({
       label: 'Batch Desk — 2 running, 1 waiting on the service, 1 failed',
       busy: true,
     });
     expect(overallState([s('done')])).toEqual({ label: 'Batch Desk — idle', busy: false });
+  });
+
+  it('counts only the failures since the app started', () => {
+    const failedAt = (updatedAt: string) => ({ state: 'failed', updatedAt }) as never;
+    const since = '2026-11-30T08:00:00.000Z';
+    expect(overallState([failedAt('2026-11-23T21:14:05.000Z'), failedAt('2026-11-30T09:30:00.000Z')], since).label).toBe('Batch Desk — 1 failed');
+    expect(overallState([failedAt('2026-11-23T21:14:05.000Z')], since).label).toBe('Batch Desk — idle');
   });
 });

@@ -138,7 +138,12 @@ export const app = new FakeApp();
 
 export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
 export class Tray extends EventEmitter {
+  static made: Tray[] = [];
   tooltip = '';
+  constructor() {
+    super();
+    Tray.made.push(this);
+  }
   setToolTip(t: string) {
     this.tooltip = t;
   }
