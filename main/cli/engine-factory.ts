@@ -19,6 +19,8 @@ import { CliError, type GlobalOptions } from './command';
 export interface CliEngine {
   engine: Engine;
   settings: SettingsStore;
+  /** The Roboflow client the engine's steps use (connected on first use). */
+  client(): Promise<RoboflowClient>;
   close(): Promise<void>;
 }
 
@@ -82,5 +84,5 @@ export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, o
     log,
     maxConcurrentItems: opts.maxConcurrentItems,
   });
-  return { engine, settings, close: () => engine.close() };
+  return { engine, settings, client: connect, close: () => engine.close() };
 }

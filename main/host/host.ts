@@ -8,7 +8,7 @@ import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel, ItemP
 import { QUEUE_PAGE_DEFAULT } from '../../shared/contract';
 import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
-import { abortItemJobs, restartItemJobs } from '../engine/jobs/steps';
+import { abortItemJobs, restartForRetry, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
 import { toSummary } from '../engine/pipeline/item-record';
@@ -251,7 +251,12 @@ export class Host {
       'item:pause': async ({ id }) => engine.pause(this.item(id).id),
       'item:resume': async ({ id }) => engine.resume(this.item(id).id),
       'item:cancel': async ({ id }) => engine.cancel(this.item(id).id),
-      'item:retry': async ({ id }) => engine.retry(this.item(id).id),
+      'item:retry': async ({ id }) => {
+        const r = this.item(id);
+        // The console asked first ("Restart job"): only here does a failed job run again.
+        if (r.state === 'failed' && r.error?.failedJobId) await restartForRetry(engine.itemDir(id), await profiles.client());
+        return engine.retry(id);
+      },
       'item:start-job': async ({ id, job, outDir }) => {
         this.item(id);
         await checkOutDir(outDir, 'outDir');

@@ -3,6 +3,7 @@
 import type { ItemSummary } from '../../../shared/domain';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, parseCommandArgs, type Command } from '../command';
 import { createCliEngine } from '../engine-factory';
+import { restartForRetry } from '../../engine/jobs/job-control';
 import { reportOutcome } from '../ingest-outcome';
 import { attachDisplay, createProgressDisplay } from '../progress-display';
 
@@ -20,7 +21,7 @@ Options:
   --restart-failed-jobs   restart the jobs that failed on the service too`,
   async run(ctx) {
     const { values, global } = parseCommandArgs(ctx, { 'restart-failed-jobs': { type: 'boolean', default: false } });
-    const { engine, close } = createCliEngine(global, ctx.env);
+    const { engine, client, close } = createCliEngine(global, ctx.env);
     const display = createProgressDisplay(ctx.stdout, { json: global.json });
     const detach = attachDisplay(engine, display);
     const onAbort = () => void close();
@@ -31,8 +32,14 @@ Options:
       const jobsLeftFailed: ItemSummary[] = [];
       for (const s of engine.list()) {
         if (s.state !== 'failed') continue;
-        if (s.error?.failedJobId && !values['restart-failed-jobs']) jobsLeftFailed.push(s);
-        else engine.retry(s.id);
+        if (s.error?.failedJobId) {
+          if (!values['restart-failed-jobs']) {
+            jobsLeftFailed.push(s);
+            continue;
+          }
+          await restartForRetry(engine.itemDir(s.id), await client(), ctx.signal);
+        }
+        engine.retry(s.id);
       }
       for (const s of jobsLeftFailed) {
         display.note(

@@ -58,6 +58,20 @@ export async function restartItemJobs(
   }
 }
 
+/**
+ * For a retry the operator asked for of an item whose job failed (the console's "Restart job",
+ * `resume --restart-failed-jobs`): restarts its failed jobs, as they are. None failed any more
+ * (restarted from elsewhere meanwhile) is fine: the retry polls them.
+ */
+export async function restartForRetry(itemDir: string, client: RoboflowClient, signal?: AbortSignal): Promise<string[]> {
+  try {
+    return await restartItemJobs(itemDir, client, {}, signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'conflict') return [];
+    throw err;
+  }
+}
+
 export async function sendRestart(
   journal: Journal<JobJournalRecord>,
   client: RoboflowClient,

@@ -53,7 +53,7 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
 
     for (const job of jobs) {
       await ensureCreated(journal, client, job, ctx.signal);
-      await restartIfRetried(journal, client, job, ctx.signal);
+      await finishPendingRestart(journal, client, job, ctx.signal);
     }
 
     const readers = jobs.map((j) => new JobReader(client, j.jobId));
@@ -98,17 +98,23 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
   }
 }
 
-/** A job that failed before and is being retried is restarted (unless a restart is already under way). */
-async function restartIfRetried(
+/**
+ * A restart the operator asked for (job-control.ts) whose answer the journal does not hold (the
+ * process died while it was sent) is sent again if the job is still failed, else taken as done.
+ * A job that simply failed is never restarted here: running this step again (a resume, a retry)
+ * polls it, finds it failed and fails the item again. Restarting a job runs it, and is paid for,
+ * again, so it happens only where the operator asks for it.
+ */
+async function finishPendingRestart(
   journal: ReturnType<typeof openJobJournal>,
   client: RoboflowClient,
   job: JobState,
   signal: AbortSignal,
 ): Promise<void> {
-  if (!job.restartPending && !job.terminal?.error) return;
+  if (!job.restartPending) return;
   const remote = await client.processing.getJob(job.jobId, signal);
-  if (remote.isTerminal && remote.error) await sendRestart(journal, client, job, job.restartPending ? job.restartBody : undefined, signal);
-  else if (job.restartPending) journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
+  if (remote.isTerminal && remote.error) await sendRestart(journal, client, job, job.restartBody, signal);
+  else journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
 }
 
 async function keepErrorLogs(ctx: StepContext, client: RoboflowClient, jobIds: string[]): Promise<void> {
