@@ -14,6 +14,7 @@ import type { Engine } from '../engine/pipeline/engine';
 import { toSummary } from '../engine/pipeline/item-record';
 import type { ProfileStore } from '../engine/profiles/profile-store';
 import { redact } from '../engine/secrets';
+import { ApiError } from '../engine/roboflow/http';
 import type { SettingsStore } from '../engine/settings';
 import { DEFAULT_PREVIEW_LIMITS, previewDrop, type PreviewLimits } from './drop-preview';
 import { HostError, toHostError } from './errors';
@@ -250,7 +251,17 @@ export class Host {
       'item:rejections-csv': async ({ id }) => this.readers.rejectionsCsv(itemDir(id)),
       'item:pause': async ({ id }) => engine.pause(this.item(id).id),
       'item:resume': async ({ id }) => engine.resume(this.item(id).id),
-      'item:cancel': async ({ id }) => engine.cancel(this.item(id).id),
+      'item:cancel': async ({ id }) => {
+        const r = this.item(id);
+        // Nobody would collect a cancelled item's results, and its job is paid for while it runs:
+        // it is aborted first. If that fails, the item is not cancelled, so the job is not lost from view.
+        if (r.stages.processing === 'active') {
+          await abortItemJobs(engine.itemDir(id), await profiles.client()).catch((err: unknown) => {
+            if (!(err instanceof ApiError && err.code === 'not-found')) throw err; // no job created yet
+          });
+        }
+        return engine.cancel(id);
+      },
       'item:retry': async ({ id }) => {
         const r = this.item(id);
         // The console asked first ("Restart job"): only here does a failed job run again.

@@ -137,6 +137,21 @@ describe('queue row', () => {
 });
 
 describe('row actions', () => {
+  it('say before cancelling an item whose job runs that the job is aborted too', () => {
+    const { store, item } = setup();
+    act(() => store.getState().applyItem({ ...item, updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(), stage: 'processing', stages: stagesFor('processing', 'full') }));
+    fireEvent.mouseEnter(screen.getByRole('row'));
+    const asked: string[] = [];
+    const confirm = window.confirm;
+    window.confirm = (message?: string) => (asked.push(String(message)), false);
+    try {
+      fireEvent.click(screen.getByRole('button', { name: 'Cancel site-a' }));
+    } finally {
+      window.confirm = confirm;
+    }
+    expect(asked).toEqual(['Cancel “site-a”? Its job is aborted on Roboflow. Files already sent stay in the batch.']);
+  });
+
   it('offer the output folder once the export has begun, and not for an item that failed before it', () => {
     const failedAt = (stage: 'processing' | 'export') => ({ state: 'failed' as const, outDir: '/results/site-a', stages: stagesFor(stage, 'full', true) });
     expect(availableActions(failedAt('export'))).toEqual(['retry', 'open-output']);

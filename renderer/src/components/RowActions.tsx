@@ -25,7 +25,7 @@ const LABEL: Record<ItemAction, string> = {
   'abort-job': 'Abort job',
 };
 
-type ActionTarget = Pick<ItemSummary, 'name' | 'error'>;
+type ActionTarget = Pick<ItemSummary, 'name' | 'error' | 'stages'>;
 
 /** A retry of an item whose job failed on the service restarts that job there: the button says so. */
 export function actionLabel(action: ItemAction, item: ActionTarget): string {
@@ -34,7 +34,10 @@ export function actionLabel(action: ItemAction, item: ActionTarget): string {
 
 /** Asks first before what cannot be taken back: cancelling, and running a failed job again (paid). */
 export function confirmAction(action: ItemAction, item: ActionTarget): boolean {
-  if (action === 'cancel') return window.confirm(`Cancel “${item.name}”? Files already sent stay in the batch.`);
+  if (action === 'cancel') {
+    const job = item.stages.processing === 'active' ? ' Its job is aborted on Roboflow.' : '';
+    return window.confirm(`Cancel “${item.name}”?${job} Files already sent stay in the batch.`);
+  }
   if (action === 'retry' && item.error?.failedJobId) {
     return window.confirm(`Restart job ${item.error.failedJobId} of “${item.name}” on Roboflow? It runs again and uses compute again.`);
   }
