@@ -112,6 +112,28 @@ describe('run: ingest → job → export → results', () => {
   });
 });
 
+describe('an output folder used again', () => {
+  it("holds the new job's results only, not the predictions an earlier job left there", async () => {
+    emu = scratch.server(await startEmu());
+    const root = path.join(scratch.dir('again-src'), 'site'); // one folder name: the same batch names twice
+    const data = scratch.dir('again-data');
+    const out = scratch.dir('again-out');
+    const first = makeTree(root, 20, { dirs: 2 });
+    const engine = fullEngine(emu, data);
+    const earlier = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf' }, outDir: out });
+    expect((await engine.waitFor(earlier.id)).state).toBe('done');
+    for (const f of first.slice(10)) fs.rmSync(f);
+    const later = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf' }, outDir: out });
+    expect((await engine.waitFor(later.id)).state).toBe('done');
+    await engine.close();
+
+    const rows = readResults(out);
+    expect(rows.map((r) => r.sourcePath).sort()).toEqual(first.slice(0, 10).sort());
+    // one prediction each, not the earlier job's joined to it
+    expect(rows.filter((r) => r.status !== 'ok' || Array.isArray(r.prediction))).toEqual([]);
+  });
+});
+
 describe('run with images and videos', () => {
   it('starts an image job and a video job, and joins both back', async () => {
     emu = scratch.server(await startEmu());

@@ -45,7 +45,7 @@ describe.each([
 ])('results join, %s', (_label, bucketBytes) => {
   it('writes one row per source file with its prediction or the reason it has none', async () => {
     const { out } = setup();
-    const summary = await joinResults(out, path.join(out, 'export'), rows(sources), bucketBytes);
+    const summary = await joinResults(out, [path.join(out, 'export')], rows(sources), bucketBytes);
     const lines = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRow);
     const bySource = new Map(lines.map((l) => [l.sourcePath ?? `stray:${l.batchName}`, l]));
     expect(bySource.get('/src/x/a.png')).toMatchObject({ status: 'ok', batchName: 'a.png', prediction: { predictions: [{ class: 'cat' }] } });

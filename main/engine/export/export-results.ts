@@ -49,11 +49,12 @@ export interface ExportAndJoinOptions {
 export async function exportAndJoin(opts: ExportAndJoinOptions): Promise<{ exports: ExportSummary[]; join: JoinSummary }> {
   const exports: ExportSummary[] = [];
   const base = { files: 0, filesTotal: 0, bytes: 0 };
+  const destDirOf = (b: OutputBatch) => path.join(opts.outDir, EXPORT_DIR, b.label);
   for (const b of opts.batches) {
     const summary = await exportBatch({
       staging: opts.client.staging,
       batchId: b.batchId,
-      destDir: path.join(opts.outDir, EXPORT_DIR, b.label),
+      destDir: destDirOf(b),
       journalPath: opts.journalPath,
       concurrency: opts.concurrency,
       signal: opts.signal,
@@ -71,6 +72,6 @@ export async function exportAndJoin(opts: ExportAndJoinOptions): Promise<{ expor
     exports.push(summary);
   }
   opts.signal.throwIfAborted();
-  const join = await joinResults(opts.outDir, path.join(opts.outDir, EXPORT_DIR), opts.sources);
+  const join = await joinResults(opts.outDir, opts.batches.map(destDirOf), opts.sources);
   return { exports, join };
 }

@@ -92,16 +92,17 @@ interface Indexed {
 
 /**
  * Writes results.jsonl and results.csv into `outDir` from the source rows (in plan order) and the
- * prediction files under `predictionsDir`. Both files appear atomically, complete.
+ * prediction files under `predictionsDirs` (this item's exports only: an output folder used before
+ * holds other jobs' too). Both files appear atomically, complete.
  */
 export async function joinResults(
   outDir: string,
-  predictionsDir: string,
+  predictionsDirs: readonly string[],
   sources: AsyncIterable<SourceRow>,
   bucketBytes = BUCKET_BYTES,
 ): Promise<JoinSummary> {
   fs.mkdirSync(outDir, { recursive: true });
-  const files = findPredictionFiles(predictionsDir);
+  const files = predictionsDirs.flatMap(findPredictionFiles);
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const buckets = Math.max(1, Math.ceil(totalBytes / bucketBytes));
   const tmpDir = fs.mkdtempSync(path.join(outDir, '.join-'));
