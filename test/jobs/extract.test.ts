@@ -87,4 +87,30 @@ describe.each([false, true])('safe extraction (gzip %s)', (gzip) => {
     expect(fs.existsSync('/tmp/absolute-bd-test.txt')).toBe(false);
     expect(fs.readdirSync(path.join(sandbox, 'elsewhere'))).toEqual([]);
   });
+
+  it('refuses a link that climbs out from where an earlier link really put it, and link targets that are not plain', async () => {
+    const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-extract-'));
+    dirs.push(sandbox);
+    const target = path.join(sandbox, 'out', 'target');
+    fs.mkdirSync(target, { recursive: true });
+    const archive = path.join(sandbox, gzip ? 'b.tar.gz' : 'b.tar');
+    fs.writeFileSync(
+      archive,
+      await makeArchive(
+        [
+          { name: 's', type: 'symlink', linkname: '.' },
+          // "s/s/s" is the target folder itself: "../../.." from there is three levels above it
+          { name: 's/s/s/up', type: 'symlink', linkname: '../../..' },
+          { name: 'twisty', type: 'symlink', linkname: 'a/b/../..' },
+        ],
+        gzip,
+      ),
+    );
+    const res = await extractArchive(archive, target);
+    expect(res.refused.map((r) => [r.name, r.reason]).sort()).toEqual([
+      ['s/s/s/up', 'link leads outside the target'],
+      ['twisty', 'link target is not a plain relative path'],
+    ]);
+    expect(fs.readdirSync(target)).toEqual(['s']);
+  });
 });

@@ -96,12 +96,21 @@ export async function extractArchive(archivePath: string, targetDir: string, sig
     if (type === 'symlink' || type === 'link') {
       const linkname = header.linkname ?? '';
       if (path.isAbsolute(linkname) || /^[a-zA-Z]:/.test(linkname)) return refuse('link to an absolute path');
+      // A ".." after a name would climb through whatever that name is when the link is followed,
+      // which a later member can make a link: only leading ".." and then names.
+      if (type === 'symlink' && path.posix.normalize(linkname).replace(/\/+$/, '') !== linkname.replace(/\/+$/, '')) {
+        return refuse('link target is not a plain relative path');
+      }
       const dest = type === 'symlink' ? path.resolve(path.dirname(target), linkname) : path.resolve(root, linkname);
       if (!inside(root, dest)) return refuse('link leads outside the target');
       stream.resume();
       stream.on('end', () => {
         try {
           fs.mkdirSync(path.dirname(target), { recursive: true });
+          // From where the link really is: its folder may be reached through an earlier link ("s -> .").
+          if (type === 'symlink' && !inside(realRoot, path.resolve(fs.realpathSync(path.dirname(target)), linkname))) {
+            throw new Error('link leads outside the target');
+          }
           fs.rmSync(target, { force: true });
           if (type === 'symlink') fs.symlinkSync(linkname, target);
           else {
