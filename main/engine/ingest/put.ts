@@ -62,11 +62,16 @@ class StallError extends Error {}
 export async function putStream(opts: PutOptions): Promise<void> {
   const controller = new AbortController();
   const onOuterAbort = () => controller.abort(opts.signal?.reason);
-  if (opts.signal?.aborted) throw new PutError('cancelled', 'cancelled', false);
+  if (opts.signal?.aborted) {
+    opts.body.destroy(); // it may already be reading its first files
+    throw new PutError('cancelled', 'cancelled', false);
+  }
   opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
 
   let sent = 0;
   let lastActivity = Date.now();
+  /** Waiting for the bandwidth cap's turn: our own pacing, not a stalled transfer. */
+  let pacing = false;
   const limiter = opts.limiter;
   // tar-stream emits a header, the data and the padding of each member as separate chunks; joining
   // the small ones into ~64 KiB writes saves socket writes, while a chunk that is large by itself
@@ -94,8 +99,16 @@ export async function putStream(opts: PutOptions): Promise<void> {
       self.push(chunk);
       cb();
     };
-    if (limiter && limiter.bytesPerSecond > 0) limiter.take(chunk.length, controller.signal).then(go, (e: Error) => cb(e));
-    else go();
+    if (limiter && limiter.bytesPerSecond > 0) {
+      pacing = true;
+      limiter.take(chunk.length, controller.signal).then(
+        () => {
+          pacing = false;
+          go();
+        },
+        (e: Error) => cb(e),
+      );
+    } else go();
   };
   const pace = new Transform({
     highWaterMark: COALESCE,
@@ -120,7 +133,8 @@ export async function putStream(opts: PutOptions): Promise<void> {
 
   const watchdog = setInterval(
     () => {
-      if (Date.now() - lastActivity > opts.stallMs) controller.abort(new StallError(`no bytes moved for ${Math.round(opts.stallMs / 1000)} s`));
+      // A low cap shared by several transfers can keep a chunk waiting longer than stallMs.
+      if (!pacing && Date.now() - lastActivity > opts.stallMs) controller.abort(new StallError(`no bytes moved for ${Math.round(opts.stallMs / 1000)} s`));
     },
     Math.max(50, Math.min(1000, opts.stallMs / 4)),
   );
