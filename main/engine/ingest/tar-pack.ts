@@ -57,6 +57,9 @@ export function tarStream(members: readonly Member[]): Readable {
         const entry = pack.entry(header(m), (err) => (err ? reject(err) : resolve()));
         entry.on('error', reject);
         const src = fs.createReadStream(m.sourcePath, { start: 0, end: Math.max(0, m.size - 1), highWaterMark: WHOLE_READ_MAX });
+        // An aborted upload destroys the archive and its entry, and piping would only unpipe the
+        // file: it closes with the entry instead of staying open (and 1 MiB read) for good.
+        entry.once('close', () => src.destroy());
         src.on('error', (e) => {
           entry.destroy(e);
           reject(e);
