@@ -111,6 +111,29 @@ describe('ingest behaviour', () => {
     expect(((await emu.inspect.files('video-limit')) ?? []).length).toBe(3);
   });
 
+  it('gives every retry of a failed upload its own attempts, however many earlier runs used', async () => {
+    // Storage answers 503 throughout: each run gives up after its 2 attempts (the journal keeps the
+    // count across runs, which the per-run cap must not be taken from).
+    const emu = await emulator({ rules: [{ route: 'storage-put', kind: 'status', status: 503 }] });
+    const src = dir('attempts-src');
+    makeTree(src, 5);
+    const engine = createEngine(emu, dir('attempts-data'), { retry: { baseMs: 5, maxMs: 20, maxAttempts: 2 } });
+    const puts = () => emu.inspect.requests()['storage-put']?.attempts ?? 0;
+    const perRun: number[] = [];
+    let before = puts();
+    let s = await runItem(engine, { roots: [src], batchId: 'attempts-batch' });
+    for (let run = 0; ; run++) {
+      expect(s.state).toBe('failed');
+      perRun.push(puts() - before);
+      if (run === 3) break;
+      before = puts();
+      engine.retry(s.id);
+      s = await engine.waitFor(s.id);
+    }
+    await engine.close();
+    expect(perRun).toEqual([2, 2, 2, 2]);
+  });
+
   it('aborts a stalled transfer and retries it', async () => {
     const emu = await emulator({ seed: 3, rules: [{ route: 'storage-put', kind: 'stall', ms: 20_000, rate: 0.5, times: 3 }] });
     const src = dir('stall-src');

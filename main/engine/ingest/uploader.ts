@@ -206,6 +206,8 @@ export class Uploader {
       if (await this.landed(piece)) return;
     }
     let failures = 0;
+    // Attempts of earlier runs are in the journal; each run (a resume) gets its own allowance.
+    const attemptsBefore = status.attempts;
     for (;;) {
       if (this.signal.aborted) throw this.signal.reason ?? new Error('cancelled');
       const live = await this.recheck(piece);
@@ -272,7 +274,7 @@ export class Uploader {
           throw new ApiError(`Upload of ${describe(piece)} was refused: ${e.message}`, 'remote', 'upload', e.status);
         }
         if (e.kind !== 'url-rejected') failures++;
-        if (failures >= this.tuning.retry.maxAttempts || attempt >= this.tuning.retry.maxAttempts * 3) {
+        if (failures >= this.tuning.retry.maxAttempts || attempt - attemptsBefore >= this.tuning.retry.maxAttempts * 3) {
           this.retries.settled(piece.id);
           throw new ApiError(`Upload of ${describe(piece)} failed ${attempt} times; last error: ${e.message}. Resume to try again.`, 'network', 'upload', e.status, true);
         }
