@@ -93,6 +93,28 @@ describe('ingest behaviour', () => {
     expect(s.progress.rejected).toBe(2);
   });
 
+  it('leaves out a file that passes the checks before sending but cannot be read, and sends the rest', async () => {
+    // A write-only kernel attribute: a regular 4096-byte file that root may access(R_OK) but not
+    // open for reading, as a file locked by another program can be. (Not root: access() refuses it
+    // and the check before sending leaves it out, with the same outcome.)
+    const locked = ['/sys/bus/cpu/drivers_probe', '/sys/bus/platform/drivers_probe', '/sys/bus/pci/rescan'].find((p) => fs.existsSync(p));
+    if (!locked) throw new Error('this test needs a write-only sysfs attribute such as /sys/bus/cpu/drivers_probe');
+    const emu = await emulator();
+    const src = dir('unreadable-src');
+    const files = makeTree(src, 20);
+    fs.symlinkSync(locked, path.join(src, 'locked.jpg'));
+    const engine = createEngine(emu, dir('unreadable-data'), {}, { followSymlinks: true });
+    const s = await runItem(engine, { roots: [src], batchId: 'unreadable-batch' });
+    await engine.close();
+    expect(s.error?.message).toBeUndefined();
+    expect(s.state).toBe('done');
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(engine.itemDir(s.id))) rejections.push(r);
+    expect(rejections).toEqual([{ sourcePath: path.join(src, 'locked.jpg'), reason: 'unreadable', message: expect.stringMatching(/locked\.jpg cannot be read \((EACCES|permission denied)/) }]);
+    const sent = (await planEntries(engine.itemDir(s.id))).filter((e) => files.includes(e.sourcePath)).map((e) => e.batchName);
+    expect(await expectExactlyOnce(emu, 'unreadable-batch', sent)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+  });
+
   it('reports a video larger than the service accepts instead of failing the item', async () => {
     const emu = await emulator(undefined, { maxVideoBytes: 10_000 });
     const src = dir('video-src');

@@ -15,6 +15,27 @@ const WHOLE_READ_MAX = SLAB_BYTES;
 type Member = Pick<PlanEntry, 'sourcePath' | 'batchName' | 'size' | 'mtimeMs'>;
 
 /**
+ * A member's file failed to open or read while its shard was being sent, though it passed the
+ * checks just before (locked by another program, a disk error): the uploader leaves it out and
+ * sends the rest, rather than failing the shard on it again and again.
+ */
+export class SourceReadError extends Error {
+  constructor(
+    readonly sourcePath: string,
+    readonly code: string,
+  ) {
+    super(`${sourcePath} cannot be read (${code}).`);
+    this.name = 'SourceReadError';
+  }
+}
+
+/** File-system errors (with an errno code) of a member's file; anything else as it is. */
+function asSourceError(m: Member, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code) ? new SourceReadError(m.sourcePath, code) : err;
+}
+
+/**
  * Reads a small file in one go, synchronously: three thread-pool round trips (open, read, close)
  * cost more than the read itself for typical images, and a ≤ 1 MiB read blocks for well under a
  * millisecond. Into a view of the upload slab pool (reused memory, see chunk-pool.ts), released
@@ -46,7 +67,12 @@ export function tarStream(members: readonly Member[]): Readable {
     for (const m of members) {
       if (pack.destroyed) return;
       if (m.size <= WHOLE_READ_MAX) {
-        const buf = readWhole(m);
+        let buf: Buffer;
+        try {
+          buf = readWhole(m);
+        } catch (err) {
+          throw asSourceError(m, err);
+        }
         await new Promise<void>((resolve, reject) => {
           const entry = pack.entry(header(m), buf, (err) => (err ? reject(err) : resolve()));
           entry.on('error', reject);
@@ -61,8 +87,9 @@ export function tarStream(members: readonly Member[]): Readable {
         // file: it closes with the entry instead of staying open (and 1 MiB read) for good.
         entry.once('close', () => src.destroy());
         src.on('error', (e) => {
-          entry.destroy(e);
-          reject(e);
+          const failure = asSourceError(m, e) as Error;
+          entry.destroy(failure);
+          reject(failure);
         });
         src.pipe(entry as unknown as NodeJS.WritableStream);
       });

@@ -22,7 +22,7 @@ import type { ProgressTracker } from './progress-tracker';
 import { PutError, putStream } from './put';
 import { Reconciler } from './reconcile';
 import { tarMemberSize, tarSize, TAR_END } from './tar-size';
-import { tarStream } from './tar-pack';
+import { SourceReadError, tarStream } from './tar-pack';
 
 export interface IngestTuning {
   /** Abort a transfer when no byte moved for this long. */
@@ -249,13 +249,18 @@ export class Uploader {
       await this.record({ t: 'uploading', piece: piece.id, attempt, urlToken: shortHash(url.uploadURL, 12), bytes: wire, at: now() });
       const payload = sum(live);
       this.progress.start(piece.id, wire, payload);
+      const body = this.body(piece, live);
+      let unreadable: SourceReadError | undefined;
+      body.on('error', (e) => {
+        if (e instanceof SourceReadError) unreadable = e;
+      });
       try {
         await putStream({
           url: url.uploadURL,
           method: url.method,
           headers: url.extensionHeaders,
           contentLength: wire,
-          body: this.body(piece, live),
+          body,
           signal: this.signal,
           stallMs: this.tuning.stallMs,
           limiter: processBandwidth,
@@ -267,6 +272,14 @@ export class Uploader {
         await this.record({ t: 'attempt-failed', piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered, at: now() });
         if (e.kind === 'cancelled') throw this.signal.reason ?? err;
         this.ctx.log.warn('upload attempt failed', { piece: piece.id, attempt, error: e.message, maybeDelivered: e.maybeDelivered });
+        const unreadableMember = unreadable && live.find((m) => m.sourcePath === unreadable!.sourcePath);
+        if (unreadableMember) {
+          // Not a transfer problem: that file is left out and the rest goes at once.
+          const files = [{ index: unreadableMember.index, size: unreadableMember.size, reason: 'unreadable' as const, message: unreadable!.message }];
+          await this.record({ t: 'excluded', piece: piece.id, files, at: now() });
+          this.progress.exclude(1, unreadableMember.size);
+          continue;
+        }
         if (e.maybeDelivered && (await this.landed(piece))) return this.retries.settled(piece.id);
         if (e.kind === 'permanent') {
           this.retries.settled(piece.id);
