@@ -13,7 +13,7 @@ import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
 import { toSummary } from '../engine/pipeline/item-record';
 import type { ProfileStore } from '../engine/profiles/profile-store';
-import { redact } from '../engine/secrets';
+import { redactValue } from '../engine/secrets';
 import { ApiError } from '../engine/roboflow/http';
 import type { SettingsStore } from '../engine/settings';
 import { DEFAULT_PREVIEW_LIMITS, previewDrop, type PreviewLimits } from './drop-preview';
@@ -75,7 +75,8 @@ export class Host {
       if (!isInvokeChannel(channel)) throw new HostError('invalid-argument', `Unknown channel "${channel.slice(0, 60)}".`);
       const args = validateArgs(channel, rawArgs);
       const handler = this.handlers[channel] as (a: unknown) => Promise<unknown>;
-      return ok(scrub(await handler(args)));
+      // Belt and braces: nothing that leaves the host carries a registered secret.
+      return ok(redactValue(await handler(args)));
     } catch (err) {
       const error = toHostError(err);
       if (error.code === 'internal') this.log.error('handler failed', { channel, error: error.message });
@@ -96,7 +97,7 @@ export class Host {
   }
 
   private emit<E extends EventChannel>(event: E, payload: EventChannels[E]): void {
-    const clean = scrub(payload);
+    const clean = redactValue(payload);
     for (const l of this.listeners) {
       try {
         l(event, clean);
@@ -368,13 +369,5 @@ async function checkOutDir(p: string, field: string): Promise<void> {
   if (st && !st.isDirectory()) throw new HostError('invalid-argument', `${p} exists and is not a folder; choose another output folder.`, field);
 }
 
-/** Belt and braces: nothing that leaves the host carries a registered secret. */
-function scrub<T>(value: T): T {
-  if (value === undefined || value === null) return value;
-  const json = JSON.stringify(value);
-  if (json === undefined) return value;
-  const clean = redact(json);
-  return clean === json ? value : (JSON.parse(clean) as T);
-}
 
 export type { InvokeChannel };

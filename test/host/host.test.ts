@@ -144,6 +144,17 @@ describe('host', () => {
     expect(toHostError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES', path: '/x' }))).toMatchObject({ code: 'io', message: expect.stringMatching(/Permission denied \(\/x\)/) });
   });
 
+  it('an item whose name looks like a key parameter is redacted, and still listed and announced', async () => {
+    // Redacting the JSON text of the answer cut the escaped quote in two and left JSON that did not
+    // parse: the item was saved but never queued, and every queue:list failed from then on.
+    const { app, events } = hostWith([]);
+    const added = await app.host.invoke('queue:add', { roots: [folderWith(1)], pipeline: 'ingest', name: 'cams?api_key="front' });
+    expect(added).toMatchObject({ ok: true, value: { name: 'cams?api_key=***"front' } });
+    const listed = await app.host.invoke('queue:list', {});
+    expect(listed.ok).toBe(true);
+    expect(events.some(([e, p]) => e === 'queue:item' && p.name === 'cams?api_key=***"front')).toBe(true);
+  });
+
   it('unknown items and channels are refused plainly', async () => {
     const { app } = hostWith([]);
     expect(await app.host.invoke('item:get', { id: 'nope' })).toMatchObject({ ok: false, error: { code: 'not-found', message: expect.stringMatching(/No item with id nope/) } });
