@@ -165,10 +165,12 @@ function setCommonHeaders(res: ServerResponse): void {
 }
 
 /** DNS-rebinding guard: when bound to loopback, only loopback names are accepted in Host. */
-function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
+export function hostAllowed(header: string | undefined, bound: string, port: number): boolean {
   if (!isLoopback(bound)) return true;
   if (!header) return false;
-  const allowed = ['127.0.0.1', 'localhost', '[::1]', bound.includes(':') ? `[${bound}]` : bound].map((h) => `${h}:${port}`);
+  const names = ['127.0.0.1', 'localhost', '[::1]', bound.includes(':') ? `[${bound}]` : bound];
+  // Browsers leave the default port out of Host.
+  const allowed = names.flatMap((h) => (port === 80 ? [h, `${h}:80`] : [`${h}:${port}`]));
   return allowed.includes(header.toLowerCase());
 }
 

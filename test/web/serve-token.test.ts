@@ -6,6 +6,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostAllowed } from '../../main/web/server';
 
 let child: ChildProcess;
 let dataDir: string;
@@ -88,6 +89,13 @@ describe('batch-desk serve token', () => {
       body: '{}',
     });
     expect(await res.json()).toMatchObject({ ok: false, error: { code: 'unsupported' } });
+  });
+
+  it('takes the Host a browser sends for the default port, which leaves the port out', () => {
+    expect(hostAllowed('127.0.0.1', '127.0.0.1', 80)).toBe(true);
+    expect(hostAllowed('localhost:80', '127.0.0.1', 80)).toBe(true);
+    expect(hostAllowed('evil.example', '127.0.0.1', 80)).toBe(false);
+    expect(hostAllowed('127.0.0.1', '127.0.0.1', 4310)).toBe(false); // any other port must be named
   });
 
   it('refuses a foreign Host header (DNS rebinding) even with the token', async () => {
