@@ -45,29 +45,29 @@ function listAll(dir: string): string[] {
 }
 
 describe.each([false, true])('safe extraction (gzip %s)', (gzip) => {
-  it('refuses .., absolute members and links leading outside; writes nothing outside the target', async () => {
+  /** A sandbox with an empty target folder two levels down, and the archive of `members` beside it. */
+  async function sandboxWith(members: Member[]) {
     const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-extract-'));
     dirs.push(sandbox);
     const target = path.join(sandbox, 'out', 'target');
     fs.mkdirSync(target, { recursive: true });
     const archive = path.join(sandbox, gzip ? 'a.tar.gz' : 'a.tar');
-    fs.writeFileSync(
-      archive,
-      await makeArchive(
-        [
-          { name: 'predictions/ok.jsonl', data: '{"file_name":"a.png"}\n' },
-          { name: '../escape.txt', data: 'x' },
-          { name: 'predictions/../../escape2.txt', data: 'x' },
-          { name: '/tmp/absolute-bd-test.txt', data: 'x' },
-          { name: 'out-link', type: 'symlink', linkname: '../../' },
-          { name: 'abs-link', type: 'symlink', linkname: '/etc' },
-          { name: 'hard', type: 'link', linkname: '../escape.txt' },
-          { name: 'pre-link/through-link.txt', data: 'x' },
-          { name: 'in-link', type: 'symlink', linkname: 'predictions/ok.jsonl' },
-        ],
-        gzip,
-      ),
-    );
+    fs.writeFileSync(archive, await makeArchive(members, gzip));
+    return { sandbox, target, archive };
+  }
+
+  it('refuses .., absolute members and links leading outside; writes nothing outside the target', async () => {
+    const { sandbox, target, archive } = await sandboxWith([
+      { name: 'predictions/ok.jsonl', data: '{"file_name":"a.png"}\n' },
+      { name: '../escape.txt', data: 'x' },
+      { name: 'predictions/../../escape2.txt', data: 'x' },
+      { name: '/tmp/absolute-bd-test.txt', data: 'x' },
+      { name: 'out-link', type: 'symlink', linkname: '../../' },
+      { name: 'abs-link', type: 'symlink', linkname: '/etc' },
+      { name: 'hard', type: 'link', linkname: '../escape.txt' },
+      { name: 'pre-link/through-link.txt', data: 'x' },
+      { name: 'in-link', type: 'symlink', linkname: 'predictions/ok.jsonl' },
+    ]);
     // A link already in the target that leads outside must not be followed either.
     fs.mkdirSync(path.join(sandbox, 'elsewhere'));
     fs.symlinkSync(path.join(sandbox, 'elsewhere'), path.join(target, 'pre-link'));
@@ -89,23 +89,12 @@ describe.each([false, true])('safe extraction (gzip %s)', (gzip) => {
   });
 
   it('refuses a link that climbs out from where an earlier link really put it, and link targets that are not plain', async () => {
-    const sandbox = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-extract-'));
-    dirs.push(sandbox);
-    const target = path.join(sandbox, 'out', 'target');
-    fs.mkdirSync(target, { recursive: true });
-    const archive = path.join(sandbox, gzip ? 'b.tar.gz' : 'b.tar');
-    fs.writeFileSync(
-      archive,
-      await makeArchive(
-        [
-          { name: 's', type: 'symlink', linkname: '.' },
-          // "s/s/s" is the target folder itself: "../../.." from there is three levels above it
-          { name: 's/s/s/up', type: 'symlink', linkname: '../../..' },
-          { name: 'twisty', type: 'symlink', linkname: 'a/b/../..' },
-        ],
-        gzip,
-      ),
-    );
+    const { target, archive } = await sandboxWith([
+      { name: 's', type: 'symlink', linkname: '.' },
+      // "s/s/s" is the target folder itself: "../../.." from there is three levels above it
+      { name: 's/s/s/up', type: 'symlink', linkname: '../../..' },
+      { name: 'twisty', type: 'symlink', linkname: 'a/b/../..' },
+    ]);
     const res = await extractArchive(archive, target);
     expect(res.refused.map((r) => [r.name, r.reason]).sort()).toEqual([
       ['s/s/s/up', 'link leads outside the target'],

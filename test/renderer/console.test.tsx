@@ -4,13 +4,16 @@
 
 import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { App } from '../../renderer/src/App';
 import type { ItemSummary } from '../../shared/domain';
 import { createFakeApi } from './fake-api';
 import { renderConsole, renderWithStore } from './render-helpers';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
 
 describe('first run', () => {
   it('takes a key, shows the workspace it belongs to, then opens the queue', async () => {
@@ -148,23 +151,17 @@ describe('the keyboard', () => {
       store.getState().applyItem({ ...jobFailed, updatedAt: later(jobFailed), state: 'failed', error: { code: 'remote', message: 'Job job-9 failed.', failedJobId: 'job-9' } });
     });
     const retries = () => api.fake.calls.filter((c) => c.channel === 'item:retry').map((c) => (c.args as { id: string }).id);
-    const asked: string[] = [];
-    const confirm = window.confirm;
-    window.confirm = (message?: string) => (asked.push(String(message)), false);
-    try {
-      const user = userEvent.setup();
-      // rows come into the page over the next frames
-      const row = (name: string) => waitFor(() => screen.getAllByRole('row').find((r) => r.textContent?.includes(name)) ?? Promise.reject(new Error(`no row ${name}`)));
-      (await row('site-e')).focus();
-      await user.keyboard('r');
-      expect(retries()).toEqual(['item-e']);
-      (await row('site-f')).focus();
-      await user.keyboard('r');
-      expect(asked).toEqual(['Restart job job-9 of “site-f” on Roboflow? It runs again and uses compute again.']);
-      expect(retries()).toEqual(['item-e']);
-    } finally {
-      window.confirm = confirm;
-    }
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false);
+    const user = userEvent.setup();
+    // rows come into the page over the next frames
+    const row = (name: string) => waitFor(() => screen.getAllByRole('row').find((r) => r.textContent?.includes(name)) ?? Promise.reject(new Error(`no row ${name}`)));
+    (await row('site-e')).focus();
+    await user.keyboard('r');
+    expect(retries()).toEqual(['item-e']);
+    (await row('site-f')).focus();
+    await user.keyboard('r');
+    expect(confirm.mock.calls).toEqual([['Restart job job-9 of “site-f” on Roboflow? It runs again and uses compute again.']]);
+    expect(retries()).toEqual(['item-e']);
   });
 });
 

@@ -3,7 +3,7 @@
 // the stage pipeline and a bar for the active stage; live progress moves only that row.
 
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueRow } from '../../renderer/src/components/QueueRow';
 import { availableActions } from '../../renderer/src/components/RowActions';
 import { StagePipeline } from '../../renderer/src/components/StagePipeline';
@@ -12,7 +12,10 @@ import { packProgress } from '../../shared/progress-batch';
 import { createFakeApi, stagesFor } from './fake-api';
 import { renderWithStore } from './render-helpers';
 
-afterEach(cleanup);
+afterEach(() => {
+  cleanup();
+  vi.restoreAllMocks();
+});
 
 function setup() {
   const api = createFakeApi({ signedIn: true });
@@ -116,23 +119,13 @@ describe('queue row', () => {
     // the export never began, so there is no output folder to open yet
     expect(screen.queryByRole('button', { name: 'Open output site-a' })).toBeNull();
     const restart = screen.getByRole('button', { name: 'Restart job site-a' });
-    const asked: string[] = [];
-    let answer = false;
-    const confirm = window.confirm;
-    window.confirm = (message?: string) => {
-      asked.push(String(message));
-      return answer;
-    };
-    try {
-      fireEvent.click(restart);
-      expect(asked).toEqual(['Restart job job-7 of “site-a” on Roboflow? It runs again and uses compute again.']);
-      expect(api.fake.calls.some((c) => c.channel === 'item:retry')).toBe(false);
-      answer = true;
-      fireEvent.click(restart);
-      expect(api.fake.calls.at(-1)).toEqual({ channel: 'item:retry', args: { id: item.id } });
-    } finally {
-      window.confirm = confirm;
-    }
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false);
+    fireEvent.click(restart);
+    expect(confirm.mock.calls).toEqual([['Restart job job-7 of “site-a” on Roboflow? It runs again and uses compute again.']]);
+    expect(api.fake.calls.some((c) => c.channel === 'item:retry')).toBe(false);
+    confirm.mockReturnValue(true);
+    fireEvent.click(restart);
+    expect(api.fake.calls.at(-1)).toEqual({ channel: 'item:retry', args: { id: item.id } });
   });
 });
 
@@ -141,15 +134,9 @@ describe('row actions', () => {
     const { store, item } = setup();
     act(() => store.getState().applyItem({ ...item, updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(), stage: 'processing', stages: stagesFor('processing', 'full') }));
     fireEvent.mouseEnter(screen.getByRole('row'));
-    const asked: string[] = [];
-    const confirm = window.confirm;
-    window.confirm = (message?: string) => (asked.push(String(message)), false);
-    try {
-      fireEvent.click(screen.getByRole('button', { name: 'Cancel site-a' }));
-    } finally {
-      window.confirm = confirm;
-    }
-    expect(asked).toEqual(['Cancel “site-a”? Its job is aborted on Roboflow. Files already sent stay in the batch.']);
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Cancel site-a' }));
+    expect(confirm.mock.calls).toEqual([['Cancel “site-a”? Its job is aborted on Roboflow. Files already sent stay in the batch.']]);
   });
 
   it('offer the output folder once the export has begun, and not for an item that failed before it', () => {
