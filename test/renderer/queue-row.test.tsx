@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QueueRow } from '../../renderer/src/components/QueueRow';
 import { availableActions } from '../../renderer/src/components/RowActions';
 import { StagePipeline } from '../../renderer/src/components/StagePipeline';
-import { emptyProgress } from '../../shared/domain';
+import { emptyProgress, type ItemSummary } from '../../shared/domain';
 import { packProgress } from '../../shared/progress-batch';
 import { createFakeApi, stagesFor } from './fake-api';
 import { renderWithStore } from './render-helpers';
@@ -29,7 +29,10 @@ function setup() {
   const rejections: string[] = [];
   const result = renderWithStore(<QueueRow id={item.id} index={0} selected={false} onOpen={(id) => opened.push(id)} onShowRejections={(id) => rejections.push(id)} />, api);
   act(() => result.store.getState().applyItem(item));
-  return { ...result, item, opened, rejections };
+  /** The item as the host sends it after a change: a second later, with `patch`. */
+  const update = (patch: Partial<ItemSummary>) =>
+    act(() => result.store.getState().applyItem({ ...item, updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(), ...patch }));
+  return { ...result, item, opened, rejections, update };
 }
 
 describe('queue row', () => {
@@ -85,16 +88,8 @@ describe('queue row', () => {
   });
 
   it('says why a failed item failed and offers retry instead of pause', () => {
-    const { store, item } = setup();
-    act(() =>
-      store.getState().applyItem({
-        ...item,
-        updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(),
-        state: 'failed',
-        stages: stagesFor('upload', 'full', true),
-        error: { code: 'network', message: 'The service could not be reached after 5 tries.' },
-      }),
-    );
+    const { update } = setup();
+    update({ state: 'failed', stages: stagesFor('upload', 'full', true), error: { code: 'network', message: 'The service could not be reached after 5 tries.' } });
     expect(screen.getAllByText('The service could not be reached after 5 tries.').length).toBeGreaterThan(0);
     fireEvent.mouseEnter(screen.getByRole('row'));
     expect(screen.getByRole('button', { name: 'Retry failed site-a' })).toBeTruthy();
@@ -102,18 +97,14 @@ describe('queue row', () => {
   });
 
   it('offers to restart a job that failed on the service, and restarts it only once confirmed', () => {
-    const { store, item, api } = setup();
-    act(() =>
-      store.getState().applyItem({
-        ...item,
-        updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(),
-        state: 'failed',
-        stages: stagesFor('processing', 'full', true),
-        jobId: 'job-7',
-        outDir: '/results/site-a',
-        error: { code: 'remote', message: 'Job job-7 failed: 12 of 40 tasks failed.', failedJobId: 'job-7' },
-      }),
-    );
+    const { item, api, update } = setup();
+    update({
+      state: 'failed',
+      stages: stagesFor('processing', 'full', true),
+      jobId: 'job-7',
+      outDir: '/results/site-a',
+      error: { code: 'remote', message: 'Job job-7 failed: 12 of 40 tasks failed.', failedJobId: 'job-7' },
+    });
     fireEvent.mouseEnter(screen.getByRole('row'));
     expect(screen.queryByRole('button', { name: 'Retry failed site-a' })).toBeNull();
     // the export never began, so there is no output folder to open yet
@@ -131,8 +122,8 @@ describe('queue row', () => {
 
 describe('row actions', () => {
   it('say before cancelling an item whose job runs that the job is aborted too', () => {
-    const { store, item } = setup();
-    act(() => store.getState().applyItem({ ...item, updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString(), stage: 'processing', stages: stagesFor('processing', 'full') }));
+    const { update } = setup();
+    update({ stage: 'processing', stages: stagesFor('processing', 'full') });
     fireEvent.mouseEnter(screen.getByRole('row'));
     const confirm = vi.spyOn(window, 'confirm').mockReturnValue(false);
     fireEvent.click(screen.getByRole('button', { name: 'Cancel site-a' }));
