@@ -35,7 +35,8 @@ export function WatchesScreen() {
           </button>
         </div>
       </header>
-      {editing ? <WatchForm watch={editing === 'new' ? null : editing} onClose={() => setEditing(null)} /> : null}
+      {/* keyed: the form's fields start from the watch it edits, not from the one open before */}
+      {editing ? <WatchForm key={editing === 'new' ? 'new' : editing.id} watch={editing === 'new' ? null : editing} onClose={() => setEditing(null)} /> : null}
       {status === 'error' && error ? (
         <ErrorView error={error} onRetry={() => void loadWatches()} />
       ) : status !== 'ready' && ids.length === 0 ? (
