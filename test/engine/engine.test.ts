@@ -125,6 +125,43 @@ describe('engine', () => {
     expect(second.runs).toEqual(['upload', 'indexing', 'processing', 'export']);
   });
 
+  it('an item whose record cannot be saved as it fails still shows failed, with the step\'s reason', async () => {
+    // The item's folder in the data dir stops taking writes (here: a file where it was), and then
+    // the step fails: saving the failure fails too. It used to leave the item "running" and throw
+    // where nobody caught it (an unhandled rejection ends a Node process).
+    const dir = dataDir();
+    const engine = engineOn(dir, [
+      {
+        stage: 'scan',
+        run: async (ctx) => {
+          fs.rmSync(ctx.itemDir, { recursive: true, force: true });
+          fs.writeFileSync(ctx.itemDir, 'not a folder');
+          throw new Error('The disk is full.');
+        },
+      },
+    ]);
+    const seen: string[] = [];
+    engine.on('item', (s: { state: string }) => seen.push(s.state));
+    const item = engine.add(spec);
+    const done = await engine.waitFor(item.id);
+    expect(done.state).toBe('failed');
+    expect(done.error?.message).toBe('The disk is full.');
+    expect(seen.at(-1)).toBe('failed');
+  });
+
+  it('closing answers whoever waits for an item still queued (an interrupted resume says so)', async () => {
+    const gated = stepsWithGate();
+    const dir = dataDir();
+    const engine = new Engine({ dataDir: dir, steps: gated.steps, client: () => Promise.reject(new Error('offline')), settings: () => defaultSettings(dir), maxConcurrentItems: 1 });
+    engines.push(engine);
+    engine.add(spec);
+    const second = engine.add(spec);
+    await until(() => gated.runs.includes('upload'), 'the first item to upload');
+    const waited = engine.waitFor(second.id);
+    await engine.close();
+    expect((await waited).state).toBe('queued');
+  });
+
   it('coalesces a burst of progress to a few events, the last carrying the final figures', async () => {
     const events: ItemProgressEvent[] = [];
     const burst: Step = {

@@ -227,7 +227,9 @@ export class Engine extends EventEmitter<EngineEvents> {
   /** Stops running steps without marking items paused, so the next start resumes them. */
   async close(): Promise<void> {
     this.closed = true;
-    this.waiting.length = 0;
+    // Items still queued stay queued (the next start resumes them); whoever waits for one is told.
+    const queued = this.waiting.splice(0);
+    for (const id of queued) this.emitItem(this.require(id));
     const runs = [...this.running.entries()];
     for (const [id] of runs) this.stop(id, 'shutdown');
     await Promise.all(runs.map(([, r]) => r.done));
@@ -265,13 +267,30 @@ export class Engine extends EventEmitter<EngineEvents> {
     while (!this.closed && this.running.size < max && this.waiting.length > 0) {
       const id = this.waiting.shift()!;
       const controller = new AbortController();
-      const done = this.runItem(id, controller).finally(() => {
-        this.running.delete(id);
-        if (this.requeueAfterStop.delete(id)) this.waiting.push(id);
-        this.pump();
-      });
+      const done = this.runItem(id, controller)
+        .catch((err: unknown) => this.runFailed(id, err))
+        .finally(() => {
+          this.running.delete(id);
+          if (this.requeueAfterStop.delete(id)) this.waiting.push(id);
+          this.pump();
+        });
       this.running.set(id, { controller, done });
     }
+  }
+
+  /**
+   * A run that threw outside its steps: the item record could not be saved (the data disk is full,
+   * say). Whatever the operator last saw stands if it was already a failure; otherwise the item
+   * fails with that reason, shown though it cannot be saved.
+   */
+  private runFailed(id: string, err: unknown): void {
+    const r = this.records.get(id);
+    this.log.error('item record not saved', { item: id, error: toAppError(err).message });
+    if (!r || r.state === 'failed') return;
+    if (r.stages[r.stage] === 'active') r.stages[r.stage] = 'failed';
+    r.error = toAppError(err);
+    r.state = 'failed';
+    this.emitItem(r);
   }
 
   private stop(id: string, reason: StopReason): void {
@@ -364,8 +383,11 @@ export class Engine extends EventEmitter<EngineEvents> {
 
   private setState(r: ItemRecord, state: ItemRecord['state']): void {
     r.state = state;
-    this.store.save(r);
-    this.emitItem(r);
+    try {
+      this.store.save(r);
+    } finally {
+      this.emitItem(r); // shown even when the disk refuses it
+    }
   }
 
   private emitItem(r: ItemRecord): void {
