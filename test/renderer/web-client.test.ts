@@ -25,6 +25,13 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: { code: 'not-found', message: 'No such item.' } }));
         return;
       }
+      if (req.url === '/api/invoke/item%3Alogs') {
+        // the host goes away in the middle of its answer
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"ok":true,"value":[');
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
       if (req.url === '/api/invoke/queue%3Alist') {
         res.writeHead(502, { 'content-type': 'text/html' }).end('<h1>Bad gateway</h1>');
         return;
@@ -57,10 +64,14 @@ describe('web client invoke', () => {
 
     const dead = await createWebClient({ baseUrl: 'http://127.0.0.1:9', token: 'good-token' })['app:info']({});
     expect(dead.ok === false && dead.error).toMatchObject({ code: 'network', retryable: true });
+
+    // cut mid-answer: an error result too, not a rejected promise (which left buttons busy for good)
+    const cut = await createWebClient({ baseUrl: base, token: 'good-token' })['item:logs']({ id: 'item-1' });
+    expect(cut.ok === false && cut.error).toMatchObject({ code: 'network', retryable: true });
   });
 });
 
-type FakeSource = EventSourceLike & { url: string; closed: boolean; fire(type: string, data: string): void };
+type FakeSource = EventSourceLike & { url: string; closed: boolean; readyState: number; fire(type: string, data: string): void };
 
 /** A web client over fake event sources; `tasks` holds what it scheduled, run by the test. */
 function clientWithFakeSource() {
@@ -75,7 +86,8 @@ function clientWithFakeSource() {
       const source = {
         url,
         closed: false,
-        onerror: null,
+        readyState: 1,
+        onerror: null as ((e: unknown) => void) | null,
         onopen: null as ((e: unknown) => void) | null,
         addEventListener: (type: string, l: (e: { data: string }) => void) => handlers.set(type, [...(handlers.get(type) ?? []), l]),
         close: () => void (source.closed = true),
@@ -117,6 +129,21 @@ describe('web client events', () => {
     expect(sources[0]!.closed).toBe(false);
     off3();
     expect(sources[0]!.closed).toBe(true);
+  });
+
+  it('says once, as a notice, that the stream is lost for good when the browser stops reconnecting', () => {
+    const { api, sources, runAll } = clientWithFakeSource();
+    const notices: unknown[] = [];
+    api.subscribe('notice', (n) => notices.push(n));
+    sources[0]!.readyState = 0; // a dropped connection the browser retries: nothing to say yet
+    sources[0]!.onerror!({});
+    runAll();
+    expect(notices).toEqual([]);
+    sources[0]!.readyState = 2; // given up (the restarted host refused the old token)
+    sources[0]!.onerror!({});
+    sources[0]!.onerror!({});
+    runAll();
+    expect(notices).toEqual([{ level: 'error', message: expect.stringMatching(/^The connection to Batch Desk was lost for good.*Reload the page/) }]);
   });
 
   it('delivers a burst of events one per task, in the order they came, so a big network read never blocks the page', () => {

@@ -30,7 +30,15 @@ export interface EventSourceLike {
   close(): void;
   onerror: ((event: unknown) => void) | null;
   onopen?: ((event: unknown) => void) | null;
+  /** 2 (CLOSED): the browser gave up and will not reconnect (e.g. the host answered 401). */
+  readonly readyState?: number;
 }
+
+const STREAM_LOST = {
+  level: 'error',
+  message:
+    'The connection to Batch Desk was lost for good: the figures on this page have stopped. Reload the page; if `batch-desk serve` was restarted, open the new address it printed.',
+};
 
 type Listener = (payload: unknown) => void;
 
@@ -45,12 +53,14 @@ export function createWebClient(options: WebClientOptions = {}): BatchDeskApi {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     let response: Response;
+    let text: string;
     try {
       response = await doFetch(`${base}/api/invoke/${encodeURIComponent(channel)}`, {
         method: 'POST',
         headers,
         body: JSON.stringify(args ?? {}),
       });
+      text = await response.text(); // the host may go away mid-answer too
     } catch (error) {
       return {
         ok: false,
@@ -62,7 +72,6 @@ export function createWebClient(options: WebClientOptions = {}): BatchDeskApi {
         },
       };
     }
-    const text = await response.text();
     let body: unknown;
     try {
       body = text ? JSON.parse(text) : undefined;
@@ -145,6 +154,13 @@ export function createWebClient(options: WebClientOptions = {}): BatchDeskApi {
     named.onopen = () => {
       if (opened) receive('__reconnected', null);
       opened = true;
+    };
+    // It gives up on some answers (a restarted host refuses the old token): say so, once.
+    let lost = false;
+    named.onerror = () => {
+      if (named.readyState !== 2 || lost) return;
+      lost = true;
+      receive('notice', JSON.stringify(STREAM_LOST));
     };
   }
 
