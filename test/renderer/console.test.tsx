@@ -134,6 +134,18 @@ describe('errors', () => {
     expect(store.getState().selectedId).toBe('item-d');
     expect(await screen.findByRole('complementary', { name: 'Item site-d' })).toBeTruthy();
   });
+
+  it("a notice's Show item works from the Watches screen too: it goes to the queue and opens the item", async () => {
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'site-g', id: 'item-g' });
+    });
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Watches' }));
+    await act(async () => api.fake.emit('notice', { level: 'error', message: 'Upload of “site-g” failed.', itemId: 'item-g' }));
+    await user.click(screen.getByRole('button', { name: 'Show item' }));
+    expect(store.getState().route).toBe('queue');
+    expect(await screen.findByRole('complementary', { name: 'Item site-g' })).toBeTruthy();
+  });
 });
 
 describe('the keyboard', () => {

@@ -96,6 +96,15 @@ describe('queue row', () => {
     expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
   });
 
+  it('shows no rate or time left for a paused item: its last figures would stand still', () => {
+    const { update } = setup();
+    expect(within(screen.getByRole('row')).getByText('38.2 MB/s')).toBeTruthy();
+    update({ state: 'paused' });
+    const row = screen.getByRole('row');
+    expect(within(row).queryByText('38.2 MB/s')).toBeNull();
+    expect(within(row).queryByText('3m 05s')).toBeNull();
+  });
+
   it('offers to restart a job that failed on the service, and restarts it only once confirmed', () => {
     const { item, api, update } = setup();
     update({

@@ -49,6 +49,8 @@ export const QueueRow = memo(function QueueRow({
   if (!item) return null;
   const progress = live?.progress ?? item.progress ?? EMPTY;
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+  // no rate or time left for an item that is not moving: its last figures would stand still
+  const idle = finished || item.state === 'paused' || item.state === 'queued';
   const meter = stageMeter(item.stage, progress, item);
   const tone = item.state === 'failed' ? 'failed' : item.state === 'paused' ? 'paused' : item.state === 'done' ? 'done' : 'active';
   // Transfers waiting for another attempt: say so, and why, so a slow item is not a mystery.
@@ -106,10 +108,10 @@ export const QueueRow = memo(function QueueRow({
       </div>
       <div className="qcell num qrate" role="gridcell" title="Throughput (rolling)">
         {moving ? <Sparkline samples={samples} width={44} height={14} label="Throughput history" /> : null}
-        <span>{!finished && progress.throughput > 0 ? formatRate(progress.throughput) : '—'}</span>
+        <span>{!idle && progress.throughput > 0 ? formatRate(progress.throughput) : '—'}</span>
       </div>
       <div className="qcell num qeta" role="gridcell" title="Time left">
-        {!finished ? formatDuration(progress.etaSeconds) : '—'}
+        {!idle ? formatDuration(progress.etaSeconds) : '—'}
       </div>
       <div className="qcell num qrej" role="gridcell">
         {progress.rejected > 0 ? (

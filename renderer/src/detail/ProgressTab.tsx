@@ -32,6 +32,8 @@ export function ProgressTab({ item }: { item: ItemSummary }) {
   const p = live?.progress ?? item.progress ?? emptyProgress();
   const line = samples.length >= 2 ? samples : history ?? NO_SAMPLES;
   const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+  // a paused or queued item's last figures would stand still
+  const moving = p.throughput > 0 && item.state !== 'paused' && item.state !== 'queued';
   const canStartJob = !item.jobId && item.pipeline === 'ingest' && item.state !== 'cancelled' && item.state !== 'failed';
 
   return (
@@ -54,11 +56,11 @@ export function ProgressTab({ item }: { item: ItemSummary }) {
         <div className="throughput">
           <div>
             <div className="figure-label">Throughput now</div>
-            <div className="figure-big num">{p.throughput > 0 ? formatRate(p.throughput) : '—'}</div>
+            <div className="figure-big num">{moving ? formatRate(p.throughput) : '—'}</div>
           </div>
           <div>
             <div className="figure-label">Time left</div>
-            <div className="figure-big num">{p.throughput > 0 ? formatDuration(p.etaSeconds) : '—'}</div>
+            <div className="figure-big num">{moving ? formatDuration(p.etaSeconds) : '—'}</div>
           </div>
           <Sparkline samples={line} width={200} height={40} label="Throughput over the last minute" />
         </div>

@@ -75,7 +75,6 @@ function WatchRow({ id, onEdit }: { id: string; onEdit: (w: WatchSummary) => voi
   const watch = useApp((s) => s.watches[id]);
   const watchAction = useApp((s) => s.watchAction);
   const openItem = useApp((s) => s.openItem);
-  const navigate = useApp((s) => s.navigate);
   const now = useNow(1000);
   if (!watch) return null;
   const closesIn = secondsUntil(watch.nextCloseAt, now);
@@ -102,10 +101,7 @@ function WatchRow({ id, onEdit }: { id: string; onEdit: (w: WatchSummary) => voi
           <button
             type="button"
             className="btn-link"
-            onClick={() => {
-              navigate('queue');
-              openItem(watch.lastBatchItemId!);
-            }}
+            onClick={() => openItem(watch.lastBatchItemId!)}
           >
             Show item
           </button>

@@ -12,6 +12,9 @@ export function createDetailSlice(): StateCreator<AppState, [], [], DetailSlice>
     filesFilter: 'all',
 
     openItem(id, view) {
+      // The panel shows beside a list: from Watches or Settings (a notice's "Show item"), the queue.
+      const route = get().route;
+      if (route !== 'queue' && route !== 'history') get().navigate('queue');
       const viewPatch = { tab: view?.tab ?? (get().selectedId === id ? get().tab : 'progress'), filesFilter: view?.filter ?? 'all' };
       if (get().selectedId === id) {
         set(viewPatch);
