@@ -149,6 +149,23 @@ describe('errors', () => {
 });
 
 describe('the keyboard', () => {
+  it('Escape in the job form keeps the form and what was typed; elsewhere it closes the item', async () => {
+    const { store } = await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'site-h', id: 'item-h', pipeline: 'ingest', stage: 'done', state: 'done' });
+    });
+    act(() => store.getState().openItem('item-h'));
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('button', { name: 'Start processing…' }));
+    await user.type(screen.getByLabelText('Job id'), 'night-run');
+    await user.keyboard('{Escape}');
+    expect(screen.getByRole('complementary', { name: 'Item site-h' })).toBeTruthy();
+    expect(screen.getByLabelText('Job id')).toHaveProperty('value', 'night-run');
+    (document.activeElement as HTMLElement).blur();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('complementary', { name: 'Item site-h' })).toBeNull();
+  });
+
+
   it('retries a failed row with R, but restarts a job that failed on the service only once confirmed', async () => {
     const seeded: ItemSummary[] = [];
     const { api, store } = await renderConsole({ signedIn: true }, (a) => {

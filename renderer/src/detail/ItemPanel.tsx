@@ -44,7 +44,9 @@ export function ItemPanel() {
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === 'Escape' && !document.querySelector('.modal')) closeItem();
+      // Not from inside a form: Escape there would throw away what the operator typed.
+      const inForm = e.target instanceof Element && e.target.closest('form') !== null;
+      if (e.key === 'Escape' && !inForm && !document.querySelector('.modal')) closeItem();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
