@@ -243,6 +243,9 @@ export class FolderWatch {
     this.fsw = null;
     await fsw?.close();
     this.flushSeen();
+    // A sweep that ended during the awaits above may have armed it again: no timer outlives this.
+    if (this.closeTimer) clearTimeout(this.closeTimer);
+    this.closeTimer = null;
   }
 
   private async enterMissing(message: string): Promise<void> {
