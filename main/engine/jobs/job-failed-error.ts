@@ -1,6 +1,6 @@
-// An item's job ended in failure on the service. Retrying the item restarts that job there
-// (processing-step.ts, restartIfRetried), so the error names it: the console and the command line
-// say "restart" rather than "retry" for such an item, and `resume` asks before doing it.
+// An item's job ended in failure on the service. The error names it: retrying such an item means
+// restarting that job there (job-control.ts, restartForRetry), which runs and is paid for again,
+// so the console says "Restart job" and asks first, and `resume` does it only when told to.
 
 import { ApiError } from '../roboflow/http';
 

@@ -285,7 +285,7 @@ export class Engine extends EventEmitter<EngineEvents> {
    */
   private runFailed(id: string, err: unknown): void {
     const r = this.records.get(id);
-    this.log.error('item record not saved', { item: id, error: toAppError(err).message });
+    this.log.error('item run failed outside its steps', { item: id, error: toAppError(err).message });
     if (!r || r.state === 'failed') return;
     if (r.stages[r.stage] === 'active') r.stages[r.stage] = 'failed';
     r.error = toAppError(err);
