@@ -96,6 +96,16 @@ describe('queue row', () => {
     expect(screen.queryByRole('button', { name: 'Pause site-a' })).toBeNull();
   });
 
+  it('keeps keyboard focus on the button as Pause turns into Resume', async () => {
+    setup();
+    fireEvent.mouseEnter(screen.getByRole('row'));
+    const pause = screen.getByRole('button', { name: 'Pause site-a' });
+    pause.focus();
+    fireEvent.click(pause);
+    const resume = await screen.findByRole('button', { name: 'Resume site-a' });
+    expect(document.activeElement).toBe(resume);
+  });
+
   it('shows no rate or time left for a paused item: its last figures would stand still', () => {
     const { update } = setup();
     expect(within(screen.getByRole('row')).getByText('38.2 MB/s')).toBeTruthy();

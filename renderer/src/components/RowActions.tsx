@@ -52,7 +52,8 @@ export function RowActions({ item, className = 'row-actions' }: { item: ItemSumm
     <div className={className}>
       {actions.map((action) => (
         <button
-          key={action}
+          // Pause and Resume share one button, so keyboard focus stays on it as it flips
+          key={action === 'pause' || action === 'resume' ? 'pause-resume' : action}
           type="button"
           className={`btn btn-small${action === 'cancel' ? ' btn-quiet' : ''}`}
           aria-label={`${actionLabel(action, item)} ${item.name}`}
