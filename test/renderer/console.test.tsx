@@ -165,6 +165,20 @@ describe('the keyboard', () => {
     expect(screen.queryByRole('complementary', { name: 'Item site-h' })).toBeNull();
   });
 
+  it('closing the item panel hands keyboard focus back to the item\'s row', async () => {
+    await renderConsole({ signedIn: true }, (a) => {
+      a.fake.seedItem({ name: 'site-i', id: 'item-i', stage: 'upload', state: 'running' });
+    });
+    const user = userEvent.setup();
+    const row = await waitFor(() => screen.getAllByRole('row').find((r) => r.textContent?.includes('site-i')) ?? Promise.reject(new Error('no row')));
+    row.focus();
+    await user.keyboard('{Enter}');
+    const panel = await screen.findByRole('complementary', { name: 'Item site-i' });
+    await user.click(within(panel).getByRole('button', { name: 'Close item panel' }));
+    expect(screen.queryByRole('complementary', { name: 'Item site-i' })).toBeNull();
+    expect(document.activeElement).toBe(screen.getAllByRole('row').find((r) => r.textContent?.includes('site-i')));
+  });
+
 
   it('retries a failed row with R, but restarts a job that failed on the service only once confirmed', async () => {
     const seeded: ItemSummary[] = [];

@@ -1,6 +1,6 @@
 // The item side panel: ids, created time, expiry countdown, actions, and four tabs.
 
-import { useEffect, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import { formatDuration } from '../../../shared/format';
 import { CopyId } from '../components/CopyId';
 import { ErrorView } from '../components/ErrorView';
@@ -42,15 +42,22 @@ export function ItemPanel() {
     return () => clearInterval(timer);
   }, [moving, refreshDetail]);
 
+  // Closed, the panel hands keyboard focus back to the item's row, where the operator came from.
+  const close = useCallback(() => {
+    const row = id ? document.querySelector<HTMLElement>(`.qrow[data-item-id="${id}"]`) : null;
+    closeItem();
+    row?.focus();
+  }, [id, closeItem]);
+
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       // Not from inside a form: Escape there would throw away what the operator typed.
       const inForm = e.target instanceof Element && e.target.closest('form') !== null;
-      if (e.key === 'Escape' && !inForm && !document.querySelector('.modal')) closeItem();
+      if (e.key === 'Escape' && !inForm && !document.querySelector('.modal')) close();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [closeItem]);
+  }, [close]);
 
   if (!id) return null;
   if (!item) {
@@ -76,7 +83,7 @@ export function ItemPanel() {
           <h2 className="panel-title" title={item.roots.join('\n')}>
             {item.name}
           </h2>
-          <button type="button" className="btn-icon" onClick={closeItem} aria-label="Close item panel">
+          <button type="button" className="btn-icon" onClick={close} aria-label="Close item panel">
             ✕
           </button>
         </div>
