@@ -366,6 +366,18 @@ describe('paged queue loading', () => {
     expect(api.fake.calls.filter((c) => c.channel === 'queue:list')).toHaveLength(2 + 3);
   });
 
+  it('an item that finished while the event stream was down stays in the queue, finished', async () => {
+    const { api, store } = manualStore();
+    const ids = seed(api, 3);
+    await store.getState().loadQueue();
+    // main finished it meanwhile; the event was missed
+    const item = api.fake.items.get(ids[1]!)!;
+    api.fake.items.set(ids[1]!, { ...item, state: 'done', stage: 'done', updatedAt: new Date(Date.parse(item.updatedAt) + 1000).toISOString() });
+    await store.getState().loadQueue();
+    expect(store.getState().queueIds).toEqual(ids);
+    expect(store.getState().items[ids[1]!]!.state).toBe('done');
+  });
+
   it('shows an error when a later page fails, keeps what it has, and a retry completes the list', async () => {
     const { api, store } = manualStore();
     const ids = seed(api, 400);

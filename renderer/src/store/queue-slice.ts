@@ -149,8 +149,16 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           if (run.generation !== loadGeneration) return;
         }
         loading = null;
-        // Items the store had before this load that main no longer lists as active are gone (a
-        // reload after the event stream dropped); those that finished stay until cleared.
+        // Items the store had before this load that main no longer lists as active (a reload after
+        // the event stream dropped) either finished meanwhile, and stay as such until cleared like
+        // any finished item, or are gone. History says which.
+        const unlisted = (id: string) => !run.listed.has(id) && !run.touched.has(id) && !isFinished(get().items[id]!);
+        const missing = new Set(get().queueIds.filter(unlisted));
+        if (missing.size > 0) {
+          const finished = await get().api['history:list']({ limit: 500 });
+          if (run.generation !== loadGeneration) return;
+          if (finished.ok) for (const summary of finished.value) if (missing.has(summary.id)) get().applyItem(summary);
+        }
         set((state) => {
           const { items } = state;
           const keep = (id: string) => run.listed.has(id) || run.touched.has(id) || (items[id] !== undefined && isFinished(items[id]));
