@@ -108,6 +108,31 @@ describe('engine', () => {
     expect(g.runs).not.toContain('processing');
   });
 
+  it('an existing batch (no scan, upload or indexing) that is cancelled and retried runs processing and export only', async () => {
+    const runs: string[] = [];
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const step = (stage: Step['stage'], wait = false): Step => ({
+      stage,
+      run: (ctx) =>
+        new Promise<void>((resolve, reject) => {
+          runs.push(stage);
+          if (!wait) return resolve();
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          void gate.then(resolve);
+        }),
+    });
+    const engine = engineOn(dataDir(), [step('scan'), step('upload'), step('indexing'), step('processing', true), step('export')]);
+    const item = engine.addExisting({ roots: [], pipeline: 'full', batchId: 'made-elsewhere', job: { workflowId: 'wf' }, outDir: '/tmp/out' });
+    await until(() => runs.includes('processing'), 'processing to start');
+    engine.cancel(item.id);
+    release();
+    engine.retry(item.id);
+    const done = await engine.waitFor(item.id);
+    expect(done.stages).toMatchObject({ scan: 'skipped', upload: 'skipped', indexing: 'skipped', processing: 'done', export: 'done' });
+    expect(runs).toEqual(['processing', 'processing', 'export']);
+  });
+
   it('after the process stops mid-step, the next one resumes the item from that step', async () => {
     const dir = dataDir();
     const first = stepsWithGate();

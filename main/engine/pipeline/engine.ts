@@ -171,7 +171,11 @@ export class Engine extends EventEmitter<EngineEvents> {
     if (r.state !== 'failed' && r.state !== 'cancelled') return toSummary(r);
     for (const s of STAGES) if (r.stages[s] === 'failed') r.stages[s] = 'pending';
     if (r.state === 'cancelled') {
-      for (const s of STAGES) if (r.stages[s] === 'skipped' && !(r.spec.pipeline === 'ingest' && (s === 'processing' || s === 'export'))) r.stages[s] = 'pending';
+      // Cancel skipped the stages from the one it stopped at on; skips before it are the item's
+      // own (an existing batch has no scan, upload or indexing), as are an ingest-only item's.
+      const at = STAGES.indexOf(r.stage);
+      const ownSkip = (s: StageName) => STAGES.indexOf(s) < at || (r.spec.pipeline === 'ingest' && (s === 'processing' || s === 'export'));
+      for (const s of STAGES) if (r.stages[s] === 'skipped' && !ownSkip(s)) r.stages[s] = 'pending';
     }
     r.error = undefined;
     this.setState(r, 'queued');
