@@ -4,6 +4,7 @@
 
 import { Agent, request, type Dispatcher } from 'undici';
 import type { ErrorCode } from '../../../shared/result';
+import { formatDuration } from '../../../shared/format';
 import { API_BACKOFF, backoffDelay, isRetryableStatus, parseRetryAfter, sleep, type BackoffPolicy } from '../retry';
 import { redact, registerSecret } from '../secrets';
 import { silentLogger, type Logger } from '../log';
@@ -109,6 +110,11 @@ export class RoboflowHttp {
         const apiErr = err instanceof RetryHint ? err.error : toApiError(err, operation);
         if (err instanceof RetryHint) waitHint = err.waitMs;
         if (!apiErr.retryable || attempt === maxAttempts - 1 || opts.signal?.aborted) throw apiErr;
+        if (waitHint !== undefined && waitHint > RETRY_AFTER_MAX_MS) {
+          // Not sat out (adding a profile would hang for it): the operator is told how long.
+          const wait = formatDuration(Math.round(waitHint / 1000));
+          throw new ApiError(`${apiErr.message} The service asks to wait ${wait} before trying again.`, apiErr.code, operation, apiErr.status, true, apiErr.body);
+        }
         lastError = apiErr;
         const delay = waitHint ?? backoffDelay(attempt, this.retry);
         this.log.warn('retrying', { operation, attempt: attempt + 1, delayMs: delay, reason: apiErr.message });
@@ -138,11 +144,16 @@ export class RoboflowHttp {
     try {
       body = (text ? JSON.parse(text) : {}) as T;
     } catch {
+      // An accepted error status means "nothing there" whatever its body (a proxy's HTML page, say).
+      if (status >= 400) return { status, body: {} as T };
       throw new ApiError(`${operation}: the service sent a response that is not JSON.`, 'remote', operation, status);
     }
     return { status, body };
   }
 }
+
+/** The longest `Retry-After` an API call sits out; a longer one fails the call, saying how long. */
+export const RETRY_AFTER_MAX_MS = 2 * 60_000;
 
 /** Internal: a retryable error with the server's own wait. */
 class RetryHint extends Error {
