@@ -24,6 +24,8 @@ describe('batch-desk watch', () => {
       [[folder, '--out', tempDir('out')], /--workflow-id is required/],
       [[folder, '--workflow-id', 'wf', '--out', path.join(folder, 'results')], /must not be inside the watched folder/],
       [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--batch-prefix', 'Bad Prefix'], /--batch-prefix/],
+      // every batch gets a job of its own: one fixed id would be dropped without a word
+      [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--job-id', 'nightly'], /--job-id does not apply to a watch/],
     ];
     for (const [args, message] of cases) {
       const r = runSync(args, data);
@@ -36,6 +38,13 @@ describe('batch-desk watch', () => {
     });
     expect(noKey.status).toBe(1);
     expect(noKey.stderr).toMatch(/No API key/);
+    // a prefix within the rules (here ending in "-") passes the checks, up to the missing key
+    const prefixed = spawnSync(process.execPath, [CLI, 'watch', folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--batch-prefix', 'cams-', '--data-dir', data], {
+      env: { ...process.env, ROBOFLOW_API_KEY: '' },
+      encoding: 'utf8',
+    });
+    expect(prefixed.stderr).toMatch(/No API key/);
+    expect(spawnSync(process.execPath, [CLI, 'watch', '--help'], { encoding: 'utf8' }).stdout).not.toContain('--job-id');
   });
 
   it('Ctrl-C stops it with exit code 0; the same command again continues the same watch', async () => {

@@ -6,11 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ItemSummary, WatchSpec, WatchSummary } from '../../../shared/domain';
-import { batchIdProblem } from '../../../shared/ids';
 import { createLogger, fileSink } from '../../engine/log';
 import { isFinished } from '../../engine/pipeline/item-record';
 import { DEFAULT_RULE, describeRule } from '../../engine/watch/batching-rule';
-import { sanitizePrefix } from '../../engine/watch/batch-id';
 import { WatchManager, validateSpec } from '../../engine/watch/manager';
 import { ApiError } from '../../engine/roboflow/http';
 import { CliError, EXIT_OK, intOption, parseCommandArgs, type Command } from '../command';
@@ -40,7 +38,7 @@ Options:
   --stable-seconds <S>     how long size and mtime must hold still (default 2)
   --poll                   poll the folder instead of using change notifications
 
-${JOB_OPTIONS_USAGE}`,
+${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
   async run(ctx) {
     const { values, positionals, global } = parseCommandArgs(ctx, {
       ...JOB_OPTION_FLAGS,
@@ -62,8 +60,11 @@ ${JOB_OPTIONS_USAGE}`,
     const filter = (values.filter as string | undefined) ?? 'images';
     if (filter !== 'images' && filter !== 'videos' && filter !== 'all') throw new CliError('--filter must be images, videos or all.');
     const prefix = values['batch-prefix'] as string | undefined;
-    if (prefix !== undefined && (sanitizePrefix(prefix) !== prefix || batchIdProblem(prefix))) {
+    if (prefix !== undefined && !/^[a-z0-9_-]{1,32}$/.test(prefix)) {
       throw new CliError('--batch-prefix may contain only lower-case letters, digits, "-" and "_" (at most 32).');
+    }
+    if (values['job-id'] !== undefined) {
+      throw new CliError('--job-id does not apply to a watch: each batch it closes gets a job, and a job id, of its own.');
     }
     const stableSeconds = seconds(values['stable-seconds'], 'stable-seconds') ?? 2;
     let spec: WatchSpec;
