@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { ItemSummary } from '../../shared/domain';
 import { readJson } from '../engine/atomic-file';
 import { RESULTS_JSONL, RESULTS_META, type JoinSummary } from '../engine/export/results-join';
-import { EXIT_FAILURE, type CliContext, type GlobalOptions } from './command';
+import { CliError, EXIT_FAILURE, type CliContext, type GlobalOptions } from './command';
 import { createCliEngine, resolveCredentials } from './engine-factory';
 import { reportOutcome } from './ingest-outcome';
 import { attachDisplay, createProgressDisplay, type ProgressDisplay } from './progress-display';
@@ -17,6 +17,8 @@ export async function runItemToEnd(
   create: (engine: ReturnType<typeof createCliEngine>['engine']) => ItemSummary,
 ): Promise<number> {
   await resolveCredentials(global, ctx.env);
+  // Interrupted while the key was being read (a slow keychain): nothing has started, nothing will.
+  if (ctx.signal.aborted) throw new CliError('Interrupted before anything started.');
   const { engine, close } = createCliEngine(global, ctx.env);
   const display = createProgressDisplay(ctx.stdout, { json: global.json });
   let itemId = '';
