@@ -5,6 +5,7 @@ import { memo, useState } from 'react';
 import { formatBytes, formatDuration, formatRate } from '../../../shared/format';
 import { formatCount } from '../util/fast-format';
 import { emptyProgress, type ItemState } from '../../../shared/domain';
+import { isFinished, isMoving } from '../store/ordering';
 import { useApp } from '../store/store-context';
 import { stageMeter } from '../util/progress-math';
 import { ProgressBar } from './ProgressBar';
@@ -48,9 +49,9 @@ export const QueueRow = memo(function QueueRow({
   const [engaged, setEngaged] = useState(false);
   if (!item) return null;
   const progress = live?.progress ?? item.progress ?? EMPTY;
-  const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+  const finished = isFinished(item);
   // no rate or time left for an item that is not moving: its last figures would stand still
-  const idle = finished || item.state === 'paused' || item.state === 'queued';
+  const idle = !isMoving(item);
   const meter = stageMeter(item.stage, progress, item);
   const tone = item.state === 'failed' ? 'failed' : item.state === 'paused' ? 'paused' : item.state === 'done' ? 'done' : 'active';
   // Transfers waiting for another attempt: say so, and why, so a slow item is not a mystery.

@@ -6,6 +6,7 @@ import { CopyId } from '../components/CopyId';
 import { ErrorView } from '../components/ErrorView';
 import { RowActions } from '../components/RowActions';
 import { StagePipeline } from '../components/StagePipeline';
+import { isMoving } from '../store/ordering';
 import { useApp } from '../store/store-context';
 import type { DetailTab } from '../store/types';
 import { secondsUntil } from '../util/progress-math';
@@ -35,7 +36,7 @@ export function ItemPanel() {
   const panelRef = useRef<HTMLElement>(null);
 
   // Stages, tasks and logs come from the service; refresh them while the item is moving.
-  const moving = item?.state === 'running' || item?.state === 'waiting';
+  const moving = item !== undefined && isMoving(item);
   useEffect(() => {
     if (!moving) return;
     const timer = setInterval(() => void refreshDetail(), 3000);

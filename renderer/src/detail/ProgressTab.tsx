@@ -8,6 +8,7 @@ import { ErrorView } from '../components/ErrorView';
 import { actionLabel, confirmAction } from '../components/RowActions';
 import { ProgressBar } from '../components/ProgressBar';
 import { Sparkline } from '../components/Sparkline';
+import { isFinished, isMoving } from '../store/ordering';
 import { useApp } from '../store/store-context';
 import { stageMeter } from '../util/progress-math';
 import { JobForm } from './JobForm';
@@ -31,9 +32,9 @@ export function ProgressTab({ item }: { item: ItemSummary }) {
   const [starting, setStarting] = useState(false);
   const p = live?.progress ?? item.progress ?? emptyProgress();
   const line = samples.length >= 2 ? samples : history ?? NO_SAMPLES;
-  const finished = item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
+  const finished = isFinished(item);
   // a paused or queued item's last figures would stand still
-  const moving = p.throughput > 0 && item.state !== 'paused' && item.state !== 'queued';
+  const moving = p.throughput > 0 && isMoving(item);
   const canStartJob = !item.jobId && item.pipeline === 'ingest' && item.state !== 'cancelled' && item.state !== 'failed';
 
   return (

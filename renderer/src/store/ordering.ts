@@ -64,6 +64,11 @@ export function isBusy(item: Pick<ItemSummary, 'state'>): boolean {
   return item.state === 'running' || item.state === 'waiting' || item.state === 'queued';
 }
 
+/** Running or waiting on the service: its figures can still change (paused and queued ones stand still). */
+export function isMoving(item: Pick<ItemSummary, 'state'>): boolean {
+  return item.state === 'running' || item.state === 'waiting';
+}
+
 export function isFinished(item: Pick<ItemSummary, 'state'>): boolean {
   return item.state === 'done' || item.state === 'failed' || item.state === 'cancelled';
 }
