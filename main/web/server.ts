@@ -10,6 +10,8 @@ import { redact } from '../engine/secrets';
 import { resolveStatic, sendFile } from './static-files';
 import { newSessionToken, requestToken, tokenMatches } from './token';
 import { RENDERER_CSP } from '../renderer-csp';
+import type { EventChannels } from '../../shared/contract';
+import { NoticeReplay } from './notice-replay';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const PING_MS = 15_000;
@@ -41,6 +43,19 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   const streams = new Set<ServerResponse>();
   const sockets = new Set<Socket>();
   let port = 0;
+  const notices = new NoticeReplay();
+  // One subscription for every open stream: each event is framed once, and a notice is kept (for
+  // a browser reconnecting after it) even while no stream is open.
+  const unsubscribe = opts.host.subscribe((event, payload) => {
+    if (event === 'notice') {
+      const frame = sseFrame(event, payload, notices.record(payload as EventChannels['notice']));
+      for (const s of streams) s.write(frame);
+      return;
+    }
+    if (streams.size === 0) return;
+    const frame = sseFrame(event, payload);
+    for (const s of streams) s.write(frame);
+  });
 
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -114,15 +129,15 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       'x-accel-buffering': 'no',
     });
     res.write(': connected\n\n');
+    const lastEventId = req.headers['last-event-id'];
+    for (const { id, notice } of notices.missedSince(typeof lastEventId === 'string' ? lastEventId : undefined)) {
+      res.write(sseFrame('notice', notice, id));
+    }
     streams.add(res);
-    const unsubscribe = opts.host.subscribe((event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`);
-    });
     const ping = setInterval(() => res.write(': ping\n\n'), PING_MS);
     ping.unref();
     const end = () => {
       clearInterval(ping);
-      unsubscribe();
       streams.delete(res);
     };
     req.on('close', end);
@@ -130,9 +145,12 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
   }
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err) => {
+      unsubscribe(); // the port is taken: this server never runs
+      reject(err);
+    });
     server.listen(opts.port ?? 0, hostname, () => {
-      server.off('error', reject);
+      server.removeAllListeners('error');
       resolve();
     });
   });
@@ -146,6 +164,7 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     port,
     token,
     async close() {
+      unsubscribe();
       for (const s of streams) s.end();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -176,6 +195,10 @@ export function hostAllowed(header: string | undefined, bound: string, port: num
 
 function isLoopback(h: string): boolean {
   return h === 'localhost' || h === '::1' || /^127\./.test(h);
+}
+
+function sseFrame(event: string, payload: unknown, id?: string): string {
+  return `${id ? `id: ${id}\n` : ''}event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
 
 function failure(code: string, message: string) {

@@ -4,6 +4,8 @@
 export interface SseEvent {
   event: string;
   data: unknown;
+  /** The `id:` it came with, if any (what EventSource sends back as Last-Event-ID on reconnect). */
+  id?: string;
 }
 
 export function webClient(base: string, token: string) {
@@ -16,9 +18,9 @@ export function webClient(base: string, token: string) {
       });
       return (await res.json()) as never;
     },
-    /** Opens the event stream; `events` fills as they arrive. */
-    async events(): Promise<EventStream> {
-      return openEventStream(new URL(`api/events?token=${encodeURIComponent(token)}`, base).toString());
+    /** Opens the event stream; `events` fills as they arrive. `lastEventId` as a reconnecting EventSource sends it. */
+    async events(lastEventId?: string): Promise<EventStream> {
+      return openEventStream(new URL(`api/events?token=${encodeURIComponent(token)}`, base).toString(), lastEventId);
     },
   };
 }
@@ -31,9 +33,11 @@ export interface EventStream {
   close(): void;
 }
 
-export async function openEventStream(url: string): Promise<EventStream> {
+export async function openEventStream(url: string, lastEventId?: string): Promise<EventStream> {
   const controller = new AbortController();
-  const res = await fetch(url, { signal: controller.signal, headers: { accept: 'text/event-stream' } });
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (lastEventId !== undefined) headers['last-event-id'] = lastEventId;
+  const res = await fetch(url, { signal: controller.signal, headers });
   if (res.status !== 200 || !res.body) throw new Error(`event stream answered ${res.status}`);
   const events: SseEvent[] = [];
   const raw: string[] = [];
@@ -51,11 +55,13 @@ export async function openEventStream(url: string): Promise<EventStream> {
           raw.push(block);
           let event = 'message';
           let data = '';
+          let id: string | undefined;
           for (const line of block.split('\n')) {
             if (line.startsWith('event: ')) event = line.slice(7);
             else if (line.startsWith('data: ')) data += line.slice(6);
+            else if (line.startsWith('id: ')) id = line.slice(4);
           }
-          if (data) events.push({ event, data: JSON.parse(data) });
+          if (data) events.push({ event, data: JSON.parse(data), ...(id === undefined ? {} : { id }) });
           for (const w of waiters) w();
         }
       }
