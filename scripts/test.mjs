@@ -48,6 +48,7 @@ step('build', process.execPath, ['scripts/build.mjs']);
 
 if (want('unit')) {
   const vitestJson = path.join(reports, 'vitest.json');
+  const keyringHome = fs.mkdtempSync(path.join(os.tmpdir(), 'batch-desk-keyring-'));
   // A private D-Bus session with an unlocked gnome-keyring: the keychain test talks to a real Secret Service.
   const vitest = `npx vitest run --reporter=default --reporter=json --outputFile.json=${vitestJson}`;
   step('unit and integration tests (vitest)', 'dbus-run-session', [
@@ -58,8 +59,9 @@ if (want('unit')) {
   ], {
     // A fresh keyring folder each run: an existing login keyring with another password would need
     // an interactive prompt to unlock (and the run must not touch the operator's own keyring).
-    env: { BATCH_DESK_KEYCHAIN_TEST: '1', XDG_DATA_HOME: fs.mkdtempSync(path.join(os.tmpdir(), 'batch-desk-keyring-')) },
+    env: { BATCH_DESK_KEYCHAIN_TEST: '1', XDG_DATA_HOME: keyringHome },
   });
+  fs.rmSync(keyringHome, { recursive: true, force: true });
   count(vitestJson, (j) => ({ passed: j.numPassedTests, failed: j.numFailedTests, skipped: j.numPendingTests + (j.numTodoTests ?? 0) }));
 }
 
@@ -90,6 +92,7 @@ function which(bin) {
   }
 }
 
+fs.rmSync(reports, { recursive: true, force: true });
 if (failedSteps.length) console.error(`\nFailed: ${failedSteps.join(', ')}`);
 if (totals.skipped > 0) {
   console.error(`${totals.skipped} tests were skipped; every test must run.`);

@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { afterAll } from 'vitest';
 import type { KeychainStatus } from '../../shared/domain';
 import type { Keychain } from '../../main/engine/keychain/os-keychain';
 import { createLogger } from '../../main/engine/log';
@@ -19,8 +20,16 @@ export function memoryKeychain(status: KeychainStatus = { available: true }): Ke
   };
 }
 
+const tempDirs: string[] = [];
+// Removed once the test file is done (after its own afterAll hooks, which close the apps using them).
+afterAll(() => {
+  for (const d of tempDirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  tempDirs.push(d);
+  return d;
 }
 
 export function testApp(opts: Partial<AppHostOptions> & { keychain?: ReturnType<typeof memoryKeychain> } = {}) {
