@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
-import { KEY, client as emuClient, start, uploadShard } from '../emulator/testkit';
+import { KEY, client as emuClient, minimalJob, start, uploadShard, waitTerminal } from '../emulator/testkit';
 import { makePngSet } from '../emulator/fixtures';
 import { RoboflowClient } from '../../main/engine/roboflow/client';
 import { exportBatch } from '../../main/engine/export/exporter';
@@ -101,6 +101,51 @@ describe('export after a power cut', () => {
     const after = requests();
     const fetchedAgain = names.filter((n) => after.get(n) !== before.get(n));
     expect(fetchedAgain).toEqual(names.slice(0, 3));
+  });
+});
+
+describe('export resume after extracted files were lost', () => {
+  // A job's results come as .tar.gz archives, deleted once extracted: the journal calls them done,
+  // but the predictions live only in the extracted files. A resume must check those too.
+  const exportedJob = async () => {
+    emu = scratch.server(await start());
+    const c = emuClient(emu);
+    await uploadShard(c, 'lost-in', makePngSet(300, 'lost')); // two prediction files in one archive
+    expect((await c.post(c.bp('/lost-job'), { json: minimalJob('lost-in') })).status).toBe(200);
+    expect((await waitTerminal(c, 'lost-job')).error).toBe(false);
+    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
+    const dest = scratch.dir('lost-out');
+    const journal = path.join(scratch.dir('lost-journal'), 'export.jsonl');
+    const run = () => exportBatch({ staging: client.staging, batchId: 'lost-job-export', destDir: dest, journalPath: journal, signal: new AbortController().signal });
+    await run();
+    const names = ['predictions-1.jsonl', 'predictions-2.jsonl'].map((n) => path.join(dest, 'export', 'predictions', n));
+    const whole = names.map((n) => fs.readFileSync(n));
+    expect(fs.existsSync(path.join(dest, 'export', 'export-1.tar.gz'))).toBe(false); // deleted once extracted
+    // One predictions file deleted, the other cut short.
+    fs.rmSync(names[0]!);
+    fs.truncateSync(names[1]!, 10);
+    const archiveRequests = () => emu!.inspect.downloads().find((d) => d.fileName === 'export-1.tar.gz')?.requests ?? 0;
+    return { run, names, whole, archiveRequests };
+  };
+
+  it('fetches and extracts the archive again, restoring every prediction', async () => {
+    const { run, names, whole, archiveRequests } = await exportedJob();
+    const before = archiveRequests();
+    await run();
+    expect(archiveRequests()).toBe(before + 1);
+    names.forEach((n, i) => expect(fs.readFileSync(n).equals(whole[i]!), n).toBe(true));
+  });
+
+  it('names the missing files when the archive cannot be fetched again', async () => {
+    const { run } = await exportedJob();
+    emu!.setFaults({ rules: [{ route: 'storage-get', kind: 'status', status: 404 }] });
+    const err = await run().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    const message = toAppError(err).message;
+    expect(message).toMatch(/^Extracted files are missing/);
+    for (const n of ['predictions-1.jsonl', 'predictions-2.jsonl']) expect(message).toContain(`export/predictions/${n}`);
   });
 });
 

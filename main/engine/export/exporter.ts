@@ -12,12 +12,19 @@ import { silentLogger, type Logger } from '../log';
 import type { FileMetadata, StagingApi } from '../roboflow/staging';
 import { ApiError } from '../roboflow/http';
 import { DownloadError, UrlExpiredError, downloadToPart } from './download';
+import { StorageGetError } from './storage-get';
 import { extractArchive, isArchiveName, memberTarget, type RefusedMember } from './extract';
 import { RateMeter } from './rate-meter';
 
 export type ExportJournalRecord =
   | { t: 'file'; key: string; rel: string; size: number; archive: boolean }
-  | { t: 'extracted'; key: string; refused: RefusedMember[] };
+  // `members` (paths from destDir, sizes) lets a resume check them; older journals lack it.
+  | { t: 'extracted'; key: string; refused: RefusedMember[]; members?: Member[] };
+
+interface Member {
+  rel: string;
+  size: number;
+}
 
 export interface ExportProgress {
   exportFiles: Counter;
@@ -83,17 +90,19 @@ interface DoneState {
   archive: boolean;
   extracted: boolean;
   refused: RefusedMember[];
+  members: Member[];
 }
 
 function readDone(journalPath: string): Map<string, DoneState> {
   const done = new Map<string, DoneState>();
   for (const r of readRecords<ExportJournalRecord>(journalPath)) {
-    if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [] });
+    if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [], members: [] });
     else if (r.t === 'extracted') {
       const d = done.get(r.key);
       if (d) {
         d.extracted = true;
         d.refused = r.refused;
+        d.members = r.members ?? [];
       }
     }
   }
@@ -117,6 +126,19 @@ function fileSize(p: string): number {
   }
 }
 
+/** lstat: an extracted member may be a symlink, whose own size is what was recorded. */
+function linkSize(p: string): number {
+  try {
+    return fs.lstatSync(p).size;
+  } catch {
+    return -1;
+  }
+}
+
+function listFiles(rels: string[]): string {
+  return rels.slice(0, 10).join(', ') + (rels.length > 10 ? ` and ${rels.length - 10} more` : '');
+}
+
 export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const log = opts.log ?? silentLogger;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
@@ -126,6 +148,14 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const done = readDone(opts.journalPath);
   const meter = new RateMeter();
   const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
+  // Extracted members now gone or short on disk (deleted, or lost to a power cut), by archive: the
+  // archive itself was deleted after extraction, so it is fetched and extracted again.
+  const lost = new Map<string, string[]>();
+  for (const [key, d] of done) {
+    if (!d.extracted || !key.startsWith(`${opts.batchId}\u0000`)) continue; // the journal may hold other batches
+    const gone = d.members.filter((m) => linkSize(path.join(root, m.rel)) !== m.size).map((m) => m.rel);
+    if (gone.length) lost.set(key, gone);
+  }
 
   const batch = await opts.staging.getBatch(opts.batchId, opts.signal);
   const parts: (string | undefined)[] =
@@ -159,10 +189,16 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
 
   const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string) => {
     const res = await extractArchive(finalPath, dir, opts.signal);
+    const stats = res.files.map((p) => fs.lstatSync(p));
     // Extracted files are always made durable before the archive counts as extracted: the archive is
     // deleted next, so a power cut could not be repaired from it.
-    await syncAll(res.files.filter((p) => !fs.lstatSync(p).isSymbolicLink()));
-    await journal.appendDurably({ t: 'extracted', key, refused: res.refused });
+    await syncAll(res.files.filter((_, i) => !stats[i]!.isSymbolicLink()));
+    const members = res.files.map((p, i) => ({ rel: path.relative(root, p), size: stats[i]!.size }));
+    await journal.appendDurably({ t: 'extracted', key, refused: res.refused, members });
+    // Marked here too, so a later pass (after expired links) does not fetch it again.
+    const d = done.get(key);
+    if (d) Object.assign(d, { extracted: true, refused: res.refused, members });
+    lost.delete(key);
     for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
     if (res.refused.length) log.warn('archive members refused', { archive: archiveRel, refused: res.refused });
     fs.rmSync(finalPath, { force: true });
@@ -186,8 +222,10 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     const archive = isArchiveName(f.fileName);
     const partPath = `${finalPath}.part`;
     const prior = done.get(key);
+    const missing = lost.get(key);
     if (prior) {
-      if (prior.archive && prior.extracted) return countDone(prior.size, prior.refused, rel);
+      if (prior.archive && prior.extracted && !missing) return countDone(prior.size, prior.refused, rel);
+      if (missing) log.warn('extracted files are missing or short; fetching their archive again', { archive: rel, missing });
       if (!prior.archive && fileSize(finalPath) === prior.size) return countDone(prior.size, [], rel);
       if (!exists(finalPath) && fileSize(partPath) === prior.size) fs.renameSync(partPath, finalPath);
       if (fileSize(finalPath) === prior.size) {
@@ -208,6 +246,10 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     } catch (err) {
       if (before > 0) bytesDone -= before;
       if (err instanceof UrlExpiredError) return 'expired';
+      // The bare download error would not say what the operator is missing.
+      if (missing && (err instanceof DownloadError || err instanceof StorageGetError)) {
+        throw new ApiError(`Extracted files are missing and could not be fetched again (${rel}: ${err.message}): ${listFiles(missing)}.`, 'remote', 'export', undefined, err.retryable);
+      }
       throw err;
     }
     // The download slot is free now: journaling the file complete, renaming it into place and
@@ -217,7 +259,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       // Journal first, then rename: a crash in between is repaired on the next run (size matches).
       await journal.appendDurably({ t: 'file', key, rel, size, archive });
       fs.renameSync(partPath, finalPath);
-      done.set(key, { rel, size, archive, extracted: false, refused: [] });
+      done.set(key, { rel, size, archive, extracted: false, refused: [], members: [] });
       if (archive) await finishArchive(key, finalPath, rel, dir.path);
       filesDone++;
       summary.files++;
@@ -280,6 +322,11 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
         throw new DownloadError(`${expired} download links kept expiring; the results may be gone from the service. Try the export again.`, true);
       }
       log.info('download links expired; listing again', { expired, pass: pass + 1 });
+    }
+    // An archive the service no longer lists cannot be fetched again.
+    if (lost.size) {
+      const files = [...lost.values()].flat();
+      throw new ApiError(`Extracted files are missing and their archives are no longer listed by the service: ${listFiles(files)}.`, 'not-found', 'export');
     }
     fsyncDir(root);
     report();
