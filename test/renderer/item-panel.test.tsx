@@ -72,4 +72,28 @@ describe('item panel', () => {
     expect(Math.max(...fileCalls.map((c) => c.limit))).toBeLessThanOrEqual(200);
     expect(screen.getAllByRole('listitem').length).toBeLessThan(100);
   });
+
+  // Main restarts only a job that failed on the service; anything else it refuses.
+  async function jobTools(patch: Parameters<typeof open>[0]) {
+    await open({ jobId: 'job-7', ...patch });
+    fireEvent.click(screen.getByRole('tab', { name: 'Job' }));
+    await screen.findByRole('table'); // the job's stages
+    return screen.queryByRole('button', { name: 'Restart job…' });
+  }
+
+  it('offers no restart of a job that succeeded', async () => {
+    expect(await jobTools({ name: 'site-done', state: 'done', stage: 'done', stages: stagesFor('done', 'full') })).toBeNull();
+  });
+
+  it('offers no restart of a job that succeeded when the export after it failed', async () => {
+    const error = { code: 'io' as const, message: 'The disk is full (/results/site-x). Free some space, then retry.' };
+    expect(await jobTools({ name: 'site-x', state: 'failed', stage: 'export', stages: stagesFor('export', 'full', true), error })).toBeNull();
+  });
+
+  it('offers a restart of a job that failed on the service, with its options', async () => {
+    const error = { code: 'remote' as const, message: 'Job job-7 failed: out of memory.', failedJobId: 'job-7' };
+    const restart = await jobTools({ name: 'site-j', state: 'failed', stage: 'processing', stages: stagesFor('processing', 'full', true), error });
+    fireEvent.click(restart!);
+    expect(screen.getByRole('form', { name: 'Restart job' })).toBeTruthy();
+  });
 });

@@ -25,11 +25,19 @@ const LABEL: Record<ItemAction, string> = {
   'abort-job': 'Abort job',
 };
 
-type ActionTarget = Pick<ItemSummary, 'name' | 'error' | 'stages'>;
+type ActionTarget = Pick<ItemSummary, 'name' | 'state' | 'error' | 'stages'>;
+
+/**
+ * The job of a failed item that failed (or was aborted) on the service: the one job main can
+ * restart. Every "Restart job" button asks this, so none is offered where main would refuse it.
+ */
+export function failedJobOf(item: Pick<ItemSummary, 'state' | 'error'>): string | undefined {
+  return item.state === 'failed' ? item.error?.failedJobId : undefined;
+}
 
 /** A retry of an item whose job failed on the service restarts that job there: the button says so. */
 export function actionLabel(action: ItemAction, item: ActionTarget): string {
-  return action === 'retry' && item.error?.failedJobId ? 'Restart job' : LABEL[action];
+  return action === 'retry' && failedJobOf(item) ? 'Restart job' : LABEL[action];
 }
 
 /** Asks first before what cannot be taken back: cancelling, and running a failed job again (paid). */
@@ -38,8 +46,9 @@ export function confirmAction(action: ItemAction, item: ActionTarget): boolean {
     const job = item.stages.processing === 'active' ? ' Its job is aborted on Roboflow.' : '';
     return window.confirm(`Cancel “${item.name}”?${job} Files already sent stay in the batch.`);
   }
-  if (action === 'retry' && item.error?.failedJobId) {
-    return window.confirm(`Restart job ${item.error.failedJobId} of “${item.name}” on Roboflow? It runs again and uses compute again.`);
+  const failedJob = action === 'retry' ? failedJobOf(item) : undefined;
+  if (failedJob) {
+    return window.confirm(`Restart job ${failedJob} of “${item.name}” on Roboflow? It runs again and uses compute again.`);
   }
   return true;
 }

@@ -6,6 +6,7 @@ import type { ItemSummary, JobLogRow, JobOptions, RestartOverrides } from '../..
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { ProgressBar } from '../components/ProgressBar';
+import { failedJobOf } from '../components/RowActions';
 import { useApp, useAppStore } from '../store/store-context';
 import { JobForm } from './JobForm';
 
@@ -63,7 +64,8 @@ export function JobTab({ item }: { item: ItemSummary }) {
             Abort job
           </button>
         ) : null}
-        {failed || item.state === 'done' ? (
+        {/* Main restarts only a job that failed on the service: a done job's restart would be refused. */}
+        {failedJobOf(item) ? (
           <button type="button" className="btn btn-small" onClick={() => setRestarting((r) => !r)} aria-expanded={restarting}>
             Restart job…
           </button>

@@ -234,6 +234,9 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
           Object.assign(patch, counts());
           if (isFinished(summary) && state.historyStatus === 'ready' && !state.historyIds.includes(summary.id)) {
             patch.historyIds = insertSorted(state.historyIds, summary, items);
+          } else if (!isFinished(summary) && current && isFinished(current)) {
+            // Retried (or its job restarted): back in the queue, and no longer in main's History.
+            patch.historyIds = state.historyIds.filter((id) => id !== summary.id);
           }
           // A failure notice is moot once its item is retried or done: it would still say "failed"
           // beside a row that no longer is. Advice to start a job is moot once one has started.
