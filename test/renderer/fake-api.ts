@@ -385,8 +385,14 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
       const stage: StageName = item.stages.indexing === 'done' ? 'processing' : item.stage;
       return change(id, { pipeline: 'full', jobId: job.jobId ?? `job-${id.slice(-6)}`, outDir, stage, stages: stagesFor(stage, 'full'), state: stage === 'processing' ? 'waiting' : item.state });
     },
-    'item:abort-job': ({ id }) => change(id, { state: 'failed', error: { code: 'cancelled', message: 'The job was aborted.' } }),
-    'item:restart-job': ({ id }) => change(id, { state: 'waiting', error: undefined }),
+    'item:abort-job': ({ id }) => change(id, { state: 'failed', error: { code: 'cancelled', message: 'The job was aborted.', failedJobId: items.get(id)?.jobId } }),
+    'item:restart-job': ({ id }) => {
+      // As main: only a job that failed or was aborted on the service can be restarted.
+      const item = items.get(id);
+      if (!item) return err('not-found', 'This item no longer exists.');
+      if (item.state !== 'failed' || !item.error?.failedJobId) return err('conflict', 'No job of this item has failed or been aborted; nothing to restart.');
+      return change(id, { state: 'waiting', error: undefined });
+    },
     'item:logs': ({ id }) => ok(logs.get(id) ?? []),
     'item:results-preview': ({ id, rows }) => {
       const item = items.get(id);
