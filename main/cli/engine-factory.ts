@@ -8,7 +8,7 @@ import type { Step } from '../engine/pipeline/step';
 import { createIngestSteps } from '../engine/ingest/steps';
 import type { IngestTuning } from '../engine/ingest/uploader';
 import { jobSteps } from '../engine/jobs/steps';
-import { readActiveProfileKey } from '../engine/keychain';
+import { AmbiguousProfileError, describeProfile, readActiveProfileKey, type Keychain } from '../engine/keychain';
 import { createLogger, fileSink } from '../engine/log';
 import { RoboflowClient } from '../engine/roboflow/client';
 import { DEFAULT_API_URL } from '../engine/roboflow/http';
@@ -46,15 +46,39 @@ export function tuningFromEnv(env: NodeJS.ProcessEnv): Partial<IngestTuning> {
   return out;
 }
 
+export interface CredentialSources {
+  /** Where the saved profile keys are read from (the OS keychain; a fake in tests). */
+  keychain?: Keychain;
+  /** Where the command line says which saved profile it uses. */
+  stderr?: NodeJS.WritableStream;
+}
+
+// The engine resolves the key again each time it connects: say which profile once, and again only if it changed.
+const lastProfileNotice = new WeakMap<NodeJS.WritableStream, string>();
+
 /** The key and API URL the command line uses; a CliError with the next step when there is none. */
-export async function resolveCredentials(global: GlobalOptions, env: NodeJS.ProcessEnv): Promise<{ apiKey: string; apiUrl: string }> {
+export async function resolveCredentials(
+  global: GlobalOptions,
+  env: NodeJS.ProcessEnv,
+  { keychain, stderr = process.stderr }: CredentialSources = {},
+): Promise<{ apiKey: string; apiUrl: string }> {
   const fromEnv = env.ROBOFLOW_API_KEY;
   if (fromEnv) {
     registerSecret(fromEnv);
     return { apiKey: fromEnv, apiUrl: global.apiUrl };
   }
-  const saved = await readActiveProfileKey(global.dataDir).catch(() => undefined);
+  const saved = await readActiveProfileKey(global.dataDir, keychain).catch((err: unknown) => {
+    if (err instanceof AmbiguousProfileError) throw new CliError(err.message);
+    return undefined;
+  });
   if (saved) {
+    // The key decides which workspace the work goes to: say whose it is (never the key itself).
+    const why = saved.active ? 'the app’s active profile' : 'the only profile in the keychain; the app’s active profile is not saved there';
+    const notice = `ROBOFLOW_API_KEY is not set: using the key of profile ${describeProfile(saved)} from the keychain (${why}).`;
+    if (lastProfileNotice.get(stderr) !== notice) {
+      lastProfileNotice.set(stderr, notice);
+      stderr.write(notice + '\n');
+    }
     // An explicit --api-url / ROBOFLOW_API_URL wins over the profile's.
     const explicit = global.apiUrl !== DEFAULT_API_URL;
     return { apiKey: saved.apiKey, apiUrl: explicit ? global.apiUrl : saved.apiUrl };

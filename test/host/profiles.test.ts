@@ -39,7 +39,7 @@ describe('profiles', () => {
     expect(onDisk).not.toContain(KEY);
     expect(JSON.parse(onDisk).activeId).toBe(p.id);
     // The command line finds the same key through the keychain.
-    expect(await readActiveProfileKey(dataDir, kc)).toEqual({ apiKey: KEY, apiUrl: emulator.url });
+    expect(await readActiveProfileKey(dataDir, kc)).toMatchObject({ apiKey: KEY, apiUrl: emulator.url, name: 'acme', workspace: 'acme', active: true });
   });
 
   it('an unreachable service is a network error with the next step, and nothing is kept', async () => {
