@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProfileStore } from '../../main/engine/profiles/profile-store';
+import { ProfileStore, checkKeyWithService } from '../../main/engine/profiles/profile-store';
 import { readActiveProfileKey } from '../../main/engine/keychain';
 import { startEmulator, type Emulator } from '../emulator/server';
 import { memoryKeychain, tempDir } from './fixture';
@@ -83,6 +83,40 @@ describe('profiles', () => {
     await expect(s.remove('environment')).rejects.toMatchObject({ code: 'invalid-argument', message: expect.stringMatching(/unset it/) });
     const client = await s.client();
     expect(client.workspace).toBe('acme');
+  });
+
+  it("asks again for ROBOFLOW_API_KEY's workspace after a failed lookup, after a pause, and keeps a success", async () => {
+    // A blip at start: the service answers 503 to the workspace lookup (every retry of it).
+    emulator.setFaults({ rules: [{ route: 'resolve-workspace', kind: 'status', status: 503 }] });
+    try {
+      const lookups: Promise<unknown>[] = [];
+      const s = new ProfileStore({
+        dataDir: tempDir('bd-prof-'),
+        keychain: memoryKeychain(),
+        env: { ROBOFLOW_API_KEY: OTHER, ROBOFLOW_API_URL: emulator.url },
+        defaultApiUrl: () => emulator.url,
+        workspaceRetryMs: 300,
+        checkKey: (url, key) => {
+          const lookup = checkKeyWithService(url, key);
+          lookups.push(lookup.catch(() => undefined));
+          return lookup;
+        },
+      });
+      expect(s.summaries()[0]!.workspace).toBe('');
+      await lookups[0]; // failed
+      emulator.setFaults({});
+      expect(s.summaries()[0]!.workspace).toBe('');
+      expect(lookups).toHaveLength(1); // not asked again at once
+      await new Promise((r) => setTimeout(r, 350));
+      const changed = new Promise((r) => s.once('changed', r));
+      s.summaries();
+      expect(lookups).toHaveLength(2); // asked again once the pause is over
+      await changed;
+      expect(s.summaries()[0]!.workspace).toBe('acme');
+      expect(lookups).toHaveLength(2); // the answer is kept
+    } finally {
+      emulator.setFaults({});
+    }
   });
 
   it('selecting and removing: the key leaves the keychain with its profile', async () => {

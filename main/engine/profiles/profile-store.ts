@@ -38,6 +38,8 @@ export interface ProfileStoreOptions {
   checkKey?: KeyChecker;
   /** Where the client's HTTP retries are logged (redacted). */
   log?: Logger;
+  /** How long after a failed workspace lookup of an environment key before it is asked again (default 30 s). */
+  workspaceRetryMs?: number;
 }
 
 export interface AddProfile {
@@ -59,7 +61,8 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   private readonly memoryKeys = new Map<string, string>();
   private readonly memoryProfiles = new Map<string, StoredProfile>();
   private readonly resolvedWorkspaces = new Map<string, string>();
-  private readonly resolving = new Set<string>();
+  /** When a workspace may be looked up again: Infinity while a lookup runs, later after one failed. */
+  private readonly nextLookup = new Map<string, number>();
   private clientCache: { key: string; client: Promise<RoboflowClient> } | undefined;
 
   constructor(private readonly opts: ProfileStoreOptions) {
@@ -226,14 +229,16 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   private virtual(id: string, name: string, apiUrl: string, key: string, variable: string): StoredProfile {
     const cacheKey = `${apiUrl}\n${key}`;
     const workspace = this.resolvedWorkspaces.get(cacheKey);
-    if (workspace === undefined && !this.resolving.has(cacheKey)) {
-      this.resolving.add(cacheKey);
+    if (workspace === undefined && Date.now() >= (this.nextLookup.get(cacheKey) ?? 0)) {
+      this.nextLookup.set(cacheKey, Infinity);
       this.checkKey(apiUrl, key).then(
         (ws) => {
           this.resolvedWorkspaces.set(cacheKey, ws);
           this.changed();
         },
-        () => this.resolvedWorkspaces.set(cacheKey, ''),
+        // Not cached: a blip at start must not blank the workspace for the session. Asked again on a
+        // later call, once the pause is over, so a service that is down is not hammered.
+        () => this.nextLookup.set(cacheKey, Date.now() + (this.opts.workspaceRetryMs ?? 30_000)),
       );
     }
     return { id, name, workspace: workspace ?? '', apiUrl, maskedKey: maskKey(key), storage: 'environment', keyVariable: variable, createdAt: '' };
