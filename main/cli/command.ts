@@ -8,7 +8,7 @@ import { DEFAULT_API_URL } from '../engine/roboflow/http';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-/** Finished, but some files were rejected (listed with reasons). */
+/** Finished, but some files were rejected or failed in the Workflow (listed with reasons). */
 export const EXIT_REJECTIONS = 2;
 
 export interface GlobalOptions {
@@ -56,7 +56,8 @@ export const GLOBAL_USAGE = `Global options:
   --data-dir <dir>   where plans and journals live (env BATCH_DESK_DATA_DIR)
   --json             JSON lines instead of a progress display
   -h, --help         help for the command
-The API key comes from env ROBOFLOW_API_KEY, else the OS keychain profile saved by the app.`;
+The API key comes from env ROBOFLOW_API_KEY, else the app's active profile in the OS keychain (or the
+only profile saved there); stderr says which profile's key is used.`;
 
 /** Parses a command's own options together with the global ones. */
 export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options']>>(ctx: CliContext, options: O) {

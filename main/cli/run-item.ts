@@ -1,14 +1,15 @@
 // Runs one item in the foreground of a command: creates it, shows its progress until it ends,
-// and reports the outcome (rejections, results, warnings) with exit codes 0 / 2 / 1.
+// and reports the outcome (rejections, results, Workflow failures, warnings) with exit codes 0 / 2 / 1.
 
 import path from 'node:path';
 import type { ItemSummary } from '../../shared/domain';
 import { readJson } from '../engine/atomic-file';
 import { RESULTS_JSONL, RESULTS_META, type JoinSummary } from '../engine/export/results-join';
-import { CliError, EXIT_FAILURE, type CliContext, type GlobalOptions } from './command';
+import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, type CliContext, type GlobalOptions } from './command';
 import { createCliEngine, resolveCredentials } from './engine-factory';
 import { reportOutcome } from './ingest-outcome';
 import { attachDisplay, createProgressDisplay, type ProgressDisplay } from './progress-display';
+import { reportWorkflowFailures } from './workflow-failures';
 
 /** Creates the item, shows its progress until it ends, and reports the outcome with exit codes 0 / 2 / 1. */
 export async function runItemToEnd(
@@ -35,7 +36,7 @@ export async function runItemToEnd(
       display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
       return EXIT_FAILURE;
     }
-    return await reportJobOutcome(summary, engine.itemDir(itemId), display, global.json);
+    return await reportJobOutcome(summary, engine.itemDir(itemId), display, ctx.stderr, global.json);
   } finally {
     ctx.signal.removeEventListener('abort', onAbort);
     detach();
@@ -44,9 +45,15 @@ export async function runItemToEnd(
   }
 }
 
-/** The ingest outcome (rejections and exit code), then where the results are. */
-export async function reportJobOutcome(summary: ItemSummary, itemDir: string, display: ProgressDisplay, json: boolean): Promise<number> {
-  const code = await reportOutcome(summary, itemDir, display, json);
+/** The ingest outcome (rejections and exit code), then where the results are and the files the Workflow failed on. */
+export async function reportJobOutcome(
+  summary: ItemSummary,
+  itemDir: string,
+  display: ProgressDisplay,
+  stderr: NodeJS.WritableStream,
+  json: boolean,
+): Promise<number> {
+  let code = await reportOutcome(summary, itemDir, display, json);
   if (summary.state !== 'done' || !summary.outDir) return code;
   const results = readJson<JoinSummary>(path.join(summary.outDir, RESULTS_META));
   if (results) {
@@ -56,5 +63,10 @@ export async function reportJobOutcome(summary: ItemSummary, itemDir: string, di
     );
   }
   for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
+  // A file the Workflow failed on has no result, like a rejected file: exit 2, not 0.
+  if (results && results.failed > 0) {
+    await reportWorkflowFailures(summary.outDir, results.failed, display, stderr, json);
+    if (code === EXIT_OK) code = EXIT_REJECTIONS;
+  }
   return code;
 }

@@ -1,5 +1,6 @@
 // The jobs commands as an operator runs them: `run` (exit 2 with a rejected file, which still gets
-// its row), `process` on an existing batch, `export --job-id`, `jobs` and `logs`.
+// its row, or with files the Workflow failed on, which are listed), `process` on an existing batch,
+// `export --job-id`, `jobs` and `logs`.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,7 +8,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
-import { cliEnv, makeTree, readResults, startEmu } from './helpers';
+import { cliEnv, makeTree, readResults, spawnCli, startEmu } from './helpers';
 
 const CLI = path.resolve('dist/cli.js');
 let emu: Emulator | undefined;
@@ -60,6 +61,67 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     const logs = await cli(['logs', '--job-id', 'cli-run-job'], data);
     expect(logs.code).toBe(0);
     expect(logs.out).toMatch(/job-completed/);
+  });
+
+  it('run, export and process exit 2 when the Workflow failed on some images, listing the first 20 with their reason', async () => {
+    emu = scratch.server(await startEmu({ seed: 11, imageFailureRate: 0.8 }));
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
+    makeTree(root, 40, { dirs: 2 });
+    // The job itself succeeds: a failure rate of 1 tolerates every failed image.
+    const r = await cli(['run', root, '--workflow-id', 'wf', '--out', out, '--job-id', 'cli-fail-job', '--max-image-failure-rate', '1', '--json'], data);
+    const failed = readResults(out).filter((x) => x.status === 'failed');
+    expect(failed.length).toBeGreaterThan(20);
+    expect(r.code).toBe(2);
+    const listed = r.err.split('\n').filter((l) => l.startsWith('  /'));
+    expect(listed).toHaveLength(20);
+    for (const l of listed) expect(l).toMatch(/^  \/\S+\.png: Workflow execution failed for \S+ \(injected failure\)$/);
+    expect(listed[0]).toBe(`  ${failed[0]!.sourcePath}: ${failed[0]!.reason}`);
+    expect(r.err).toContain(`The Workflow failed on ${failed.length} file(s)`);
+    expect(r.err).toContain(`… and ${failed.length - 20} more, listed in ${path.join(out, 'results.jsonl')}.`);
+    const recs = records(r.out);
+    expect(recs.find((x) => x.workflowFailures)).toMatchObject({ workflowFailures: { count: failed.length, listed: 20 } });
+    expect(recs.filter((x) => x.workflowFailure).map((x) => x.workflowFailure)).toEqual(failed.slice(0, 20));
+
+    // `export` of the same job reports the same failures the same way.
+    const e = await cli(['export', '--job-id', 'cli-fail-job', '--out', scratch.dir('cli-out2')], data);
+    expect(e.code).toBe(2);
+    expect(e.err).toContain(`The Workflow failed on ${failed.length} file(s)`);
+    expect(e.err).toContain(`  ${failed[0]!.sourcePath}: ${failed[0]!.reason}`);
+
+    // So does `process` on the same batch: no plan there, so the files are named as in the batch.
+    const batchId = recs.find((x) => typeof x.batchId === 'string')!.batchId as string;
+    const p = await cli(['process', '--batch-id', batchId, '--workflow-id', 'wf', '--out', scratch.dir('cli-out3'), '--max-image-failure-rate', '1'], data);
+    expect(p.code).toBe(2);
+    expect(p.err).toContain(`The Workflow failed on ${failed.length} file(s)`);
+    const byBatchName = new Set(failed.map((x) => `  ${x.batchName}: ${x.reason}`));
+    const listedByProcess = p.err.split('\n').filter((l) => l.startsWith('  ') && !l.startsWith('  …'));
+    expect(listedByProcess).toHaveLength(20);
+    expect(listedByProcess.every((l) => byBatchName.has(l))).toBe(true);
+  });
+
+  it('resume of a run killed while its job ran lists the files the Workflow failed on and exits 2, as the run would have', async () => {
+    emu = scratch.server(await startEmu({ seed: 11, imageFailureRate: 0.8 }));
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
+    makeTree(root, 40, { dirs: 2 });
+    const first = spawnCli(emu, ['run', root, '--workflow-id', 'wf', '--out', out, '--job-id', 'cli-resume-job', '--max-image-failure-rate', '1'], data, scratch);
+    const end = Date.now() + 30_000;
+    while (emu.inspect.jobs().length === 0) {
+      if (first.child.exitCode !== null || Date.now() > end) throw new Error(`the run never started its job: ${(await first.done).out}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    first.child.kill('SIGKILL');
+    await first.done;
+
+    const resumed = await spawnCli(emu, ['resume'], data, scratch).done;
+    const failed = readResults(out).filter((x) => x.status === 'failed');
+    expect(failed.length).toBeGreaterThan(0);
+    expect(resumed.code).toBe(2);
+    expect(resumed.err).toContain(`The Workflow failed on ${failed.length} file(s)`);
+    expect(resumed.err).toContain(`  ${failed[0]!.sourcePath}: ${failed[0]!.reason}`);
   });
 
   it('process runs a job on an existing batch and writes one row per prediction', async () => {

@@ -11,9 +11,10 @@ import { itemSourceRows, noSources } from '../../engine/export/item-sources';
 import { readPlanSummary } from '../../engine/ingest/plan';
 import { ItemStore } from '../../engine/pipeline/item-record';
 import { RoboflowClient } from '../../engine/roboflow/client';
-import { CliError, EXIT_OK, intOption, parseCommandArgs, type Command } from '../command';
+import { CliError, EXIT_OK, EXIT_REJECTIONS, intOption, parseCommandArgs, type Command } from '../command';
 import { resolveCredentials } from '../engine-factory';
 import { createProgressDisplay } from '../progress-display';
+import { reportWorkflowFailures } from '../workflow-failures';
 
 export const EXPORT_JOURNAL_NAME = '.batch-desk-export.jsonl';
 
@@ -24,7 +25,8 @@ export const exportCommand: Command = {
 
 Downloads the job's output batch (or the given batch) into <dir>/export, 8 files at a time,
 resuming partial downloads, and writes <dir>/results.jsonl and results.csv. Run it again to finish
-an interrupted export: complete files are skipped.
+an interrupted export: complete files are skipped. Exits 2 when the Workflow failed on some files
+(listed on stderr with their reason).
 
 Options:
   --job-id <id>          the job whose results to export
@@ -81,7 +83,9 @@ Options:
         `Exported ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)} from batch ${batch.batchId} into ${path.join(outDir, 'export', batch.label)}; results: ${path.join(outDir, 'results.jsonl')} (${join.rows} rows).`,
         { batchId: batch.batchId, outDir, files: e.files, bytes: e.bytes, results: join },
       );
-      return EXIT_OK;
+      if (join.failed === 0) return EXIT_OK;
+      await reportWorkflowFailures(outDir, join.failed, display, ctx.stderr, global.json);
+      return EXIT_REJECTIONS;
     } finally {
       display.close();
     }

@@ -4,7 +4,7 @@ import type { ItemSummary } from '../../../shared/domain';
 import { EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, parseCommandArgs, type Command } from '../command';
 import { createCliEngine } from '../engine-factory';
 import { restartForRetry } from '../../engine/jobs/job-control';
-import { reportOutcome } from '../ingest-outcome';
+import { reportJobOutcome } from '../run-item';
 import { attachDisplay, createProgressDisplay } from '../progress-display';
 
 export const resumeCommand: Command = {
@@ -62,7 +62,7 @@ Options:
         return EXIT_FAILURE;
       }
       for (const summary of outcomes) {
-        const c = await reportOutcome(summary, engine.itemDir(summary.id), display, global.json);
+        const c = await reportJobOutcome(summary, engine.itemDir(summary.id), display, ctx.stderr, global.json);
         if (c === EXIT_FAILURE) code = EXIT_FAILURE;
         else if (c === EXIT_REJECTIONS && code === EXIT_OK) code = EXIT_REJECTIONS;
       }
