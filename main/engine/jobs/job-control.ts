@@ -1,13 +1,12 @@
 // Abort and restart (roboflow-api.md 5.6, 5.7) of an item's jobs, journaled like the start so a
-// crash never sends a restart twice.
+// crash never sends a restart twice (restart-job.ts).
 
 import type { RestartOverrides } from '../../../shared/domain';
 import { ApiError } from '../roboflow/http';
 import type { RoboflowClient } from '../roboflow/client';
 import { buildRestartBody } from './job-body';
 import { now, openJobJournal, readJobStates, type JobState } from './job-journal';
-import type { Journal } from '../journal';
-import type { JobJournalRecord } from './job-journal';
+import { sendRestart, settleRestart } from './restart-job';
 
 function itemJobs(itemDir: string): JobState[] {
   const jobs = readJobStates(itemDir).filter((j) => j.created || j.restartPending);
@@ -47,8 +46,15 @@ export async function restartItemJobs(
     const restarted: string[] = [];
     for (const job of itemJobs(itemDir)) {
       const remote = await client.processing.getJob(job.jobId, signal);
+      if (job.restartPending) {
+        // An earlier request's restart whose answer was lost: that one is this request's restart,
+        // taken (the job may have failed again since) or reported, never followed by a second.
+        settleRestart(journal, job, remote);
+        restarted.push(job.jobId);
+        continue;
+      }
       if (!(remote.isTerminal && remote.error)) continue;
-      await sendRestart(journal, client, job, buildRestartBody(overrides), signal);
+      await sendRestart(journal, client, job, remote, buildRestartBody(overrides), signal);
       restarted.push(job.jobId);
     }
     if (restarted.length === 0) throw new ApiError('No job of this item has failed or been aborted; nothing to restart.', 'conflict', 'restart job');
@@ -70,18 +76,4 @@ export async function restartForRetry(itemDir: string, client: RoboflowClient, s
     if (err instanceof ApiError && err.code === 'conflict') return [];
     throw err;
   }
-}
-
-export async function sendRestart(
-  journal: Journal<JobJournalRecord>,
-  client: RoboflowClient,
-  job: JobState,
-  body: Record<string, unknown> | undefined,
-  signal?: AbortSignal,
-): Promise<void> {
-  journal.append({ t: 'restart-intent', jobId: job.jobId, body, at: now() });
-  await client.processing.restart(job.jobId, body, signal);
-  journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
-  job.restartPending = false;
-  job.terminal = undefined;
 }

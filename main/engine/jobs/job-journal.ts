@@ -1,6 +1,8 @@
 // The item's job journal (<itemDir>/job.jsonl). The intent to start a job — its id and exact body —
 // is journaled before the POST, so after any crash the same id and body are sent again (idempotent
-// at the service) instead of a new job being created. Restarts and terminal states are kept too.
+// at the service) instead of a new job being created. Restarts and terminal states are kept too; a
+// restart's intent holds what the job looked like before it, to tell later whether it took
+// (restart-job.ts), as a restart is never sent again blindly.
 
 import path from 'node:path';
 import { Journal, readRecords } from '../journal';
@@ -10,8 +12,9 @@ export type JobJournalRecord =
   | { t: 'intent'; jobId: string; kind: JobMediaKind; batchId: string; body: Record<string, unknown>; name?: string; at: string }
   | { t: 'created'; jobId: string; at: string }
   | { t: 'terminal'; jobId: string; error: boolean; message: string; at: string }
-  | { t: 'restart-intent'; jobId: string; body?: Record<string, unknown>; at: string }
+  | { t: 'restart-intent'; jobId: string; body?: Record<string, unknown>; seen?: string; at: string }
   | { t: 'restarted'; jobId: string; at: string }
+  | { t: 'restart-abandoned'; jobId: string; at: string }
   | { t: 'abort'; jobId: string; at: string };
 
 export interface JobState {
@@ -23,10 +26,10 @@ export interface JobState {
   created: boolean;
   /** The last terminal state seen, cleared by a later restart. */
   terminal?: { error: boolean; message: string };
-  /** A restart was journaled but its answer was not. */
+  /** A restart was journaled but neither its answer nor its outcome was. */
   restartPending: boolean;
-  /** The body of the pending restart, sent again as it was. */
-  restartBody?: Record<string, unknown>;
+  /** The job's `lastUpdate` just before the pending restart was sent: a later one means it took. */
+  restartSeen?: string;
 }
 
 export function jobJournalPath(itemDir: string): string {
@@ -53,12 +56,14 @@ export function readJobStates(itemDir: string): JobState[] {
     else if (r.t === 'terminal') j.terminal = { error: r.error, message: r.message };
     else if (r.t === 'restart-intent') {
       j.restartPending = true;
-      j.restartBody = r.body;
+      j.restartSeen = r.seen;
     }
     else if (r.t === 'restarted') {
       j.restartPending = false;
       j.terminal = undefined;
     }
+    // refused by the service, or not known to have taken (the operator was told): never re-sent
+    else if (r.t === 'restart-abandoned') j.restartPending = false;
   }
   return [...jobs.values()];
 }

@@ -11,7 +11,7 @@ import { notificationText } from '../roboflow/processing';
 import { pollUntil, type PollTimings } from '../poll/poller';
 import { noteExpiry } from './expiry';
 import { now, openJobJournal, readJobStates, type JobState } from './job-journal';
-import { sendRestart } from './job-control';
+import { settleRestart } from './restart-job';
 import { JobReader, combinedCounts, outputBatchesOf, snapshotFingerprint, type JobSnapshot } from './job-snapshot';
 import { discoverTargets, ensureCreated, jobIdFor, journalIntent, sameDefinition } from './start-job';
 import { logRow, stageRow, writeJobLogs, writeJobStages } from './job-view';
@@ -100,10 +100,11 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
 
 /**
  * A restart the operator asked for (job-control.ts) whose answer the journal does not hold (the
- * process died while it was sent) is sent again if the job is still failed, else taken as done.
- * A job that simply failed is never restarted here: running this step again (a resume, a retry)
- * polls it, finds it failed and fails the item again. Restarting a job runs it, and is paid for,
- * again, so it happens only where the operator asks for it.
+ * process died while it was sent) is settled from the job's state, never sent again: taken, the
+ * job is polled; otherwise the item fails asking the operator to check the job. A job that simply
+ * failed is never restarted here either: running this step again (a resume, a retry) polls it,
+ * finds it failed and fails the item again. Restarting a job runs it, and is paid for, again, so
+ * it happens only where the operator asks for it, once.
  */
 async function finishPendingRestart(
   journal: ReturnType<typeof openJobJournal>,
@@ -112,9 +113,7 @@ async function finishPendingRestart(
   signal: AbortSignal,
 ): Promise<void> {
   if (!job.restartPending) return;
-  const remote = await client.processing.getJob(job.jobId, signal);
-  if (remote.isTerminal && remote.error) await sendRestart(journal, client, job, job.restartBody, signal);
-  else journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
+  settleRestart(journal, job, await client.processing.getJob(job.jobId, signal));
 }
 
 async function keepErrorLogs(ctx: StepContext, client: RoboflowClient, jobIds: string[]): Promise<void> {

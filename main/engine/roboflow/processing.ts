@@ -126,9 +126,12 @@ export class ProcessingApi {
     return asRecord(await this.http.json<unknown>('abort job', 'POST', this.jobPath(jobId, '/abort'), { signal }));
   }
 
-  /** Restart; `body` undefined sends no body at all (5.7). */
+  /**
+   * Restart; `body` undefined sends no body at all (5.7). Sent once: a repeat after a lost answer
+   * would run the job, paid, a second time, so the caller settles a lost answer (restart-job.ts).
+   */
   async restart(jobId: string, body: RestartBody | undefined, signal?: AbortSignal): Promise<Record<string, unknown>> {
-    return asRecord(await this.http.json<unknown>('restart job', 'POST', this.jobPath(jobId, '/restart'), { body, signal }));
+    return asRecord(await this.http.json<unknown>('restart job', 'POST', this.jobPath(jobId, '/restart'), { body, signal, retry: false }));
   }
 
   /** Job logs, all pages, optionally of one severity. */
