@@ -119,6 +119,41 @@ describe('profiles', () => {
     }
   });
 
+  it("sends ROBOFLOW_API_KEY only to Roboflow's regions or to ROBOFLOW_API_URL, never to an address set in Settings", async () => {
+    // Settings' API address is the console's to change (and anyone's holding the web token).
+    const sentTo: string[] = [];
+    const lookups = () => emulator.inspect.requests()['resolve-workspace']?.attempts ?? 0;
+    const lookupsBefore = lookups();
+    const counting = (defaultApiUrl: string, env: NodeJS.ProcessEnv) =>
+      new ProfileStore({
+        dataDir: tempDir('bd-prof-'),
+        keychain: memoryKeychain(),
+        env: { ROBOFLOW_API_KEY: OTHER, ...env },
+        defaultApiUrl: () => defaultApiUrl,
+        checkKey: (url, key) => {
+          sentTo.push(url);
+          return checkKeyWithService(url, key);
+        },
+      });
+
+    const elsewhere = counting(emulator.url, {});
+    expect(elsewhere.summaries()[0]).toMatchObject({ storage: 'environment', workspace: '' });
+    await expect(elsewhere.client()).rejects.toThrow(
+      `The key in ROBOFLOW_API_KEY is sent only to Roboflow's own API addresses, not to ${emulator.url} (Settings › Service). To use it there, set ROBOFLOW_API_URL=${emulator.url}`,
+    );
+    expect(lookups()).toBe(lookupsBefore);
+    expect(sentTo).toEqual([]);
+
+    // A region's address is fine (its lookup goes there: unreachable here, and that is all).
+    const europe = counting('https://api.roboflow.eu/', {});
+    europe.summaries();
+    expect(sentTo).toEqual(['https://api.roboflow.eu']);
+
+    // The environment naming the address itself is fine too.
+    const named = counting('https://api.roboflow.com', { ROBOFLOW_API_URL: emulator.url });
+    expect((await named.client()).workspace).toBe('acme');
+  });
+
   it('selecting and removing: the key leaves the keychain with its profile', async () => {
     const kc = memoryKeychain();
     const s = store(tempDir('bd-prof-'), kc);

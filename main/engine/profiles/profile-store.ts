@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { KeychainStatus, ProfileSummary } from '../../../shared/domain';
 import { randomSuffix } from '../../../shared/ids';
+import { isRegionUrl } from '../../../shared/regions';
 import { RoboflowClient } from '../roboflow/client';
 import { ApiError } from '../roboflow/http';
 import { maskKey, redact, registerSecret } from '../secrets';
@@ -64,6 +65,8 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   /** When a workspace may be looked up again: Infinity while a lookup runs, later after one failed. */
   private readonly nextLookup = new Map<string, number>();
   private clientCache: { key: string; client: Promise<RoboflowClient> } | undefined;
+  /** Environment profiles whose key must not go to their current address, and why (envKeyRefusal). */
+  private readonly refusals = new Map<string, string>();
 
   constructor(private readonly opts: ProfileStoreOptions) {
     super();
@@ -185,6 +188,8 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   async activeCredentials(): Promise<Credentials | undefined> {
     const p = this.activeProfile(this.all());
     if (!p) return undefined;
+    const refusal = this.refusals.get(p.id);
+    if (refusal) throw new ApiError(refusal, 'invalid-argument', 'connect');
     const apiKey = await this.keyOf(p);
     if (!apiKey) return undefined;
     registerSecret(apiKey);
@@ -215,7 +220,7 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
     const envKey = this.env[ENV_API_KEY];
     if (envKey) {
       const apiUrl = (this.env[ENV_API_URL] ?? this.opts.defaultApiUrl()).replace(/\/+$/, '');
-      out.push(this.virtual(ENVIRONMENT_PROFILE_ID, `Environment (${ENV_API_KEY})`, apiUrl, envKey, ENV_API_KEY));
+      out.push(this.virtual(ENVIRONMENT_PROFILE_ID, `Environment (${ENV_API_KEY})`, apiUrl, envKey, ENV_API_KEY, this.envKeyRefusal(apiUrl)));
     }
     const file = readProfilesFile(this.opts.dataDir);
     if (this.demoAvailable && file.activeId === DEMO_PROFILE_ID) {
@@ -225,9 +230,28 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
     return out;
   }
 
+  /**
+   * Why the key in ROBOFLOW_API_KEY must not go to `apiUrl`, if it must not. Settings' API address
+   * is changed from the console (or by anyone holding the web token), so it would otherwise let them
+   * send that key to any host they like: the key goes only to Roboflow's own regions, or to an
+   * address the environment itself names (ROBOFLOW_API_URL), as the key came from there.
+   */
+  private envKeyRefusal(apiUrl: string): string | undefined {
+    if (this.env[ENV_API_URL] !== undefined || isRegionUrl(apiUrl)) return undefined;
+    return (
+      `The key in ${ENV_API_KEY} is sent only to Roboflow's own API addresses, not to ${apiUrl} (Settings › Service). ` +
+      `To use it there, set ${ENV_API_URL}=${apiUrl} where Batch Desk starts, or add the key as a profile for that address.`
+    );
+  }
+
   /** A profile whose key is in an environment variable; its workspace is resolved in the background. */
-  private virtual(id: string, name: string, apiUrl: string, key: string, variable: string): StoredProfile {
+  private virtual(id: string, name: string, apiUrl: string, key: string, variable: string, refusal?: string): StoredProfile {
     const cacheKey = `${apiUrl}\n${key}`;
+    if (refusal) {
+      this.refusals.set(id, refusal);
+      return { id, name, workspace: '', apiUrl, maskedKey: maskKey(key), storage: 'environment', keyVariable: variable, createdAt: '' };
+    }
+    this.refusals.delete(id);
     const workspace = this.resolvedWorkspaces.get(cacheKey);
     if (workspace === undefined && Date.now() >= (this.nextLookup.get(cacheKey) ?? 0)) {
       this.nextLookup.set(cacheKey, Infinity);

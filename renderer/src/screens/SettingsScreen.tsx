@@ -3,14 +3,10 @@
 
 import { useEffect, useId, useState } from 'react';
 import type { PipelineKind, Settings } from '../../../shared/domain';
+import { REGIONS } from '../../../shared/regions';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';
-
-export const REGIONS = [
-  { id: 'us', label: 'United States', url: 'https://api.roboflow.com' },
-  { id: 'eu', label: 'Europe', url: 'https://api.roboflow.eu' },
-] as const;
 
 const MB = 1_000_000;
 const MIB = 1024 * 1024;
