@@ -70,6 +70,12 @@ test('a folder added by path is ingested to done, then processed from the job fo
   expect(csv).toContain('notes.txt');
   expect(csv).toContain('empty.png');
 
+  // Its shards, as the engine journaled them: one shard, sent and indexed.
+  await panel.getByRole('tab', { name: 'Shards' }).click();
+  await expect(panel.getByText('1 of 1 shards sent')).toBeVisible();
+  await expect(panel.getByRole('list', { name: 'Shards' }).getByRole('listitem')).toHaveText([/^indexedshard 0\d+ files/]);
+  await shot(page, '12b-item-shards');
+
   // Start processing from the form: the workflow id, an output folder, a job id checked as typed.
   await panel.getByRole('tab', { name: 'Progress' }).click();
   await panel.getByRole('button', { name: 'Start processing…' }).click();

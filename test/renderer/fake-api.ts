@@ -20,6 +20,7 @@ import {
   type KeychainStatus,
   type ProfileSummary,
   type Settings,
+  type ShardRow,
   type StageName,
   type StageState,
   type WatchSummary,
@@ -340,7 +341,7 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
       if (!item) return err('not-found', 'This item no longer exists.');
       const detail: ItemDetail = {
         summary: item,
-        shards: [],
+        shards: fakeShards(item),
         stages: item.jobId
           ? [
               { id: 's1', name: 'processing', statusType: item.stage === 'processing' ? 'running' : 'completed', notification: '', tasks: item.progress.tasks ?? { total: 8, waiting: 0, running: 0, succeeded: 8, failed: 0, fraction: 1 }, outputBatches: [], startedAt: item.createdAt },
@@ -527,4 +528,21 @@ export function seedShowcase(api: FakeApi, now = Date.now()): void {
     { createdAt: at(20), severity: 'warning', message: 'Shard 2481 failed (ECONNRESET); retrying.' },
     { createdAt: at(19), severity: 'error', message: 'Shard 2481 failed 5 times; upload stopped.' },
   ]);
+}
+
+/** Shards as main would list them for the item's figures: 256 files each, sent in order, 8 at a time. */
+export function fakeShards(item: ItemSummary): ShardRow[] {
+  const perShard = 256;
+  const { done, total } = item.progress.files;
+  const count = Math.ceil(total / perShard);
+  const sent = Math.floor(done / perShard);
+  const bytesEach = total > 0 ? Math.round((item.progress.bytes.total / total) * perShard) : 0;
+  return Array.from({ length: count }, (_, index): ShardRow => {
+    const files = Math.min(perShard, total - index * perShard);
+    const base = { index, files, bytes: Math.round((bytesEach * files) / perShard) };
+    if (index < sent) return { ...base, state: item.stage === 'upload' || item.stage === 'scan' ? 'uploaded' : 'indexed', attempts: index % 97 === 5 ? 2 : 1, ...(index % 97 === 5 ? { error: 'storage answered 503: try again' } : {}) };
+    if (item.state === 'failed' && index === sent) return { ...base, state: 'failed', attempts: 5, error: item.error?.message ?? 'failed' };
+    if (item.state === 'running' && index < sent + 8) return { ...base, state: 'uploading', attempts: 1 };
+    return { ...base, state: 'planned', attempts: 0 };
+  });
 }

@@ -1,4 +1,4 @@
-// The item side panel: ids, created time, expiry countdown, actions, and four tabs.
+// The item side panel: ids, output folder, created time, expiry countdown, actions, and five tabs.
 
 import { useCallback, useEffect, useRef } from 'react';
 import { formatDuration } from '../../../shared/format';
@@ -15,10 +15,12 @@ import { FilesTab } from './FilesTab';
 import { JobTab } from './JobTab';
 import { ProgressTab } from './ProgressTab';
 import { ResultsTab } from './ResultsTab';
+import { ShardsTab } from './ShardsTab';
 
 const TABS: { tab: DetailTab; label: string }[] = [
   { tab: 'progress', label: 'Progress' },
   { tab: 'files', label: 'Files' },
+  { tab: 'shards', label: 'Shards' },
   { tab: 'job', label: 'Job' },
   { tab: 'results', label: 'Results' },
 ];
@@ -64,6 +66,12 @@ export function ItemPanel() {
   if (!item) {
     return (
       <aside className="panel" aria-label="Item">
+        <div className="panel-title-row">
+          <span />
+          <button type="button" className="btn-icon" onClick={close} aria-label="Close item panel">
+            ✕
+          </button>
+        </div>
         {detail?.status === 'error' && detail.error ? <ErrorView error={detail.error} onRetry={() => void refreshDetail()} /> : <p className="loading">Loading the item…</p>}
       </aside>
     );
@@ -94,6 +102,11 @@ export function ItemPanel() {
           {item.videoBatchId ? <CopyId label="Video batch" value={item.videoBatchId} /> : null}
           {item.jobId ? <CopyId label="Job" value={item.jobId} /> : null}
         </div>
+        {item.outDir ? (
+          <p className="panel-meta panel-out">
+            Output <span className="mono" title={item.outDir}>{item.outDir}</span>
+          </p>
+        ) : null}
         <p className="panel-meta">
           Created <time dateTime={item.createdAt}>{new Date(item.createdAt).toLocaleString()}</time>
           {expiresIn != null && expiresIn < 24 * 3600 ? (
@@ -133,7 +146,18 @@ export function ItemPanel() {
         ))}
       </div>
       <div className="tabpanel" role="tabpanel" id={`tabpanel-${tab}`} aria-labelledby={`tab-${tab}`}>
-        {tab === 'progress' ? <ProgressTab item={item} /> : tab === 'files' ? <FilesTab item={item} /> : tab === 'job' ? <JobTab item={item} /> : <ResultsTab item={item} />}
+        {/* keyed by item: a form or list left open must not carry one item's state over to the next */}
+        {tab === 'progress' ? (
+          <ProgressTab key={item.id} item={item} />
+        ) : tab === 'files' ? (
+          <FilesTab key={item.id} item={item} />
+        ) : tab === 'shards' ? (
+          <ShardsTab key={item.id} item={item} />
+        ) : tab === 'job' ? (
+          <JobTab key={item.id} item={item} />
+        ) : (
+          <ResultsTab key={item.id} item={item} />
+        )}
       </div>
     </aside>
   );

@@ -116,7 +116,7 @@ export interface DetailState {
   error?: AppError;
 }
 
-export type DetailTab = 'progress' | 'files' | 'job' | 'results';
+export type DetailTab = 'progress' | 'files' | 'shards' | 'job' | 'results';
 
 export interface DetailSlice {
   selectedId: string | null;
