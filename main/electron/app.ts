@@ -6,6 +6,7 @@ import path from 'node:path';
 import { BrowserWindow, app, dialog, session, shell } from 'electron';
 import { createAppHost, type AppHost } from '../host/app-host';
 import { defaultDataDir } from '../cli/command';
+import { redact } from '../engine/secrets';
 import { applyStartAtLogin, startDesktopShell } from './desktop-shell';
 import { TrustedSenders, forwardEvents, registerIpcHandlers } from './ipc';
 import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from './security';
@@ -75,12 +76,26 @@ export function startDesktopApp(paths: DesktopPaths, devServerUrl = process.env.
     // Rewritten at each start while on, as the app may have moved; turning it off acts when the setting changes.
     if (appHost.settings.get().startAtLogin) applyStartAtLogin(true);
     if (!process.argv.includes('--hidden')) showWindow();
+  }).catch(async (err: unknown) => {
+    // There is no window yet and nothing else would tell the operator (another process holding
+    // the data folder, say): show why, release what did start, and exit with a failure code.
+    dialog.showErrorBox('Batch Desk could not start', redact(err instanceof Error ? err.message : String(err)));
+    for (const c of cleanups.splice(0).reverse()) c();
+    await appHost?.close().catch(() => undefined);
+    app.exit(1);
   });
 
-  // Closing the window keeps the app in the tray while work or watches are running.
+  // Closing the window keeps the app in the tray while work or watches are running: quitting
+  // would stop the watches until the next launch, and nothing would say so.
+  const keepsRunning = async (h: AppHost): Promise<boolean> => {
+    const busy = h.engine.list().some((s) => !['done', 'failed', 'cancelled', 'paused'].includes(s.state));
+    return busy || ((await h.watches?.list()) ?? []).some((w) => w.state !== 'paused');
+  };
   app.on('window-all-closed', () => {
-    const busy = appHost?.engine.list().some((s) => !['done', 'failed', 'cancelled', 'paused'].includes(s.state));
-    if (!busy && process.platform !== 'darwin') app.quit();
+    if (process.platform === 'darwin') return;
+    void (appHost ? keepsRunning(appHost) : Promise.resolve(false)).then((keep) => {
+      if (!keep) app.quit();
+    });
   });
   app.on('activate', showWindow);
 

@@ -66,6 +66,7 @@ export function startDesktopShell(opts: DesktopShellOptions): () => void {
     tray = undefined; // no system tray on this desktop
   }
 
+  const shown = new Set<Notification>();
   const startedAt = new Date().toISOString();
   const refresh = () => {
     const { label, busy } = overallState(opts.listItems(), startedAt);
@@ -84,7 +85,16 @@ export function startDesktopShell(opts: DesktopShellOptions): () => void {
       const n = payload as { level: string; message: string };
       if (n.level !== 'info' || /is done/.test(n.message)) {
         const note = new Notification({ title: n.level === 'error' ? 'Batch Desk — failed' : 'Batch Desk', body: n.message });
-        note.on('click', opts.showWindow);
+        // Electron holds a shown notification only weakly: once collected, its click does nothing
+        // (electron/electron#16922). Keep it until it is clicked or closed.
+        shown.add(note);
+        // Not every platform reports 'close': the oldest go once many are kept.
+        if (shown.size > 50) shown.delete(shown.values().next().value!);
+        note.on('click', () => {
+          shown.delete(note);
+          opts.showWindow();
+        });
+        note.on('close', () => shown.delete(note));
         note.show();
       }
     }

@@ -40,6 +40,8 @@ export interface AppHost {
   settings: SettingsStore;
   profiles: ProfileStore;
   log: Logger;
+  /** The folder watches, if this build has them (the desktop app stays in the tray while one runs). */
+  watches?: WatchService;
   /** Stops the engine (items resume at next start) and the watches. */
   close(): Promise<void>;
 }
@@ -90,6 +92,7 @@ export function createAppHost(opts: AppHostOptions): AppHost {
     settings,
     profiles,
     log,
+    watches,
     async close() {
       await host.close();
       await watches?.close?.();

@@ -48,4 +48,33 @@ describe('desktop start-up', () => {
     expect(info).toMatchObject({ ok: true, value: { mode: 'desktop', dataDir } });
     expect(fs.existsSync(path.join(dataDir, 'items'))).toBe(true);
   });
+
+  it('stays in the tray when the window closes while a watch runs, and quits once every watch is paused', async () => {
+    const win = fake.BrowserWindow.created.at(-1)!;
+    const frame = { sender: win.webContents, senderFrame: { url: 'app://batch-desk/index.html', parent: null } };
+    const invoke = (channel: string, args: unknown) => fake.ipcMain.handlers.get(channel)!(frame, args) as Promise<any>;
+    const closeWindow = async () => {
+      fake.app.emit('window-all-closed');
+      await new Promise((r) => setTimeout(r, 50));
+    };
+    const spec = {
+      folder: tempDir('bd-desktop-watch-'),
+      filter: 'images',
+      job: { workflowId: 'wf' },
+      outDir: tempDir('bd-desktop-watch-out-'),
+      rule: { quietSeconds: 30, maxFiles: 100, maxMinutes: 10 },
+      reingestChanged: false,
+    };
+    const added = await invoke('watches:add', spec);
+    expect(added.ok, JSON.stringify(added)).toBe(true);
+    const quits = fake.app.quits;
+
+    // The queue is idle, but the watch is work: quitting would stop it until the next launch.
+    await closeWindow();
+    expect(fake.app.quits).toBe(quits);
+
+    expect(await invoke('watches:pause', { id: added.value.id })).toMatchObject({ ok: true, value: { state: 'paused' } });
+    await closeWindow();
+    expect(fake.app.quits).toBe(quits + 1);
+  });
 });

@@ -1,6 +1,8 @@
 // The desktop extras, against the fake `electron` module: the machine is kept awake only while a
 // transfer runs, the tray says what the queue is doing (failures since the app started), and a
 // failure raises a desktop notification.
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 
 vi.mock('electron', () => import('./fake-electron'));
@@ -8,6 +10,8 @@ vi.mock('electron', () => import('./fake-electron'));
 import * as fake from './fake-electron';
 import { overallState, startDesktopShell } from '../../main/electron/desktop-shell';
 import type { Step } from '../../main/engine/pipeline/step';
+import type { Host, HostEventListener } from '../../main/host/host';
+import type { SettingsStore } from '../../main/engine/settings';
 import { ApiError } from '../../main/engine/roboflow/http';
 import { memoryKeychain, tempDir, testApp } from '../host/fixture';
 
@@ -26,6 +30,15 @@ afterAll(async () => {
   await app.close();
 });
 
+// Electron holds shown notifications only weakly (the fake records them as WeakRefs), so a test
+// collects garbage to see whether the glue kept one alive.
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
+const collectGarbage = async () => {
+  await new Promise((r) => setTimeout(r, 0)); // WeakRef targets live at least to the end of the job
+  gc();
+};
+
 describe('desktop shell', () => {
   it('keeps the machine awake while an item runs, shows the state in the tray, and notifies a failure', async () => {
     const stop = startDesktopShell({ host: app.host, settings: app.settings, listItems: () => app.engine.list(), showWindow: () => undefined });
@@ -40,6 +53,32 @@ describe('desktop shell', () => {
     await vi.waitFor(() => expect(fake.powerSaveBlocker.active.size).toBe(0));
     expect(fake.Notification.shown).toContainEqual({ title: 'Batch Desk — failed', body: 'night run failed: The disk is full. Free some space, then retry.' });
     expect(fake.Tray.made.at(-1)!.tooltip).toBe('Batch Desk — 1 failed');
+    stop();
+  });
+
+  it('keeps a notification until it is clicked or closed, and a click shows the window', async () => {
+    let emit!: HostEventListener;
+    const host = { subscribe: (l: HostEventListener) => ((emit = l), () => undefined) } as unknown as Host;
+    const settings = { get: () => ({ notifications: true }) } as unknown as SettingsStore;
+    let windowShown = 0;
+    const stop = startDesktopShell({ host, settings, listItems: () => [], showWindow: () => windowShown++ });
+    const first = fake.Notification.made.length;
+    emit('notice', { level: 'error', message: 'night run failed: The disk is full.' } as never);
+    emit('notice', { level: 'error', message: 'day run failed: The disk is full.' } as never);
+    const [clicked, closed] = fake.Notification.made.slice(first);
+
+    // Minutes later the operator clicks it: it is still there, and the window comes up.
+    await collectGarbage();
+    expect(clicked!.deref(), 'the notification was collected: its click would do nothing').toBeDefined();
+    clicked!.deref()!.emit('click');
+    expect(windowShown).toBe(1);
+    expect(closed!.deref()).toBeDefined();
+    closed!.deref()!.emit('close');
+
+    // Once clicked or closed it is let go.
+    await collectGarbage();
+    expect(clicked!.deref()).toBeUndefined();
+    expect(closed!.deref()).toBeUndefined();
     stop();
   });
 

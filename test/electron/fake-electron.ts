@@ -129,14 +129,27 @@ class FakeApp extends EventEmitter {
     if (!p) throw new Error(`no path ${name}`);
     return p;
   }
-  quit() {}
+  quits = 0;
+  exitCode?: number;
+  quit() {
+    this.quits++;
+  }
+  exit(code = 0) {
+    this.exitCode = code;
+  }
   setLoginItemSettings(s: unknown) {
     this.loginItems.push(s);
   }
 }
 export const app = new FakeApp();
 
-export const dialog = { showOpenDialog: async () => ({ canceled: true, filePaths: [] }) };
+export const dialog = {
+  errorBoxes: [] as [string, string][],
+  showOpenDialog: async () => ({ canceled: true, filePaths: [] }),
+  showErrorBox(title: string, content: string) {
+    this.errorBoxes.push([title, content]);
+  },
+};
 export class Tray extends EventEmitter {
   static made: Tray[] = [];
   tooltip = '';
@@ -153,11 +166,14 @@ export class Tray extends EventEmitter {
 export const Menu = { buildFromTemplate: (t: unknown) => t };
 export class Notification extends EventEmitter {
   static shown: { title: string; body: string }[] = [];
+  /** Weakly, as Electron holds them: a test can tell whether the glue keeps a notification alive. */
+  static made: WeakRef<Notification>[] = [];
   static isSupported() {
     return true;
   }
   constructor(readonly opts: { title: string; body: string }) {
     super();
+    Notification.made.push(new WeakRef(this));
   }
   show() {
     Notification.shown.push(this.opts);
