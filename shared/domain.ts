@@ -173,6 +173,8 @@ export interface ItemSummary {
   error?: AppError;
   /** When the remote staging data expires (7 days after upload). */
   expiresAt?: string;
+  /** The Roboflow workspace the item's batches and jobs are in (known from its first connection). */
+  workspace?: string;
   /** Plain sentences, e.g. "Inputs expire in 5 hours." */
   warnings: string[];
 }

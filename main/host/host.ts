@@ -257,7 +257,7 @@ export class Host {
         // Nobody would collect a cancelled item's results, and its job is paid for while it runs:
         // it is aborted first. If that fails, the item is not cancelled, so the job is not lost from view.
         if (r.stages.processing === 'active') {
-          await abortItemJobs(engine.itemDir(id), await profiles.client()).catch((err: unknown) => {
+          await abortItemJobs(engine.itemDir(id), await engine.clientForItem(id)).catch((err: unknown) => {
             if (!(err instanceof ApiError && err.code === 'not-found')) throw err; // no job created yet
           });
         }
@@ -266,7 +266,7 @@ export class Host {
       'item:retry': async ({ id }) => {
         const r = this.item(id);
         // The console asked first ("Restart job"): only here does a failed job run again.
-        if (r.state === 'failed' && r.error?.failedJobId) await restartForRetry(engine.itemDir(id), await profiles.client());
+        if (r.state === 'failed' && r.error?.failedJobId) await restartForRetry(engine.itemDir(id), await engine.clientForItem(id));
         return engine.retry(id);
       },
       'item:start-job': async ({ id, job, outDir }) => {
@@ -278,14 +278,14 @@ export class Host {
       'item:abort-job': async ({ id }) => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet, so there is nothing to abort.');
-        const aborted = await abortItemJobs(engine.itemDir(id), await profiles.client());
+        const aborted = await abortItemJobs(engine.itemDir(id), await engine.clientForItem(id));
         if (aborted.length === 0) throw new HostError('conflict', 'The job has already finished; there is nothing to abort.');
         return toSummary(this.item(id));
       },
       'item:restart-job': async ({ id, overrides }) => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet; start one instead.');
-        await restartItemJobs(engine.itemDir(id), await profiles.client(), overrides);
+        await restartItemJobs(engine.itemDir(id), await engine.clientForItem(id), overrides);
         // The processing step polls the restarted job again (its journal knows the job id).
         const now = this.item(id);
         return now.state === 'failed' || now.state === 'cancelled' ? engine.retry(id) : toSummary(now);

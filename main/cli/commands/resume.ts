@@ -21,7 +21,7 @@ Options:
   --restart-failed-jobs   restart the jobs that failed on the service too`,
   async run(ctx) {
     const { values, global } = parseCommandArgs(ctx, { 'restart-failed-jobs': { type: 'boolean', default: false } });
-    const { engine, client, close } = createCliEngine(global, ctx.env);
+    const { engine, close } = createCliEngine(global, ctx.env);
     const display = createProgressDisplay(ctx.stdout, { json: global.json });
     const detach = attachDisplay(engine, display);
     const onAbort = () => void close();
@@ -37,7 +37,7 @@ Options:
             jobsLeftFailed.push(s);
             continue;
           }
-          await restartForRetry(engine.itemDir(s.id), await client(), ctx.signal);
+          await restartForRetry(engine.itemDir(s.id), await engine.clientForItem(s.id), ctx.signal);
         }
         engine.retry(s.id);
       }

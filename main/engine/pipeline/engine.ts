@@ -116,6 +116,31 @@ export class Engine extends EventEmitter<EngineEvents> {
     return this.records.get(id);
   }
 
+  /**
+   * The client for any remote work of an item: its steps' (StepContext.client) and the per-item
+   * calls of the host and the command line (cancel, abort, restart…). An item belongs to the
+   * workspace of its first connection, kept in its record; a client of another workspace (the
+   * active profile switched or removed, another key on the command line) is refused before
+   * anything is sent, so nothing of the item ever lands in, or is asked of, that workspace.
+   */
+  async clientForItem(id: string): Promise<RoboflowClient> {
+    const r = this.require(id);
+    const client = await this.opts.client();
+    if (!r.workspace) {
+      r.workspace = client.workspace;
+      this.store.save(r);
+      this.emitItem(r);
+    } else if (client.workspace !== r.workspace) {
+      throw new ApiError(
+        `This item belongs to workspace "${r.workspace}"; the API key in use is for "${client.workspace}". ` +
+          `Switch to a profile of "${r.workspace}" (Settings › Profiles, or ROBOFLOW_API_KEY on the command line), then retry.`,
+        'conflict',
+        'connect',
+      );
+    }
+    return client;
+  }
+
   itemDir(id: string): string {
     return this.store.itemDir(id);
   }
@@ -349,7 +374,7 @@ export class Engine extends EventEmitter<EngineEvents> {
       transfer: { ...settings.transfer, ...r.spec.transfer },
       log: this.log.child(r.id),
       settings: this.opts.settings,
-      client: this.opts.client,
+      client: () => this.clientForItem(r.id),
       patch: (p) => {
         Object.assign(r, p);
         this.store.save(r);

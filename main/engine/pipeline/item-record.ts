@@ -34,6 +34,12 @@ export interface ItemRecord {
   progress: ItemProgress;
   warnings: string[];
   expiresAt?: string;
+  /**
+   * The Roboflow workspace the item belongs to: that of its first connection. Every later client
+   * for the item must be of it (Engine.clientForItem). Absent until then, and on items recorded
+   * before it was kept (they take the workspace of their next connection).
+   */
+  workspace?: string;
   /** Facts the steps keep for later steps or a resume (e.g. the export batch id). */
   facts: Record<string, unknown>;
 }
@@ -92,6 +98,7 @@ export function toSummary(r: ItemRecord): ItemSummary {
     progress: r.progress,
     error: r.error,
     expiresAt: r.expiresAt,
+    workspace: r.workspace,
     warnings: r.warnings,
   };
 }

@@ -19,7 +19,7 @@ export interface StepContext {
   readonly transfer: TransferSettings;
   readonly log: Logger;
   settings(): Settings;
-  /** A connected client (workspace resolved) for the active profile. */
+  /** A connected client for the active profile, refused unless of the item's workspace (Engine.clientForItem). */
   client(): Promise<RoboflowClient>;
   /** Durably records facts on the item before the step acts on them. */
   patch(patch: ItemPatch): void;
