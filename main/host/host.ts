@@ -8,6 +8,7 @@ import type { ChannelHandlers, EventChannel, EventChannels, InvokeChannel, ItemP
 import { QUEUE_PAGE_DEFAULT } from '../../shared/contract';
 import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
+import { processBandwidth } from '../engine/ingest/bandwidth';
 import { abortItemJobs, restartForRetry, restartItemJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
@@ -211,7 +212,10 @@ export class Host {
         if (patch.defaultOutDir) await checkOutDir(patch.defaultOutDir, 'defaultOutDir');
         // The OS entry first: if it cannot be written, the setting is not saved as if it were.
         if (patch.startAtLogin !== undefined && patch.startAtLogin !== settings.get().startAtLogin) platform.setStartAtLogin?.(patch.startAtLogin);
-        return settings.update(patch);
+        const updated = settings.update(patch);
+        // The cap is shared by the transfers under way: they follow a change at once, not at the next upload step.
+        if (patch.transfer?.bandwidthLimit !== undefined) processBandwidth.setRate(updated.transfer.bandwidthLimit);
+        return updated;
       },
 
       'queue:preview': ({ paths }) => previewDrop(paths, this.deps.previewLimits ?? DEFAULT_PREVIEW_LIMITS),
