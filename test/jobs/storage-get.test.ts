@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
 import { ResponseParser, StorageGetError, StoragePool, type BodySink, type ResponseHead } from '../../main/engine/export/storage-get';
 import { downloadToPart } from '../../main/engine/export/download';
+import { BandwidthLimiter } from '../../main/engine/ingest/bandwidth';
 
 const scratch = useScratch();
 const pools: StoragePool[] = [];
@@ -542,5 +543,28 @@ describe('download.ts on this client', () => {
     const part = path.join(scratch.dir('dl'), 'f.part');
     expect(await downloadToPart({ url: `${srv.url}/f`, partPath: part })).toBe(body.length);
     expect(fs.readFileSync(part).equals(body)).toBe(true);
+  });
+});
+
+describe('bandwidth cap', () => {
+  it('keeps a download to the shared cap, with every byte intact', async () => {
+    const body = crypto.randomBytes(1_500_000);
+    const server = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-length': String(body.length) });
+      res.end(body);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as net.AddressInfo;
+      const limiter = new BandwidthLimiter(1_000_000);
+      const sink = collector();
+      const started = Date.now();
+      await pool().get(`http://127.0.0.1:${port}/f`, sink, { limiter });
+      // 1.5 MB at 1 MB/s, less the limiter's quarter-second burst: at least ~1.25 s (loopback alone: milliseconds).
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_000);
+      expect(sink.body().equals(body)).toBe(true);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 });

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, sleep, type BackoffPolicy } from '../retry';
 import { redact } from '../secrets';
 import { StorageGetError, storageGet, type ResponseHead } from './storage-get';
+import type { BandwidthLimiter } from '../ingest/bandwidth';
 
 export class UrlExpiredError extends Error {
   constructor(readonly status: number) {
@@ -32,6 +33,8 @@ export interface DownloadOptions {
   /** Called with every chunk's size as it is written (progress, throughput). */
   onBytes?: (n: number) => void;
   retry?: BackoffPolicy;
+  /** The shared bandwidth cap, if any. */
+  limiter?: BandwidthLimiter;
 }
 
 export const DOWNLOAD_BACKOFF: BackoffPolicy = { baseMs: 250, maxMs: 10_000, maxAttempts: 8 };
@@ -135,7 +138,7 @@ async function attemptOnce(opts: DownloadOptions): Promise<number | null> {
           opts.onBytes?.(view.length);
         },
       },
-      { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: opts.signal },
+      { headers: offset > 0 ? { range: `bytes=${offset}-` } : {}, signal: opts.signal, limiter: opts.limiter },
     );
   } finally {
     if (fd >= 0) fs.closeSync(fd);

@@ -8,6 +8,7 @@ import { ApiError } from '../roboflow/http';
 import { JobReader, outputBatchesOf } from '../jobs/job-snapshot';
 import { exportBatch, type ExportProgress, type ExportSummary } from './exporter';
 import { joinResults, type JoinSummary, type SourceRow } from './results-join';
+import type { BandwidthLimiter } from '../ingest/bandwidth';
 
 export const EXPORT_DIR = 'export';
 
@@ -44,6 +45,7 @@ export interface ExportAndJoinOptions {
   signal: AbortSignal;
   log?: Logger;
   onProgress?: (p: ExportProgress) => void;
+  limiter?: BandwidthLimiter;
 }
 
 export async function exportAndJoin(opts: ExportAndJoinOptions): Promise<{ exports: ExportSummary[]; join: JoinSummary }> {
@@ -57,6 +59,7 @@ export async function exportAndJoin(opts: ExportAndJoinOptions): Promise<{ expor
       destDir: destDirOf(b),
       journalPath: opts.journalPath,
       concurrency: opts.concurrency,
+      limiter: opts.limiter,
       signal: opts.signal,
       log: opts.log,
       onProgress: (p) =>

@@ -15,6 +15,7 @@ import { DownloadError, UrlExpiredError, downloadToPart } from './download';
 import { StorageGetError } from './storage-get';
 import { extractArchive, isArchiveName, memberTarget, type RefusedMember } from './extract';
 import { RateMeter } from './rate-meter';
+import type { BandwidthLimiter } from '../ingest/bandwidth';
 
 export type ExportJournalRecord =
   | { t: 'file'; key: string; rel: string; size: number; archive: boolean }
@@ -53,6 +54,8 @@ export interface ExportOptions {
    * throughput on this project's build machine (see the export benchmark).
    */
   syncEachFile?: boolean;
+  /** The bandwidth cap shared with every other transfer, if any. */
+  limiter?: BandwidthLimiter;
 }
 
 export interface ExportSummary {
@@ -242,7 +245,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     }
     let size: number;
     try {
-      size = await downloadToPart({ url: f.downloadURL, partPath, signal: opts.signal, onBytes });
+      size = await downloadToPart({ url: f.downloadURL, partPath, signal: opts.signal, onBytes, limiter: opts.limiter });
     } catch (err) {
       if (before > 0) bytesDone -= before;
       if (err instanceof UrlExpiredError) return 'expired';

@@ -18,6 +18,7 @@
 
 import net from 'node:net';
 import tls from 'node:tls';
+import type { BandwidthLimiter } from '../ingest/bandwidth';
 import { redact } from '../secrets';
 
 export interface ResponseHead {
@@ -78,6 +79,8 @@ export interface GetOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
   pool?: StoragePool;
+  /** A bandwidth cap shared with other transfers: the socket waits for its turn after each read. */
+  limiter?: BandwidthLimiter;
 }
 
 interface Limits {
@@ -345,6 +348,8 @@ class Connection {
   current: Exchange | null = null;
   served = 0;
   closed = false;
+  /** The cap of the request under way (set by StoragePool.get). */
+  limiter: BandwidthLimiter | undefined;
 
   constructor(
     readonly pool: StoragePool,
@@ -364,8 +369,17 @@ class Connection {
 
   /** Called from the socket's onread with the shared buffer (see BodySink). */
   onRead(buf: Buffer, n: number): void {
-    if (this.current) this.current.bytes(buf, n);
-    else this.destroy(); // bytes nobody asked for: the connection is out of step
+    if (!this.current) return this.destroy(); // bytes nobody asked for: the connection is out of step
+    this.current.bytes(buf, n);
+    // Under a cap, no more is read until these bytes have had their turn: the server's sends then
+    // wait on TCP's window, so the whole transfer keeps to the cap, not just what we write to disk.
+    const limiter = this.limiter;
+    if (this.current && limiter && limiter.bytesPerSecond > 0) {
+      this.sock.pause();
+      void limiter.take(n).then(() => {
+        if (!this.closed) this.sock.resume();
+      });
+    }
   }
 
   destroy(): void {
@@ -459,6 +473,7 @@ export class StoragePool {
     const limits = { maxHeaderBytes: this.opts.maxHeaderBytes, maxHeaderCount: this.opts.maxHeaderCount };
     const reused = this.takeIdle(u.origin);
     if (reused) {
+      reused.limiter = opts.limiter;
       try {
         return await reused.request(u, sink, headers, signal, limits, this.opts.readIdleTimeoutMs);
       } catch (err) {
@@ -468,6 +483,7 @@ export class StoragePool {
       }
     }
     const conn = await this.connect(u, signal);
+    conn.limiter = opts.limiter;
     return conn.request(u, sink, headers, signal, limits, this.opts.readIdleTimeoutMs);
   }
 

@@ -12,6 +12,7 @@ import { readPlanSummary } from '../ingest/plan';
 import { noteExpiry } from './expiry';
 import { readJobStates } from './job-journal';
 import type { JobOutputs } from './processing-step';
+import { processBandwidth } from '../ingest/bandwidth';
 
 export const EXPORT_JOURNAL = 'export.jsonl';
 export const EXPORT_REFUSED = 'export-refused.json';
@@ -33,6 +34,8 @@ async function runExport(ctx: StepContext): Promise<void> {
   noteExpiry(ctx, 'Results', batches.map((b) => b.expiryDate));
 
   const started = Date.now();
+  // Downloads share the cap with the uploads (the same limiter).
+  processBandwidth.setRate(ctx.transfer.bandwidthLimit);
   const { exports, join } = await exportAndJoin({
     client,
     batches,
@@ -40,6 +43,7 @@ async function runExport(ctx: StepContext): Promise<void> {
     journalPath: path.join(ctx.itemDir, EXPORT_JOURNAL),
     sources: readPlanSummary(ctx.itemDir) ? itemSourceRows(ctx.itemDir) : noSources(),
     concurrency: ctx.transfer.downloadConcurrency,
+    limiter: processBandwidth,
     signal: ctx.signal,
     log: ctx.log,
     onProgress: (p) => ctx.progress(p),
