@@ -17,9 +17,14 @@ describe('ids from labels', () => {
     expect(sanitizePrefix('Dock Cams — Night')).toBe('dock-cams-night');
     expect(sanitizePrefix(`${'a'.repeat(31)} b`)).toBe('a'.repeat(31));
     expect(sanitizePrefix('!!!')).toBe('watch');
-    const id = watchBatchId('Dock Cams', 7, new Date('2026-11-29T07:15:02Z'));
-    expect(id).toBe('dock-cams-20261129-071502-7');
+    const id = watchBatchId('Dock Cams', 'w-20261129-ab12cd', 7, new Date('2026-11-29T07:15:02Z'));
+    expect(id).toBe('dock-cams-ab12cd-20261129-071502-7');
     expect(batchIdProblem(id)).toBeNull();
+  });
+
+  it('two watches with the same prefix, closing at the same second with the same counter, get different ids', () => {
+    const when = new Date('2026-11-29T07:15:02Z');
+    expect(watchBatchId('cams', 'w-20261129-aaaaaa', 1, when)).not.toBe(watchBatchId('cams', 'w-20261129-bbbbbb', 1, when));
   });
 
   it('generated job ids follow the rules', () => {

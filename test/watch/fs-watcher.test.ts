@@ -85,10 +85,10 @@ describe('names and ids', () => {
 
   it('batch ids stay within the service rules for any prefix', () => {
     const when = new Date('2026-03-04T05:06:07Z');
-    expect(watchBatchId('Camera Drop', 12, when)).toBe('camera-drop-20260304-050607-12');
-    const long = watchBatchId('Ünïcode Folder '.repeat(10), 123456789, when);
+    expect(watchBatchId('Camera Drop', 'w-20260304-k3x9q2', 12, when)).toBe('camera-drop-k3x9q2-20260304-050607-12');
+    const long = watchBatchId('Ünïcode Folder '.repeat(10), 'w-20260304-k3x9q2', 123456789, when);
     expect(batchIdProblem(long)).toBeNull();
-    expect(long.endsWith('-20260304-050607-123456789')).toBe(true);
-    expect(batchIdProblem(watchBatchId('***', 1, when))).toBeNull();
+    expect(long.endsWith('-k3x9q2-20260304-050607-123456789')).toBe(true);
+    expect(batchIdProblem(watchBatchId('***', 'W_Odd id!', 1, when))).toBeNull();
   });
 });

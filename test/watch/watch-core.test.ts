@@ -48,9 +48,10 @@ describe('batching by the rule', () => {
     expect(s.batchesCreated).toBe(3);
     expect(s.pendingFiles).toBe(0);
     expect(s.lastBatchItemId).toBe(t.engine.list().find((i) => i.roots.length === 5)!.id);
-    // Ids: prefix + UTC stamp + counter, all different, counter 1..3.
+    // Ids: prefix + watch tag + UTC stamp + counter, all different, counter 1..3.
     const ids = t.engine.list().map((i) => i.batchId).sort();
-    for (const id of ids) expect(id).toMatch(new RegExp(`^${path.basename(t.folder).toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-\\d{8}-\\d{6}-[123]$`));
+    const tag = w.id.slice(-6);
+    for (const id of ids) expect(id).toMatch(new RegExp(`^${path.basename(t.folder).toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${tag}-\\d{8}-\\d{6}-[123]$`));
     expect(new Set(ids.map((id) => id.split('-').pop())).size).toBe(3);
     // Each batch is a normal full-pipeline item with its own output folder and no fixed job id.
     const item = t.engine.get(t.engine.list()[0]!.id)!;
@@ -121,6 +122,34 @@ describe('which files are taken', () => {
     // The journal took it at its final size.
     const journal = fs.readFileSync(path.join(t.data, 'watches', w.id, 'journal.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(journal.filter((r) => r.k === 'stable')).toEqual([expect.objectContaining({ p: file, s: 40 * chunk.length })]);
+  });
+
+  it('a file whose writer pauses after it joined the open batch leaves it, and is taken whole once it holds still again', async () => {
+    const t = await setup({ rule: { quietSeconds: 0.5, maxFiles: 1000, maxMinutes: 10 } });
+    const w = t.manager.add(t.spec);
+    await t.manager.idle();
+    const file = path.join(t.folder, 'paused-writer.jpg');
+    const chunk = Buffer.alloc(4096, 7);
+    let closedEarly = false;
+    t.manager.on('batch', () => {
+      if (fs.statSync(file).size < 30 * chunk.length) closedEarly = true;
+    });
+    fs.writeFileSync(file, chunk);
+    // The writer stalls longer than the stability time: the first part joins the open batch.
+    await until(() => {
+      const s = t.manager.get(w.id);
+      return s.pendingFiles === 1 && s.waitingForWrite === 0;
+    }, 'the first part in the open batch');
+    for (let i = 1; i < 30; i++) {
+      fs.appendFileSync(file, chunk); // 1.5 s of writing: the 0.5 s quiet time would have closed the batch
+      await sleep(50);
+    }
+    const batches = await until(() => batchesOf(t.engine).length === 1 && batchesOf(t.engine), 'the file batched');
+    expect(batches).toEqual([['paused-writer.jpg']]);
+    expect(closedEarly).toBe(false);
+    await sleep(600);
+    expect(batchesOf(t.engine)).toHaveLength(1);
+    expect(t.manager.get(w.id).status).not.toMatch(/changed after being sent/);
   });
 
   it('a folder moved in whole, and a new folder filled at once, are taken complete (no wait for the periodic rescan)', async () => {

@@ -80,6 +80,82 @@ describe('WatchManager', () => {
     await until(() => batchesOf(second.engine).length === 1, 'batch after relaunch');
   });
 
+  it('refuses a second watch on a folder already watched (a symlink to it too), naming the first', async () => {
+    const { manager, engine } = make(tempDir('data'));
+    await manager.start();
+    const folder = tempDir('in');
+    const first = manager.add(spec(folder, tempDir('out')));
+    const link = path.join(tempDir('links'), 'same');
+    fs.symlinkSync(folder, link);
+    for (const again of [folder, link]) {
+      expect(() => manager.add(spec(again, tempDir('out')))).toThrow(`is already watched by watch ${first.id}`);
+    }
+    // Nor may another watch be moved onto it.
+    const other = manager.add(spec(tempDir('in'), tempDir('out')));
+    await expect(manager.update(other.id, spec(folder, tempDir('out')))).rejects.toThrow(first.id);
+    expect(manager.list().map((w) => w.id).sort()).toEqual([first.id, other.id].sort());
+    await manager.idle();
+    writeImage(folder, 'once.jpg');
+    await until(() => batchesOf(engine).length === 1, 'the batch');
+    await sleep(500);
+    expect(batchesOf(engine)).toEqual([['once.jpg']]); // sent once, not once per watch
+  });
+
+  it('two watches with the same batch prefix never close a batch under the same id', async () => {
+    const { manager, engine } = make(tempDir('data'));
+    await manager.start();
+    const a = path.join(tempDir('a'), 'cams');
+    const b = path.join(tempDir('b'), 'cams');
+    for (const d of [a, b]) fs.mkdirSync(d);
+    manager.add(spec(a, tempDir('out')));
+    manager.add(spec(b, tempDir('out')));
+    await manager.idle();
+    writeImage(a, 'from-a.jpg');
+    writeImage(b, 'from-b.jpg');
+    await until(() => batchesOf(engine).length === 2, 'one batch from each');
+    const ids = engine.list().map((i) => i.batchId);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id).toMatch(/^cams-[a-z0-9]+-\d{8}-\d{6}-1$/);
+  });
+
+  it('two updates at once leave one running watch: each new file is sent once', async () => {
+    const { manager, engine } = make(tempDir('data'));
+    await manager.start();
+    const folder = tempDir('in');
+    const out = tempDir('out');
+    const w = manager.add(spec(folder, out));
+    await manager.idle();
+    const [, second] = await Promise.all([
+      manager.update(w.id, spec(folder, out, { rule: { quietSeconds: 0.3, maxFiles: 500, maxMinutes: 10 } })),
+      manager.update(w.id, spec(folder, out, { rule: { quietSeconds: 0.3, maxFiles: 900, maxMinutes: 10 } })),
+    ]);
+    expect(second.spec.rule.maxFiles).toBe(900);
+    await manager.idle();
+    writeImage(folder, 'after-updates.jpg');
+    await until(() => batchesOf(engine).length >= 1, 'the batch');
+    await sleep(600);
+    expect(batchesOf(engine)).toEqual([['after-updates.jpg']]);
+  });
+
+  it('a watch whose journal cannot be opened says so, and starts by itself once it can', async () => {
+    const data = tempDir('data');
+    const folder = tempDir('in');
+    const id = 'w-nojournal';
+    const dir = path.join(data, 'watches', id);
+    // A directory where the journal file should be: opening it fails, even for root.
+    fs.mkdirSync(path.join(dir, 'journal.jsonl'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'watch.json'), JSON.stringify({ id, spec: spec(folder, tempDir('out')), paused: false, createdAt: new Date().toISOString() }));
+    const { manager, engine } = make(data);
+    await manager.start();
+    const failed = await until(() => manager.get(id).state === 'error' && manager.get(id), 'the error state');
+    expect(failed.status).toMatch(/cannot open its journal \(EISDIR.*\)\. It tries again by itself\./);
+    fs.rmdirSync(path.join(dir, 'journal.jsonl'));
+    await until(() => manager.get(id).state === 'watching' && !/Starting/.test(manager.get(id).status), 'watching after the retry');
+    writeImage(folder, 'after-retry.jpg');
+    await until(() => batchesOf(engine).length === 1, 'a batch once the journal opened');
+    expect(batchesOf(engine)).toEqual([['after-retry.jpg']]);
+  });
+
   it('polling mode takes files too, and says it is polling', async () => {
     const { manager, engine } = make(tempDir('data'), { forcePolling: true });
     await manager.start();

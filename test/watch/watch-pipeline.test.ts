@@ -71,7 +71,7 @@ describe('watch → pipeline → results', () => {
     const finished = await Promise.all(items.map((i) => engine.waitFor(i.id)));
     expect(finished.map((i) => i.state)).toEqual(['done', 'done', 'done']);
     expect(items.map((i) => i.roots.length).sort()).toEqual([3, 4, 8]);
-    for (const i of items) expect(i.batchId).toMatch(/^cam-\d{8}-\d{6}-[123]$/);
+    for (const i of items) expect(i.batchId).toMatch(new RegExp(`^cam-${w.id.slice(-6)}-\\d{8}-\\d{6}-[123]$`));
 
     const rows = allResults(out);
     expect(rows.map((r) => path.basename(r.sourcePath!)).sort()).toEqual([...names].sort());

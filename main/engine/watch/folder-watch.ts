@@ -111,25 +111,10 @@ export class FolderWatch {
     );
   }
 
-  /** Replays the journal, creates items for batches closed before a crash, then watches (unless paused). */
+  /** Opens the journal and watches (unless paused); a journal that cannot be opened is retried by the folder check. */
   async start(paused = this.opts.paused ?? false): Promise<void> {
-    const { ledger, journal } = await openLedger(path.join(this.opts.dir, 'journal.jsonl'));
-    this.ledger = ledger;
-    this.journal = journal;
-    this.recoverClosedBatches();
-    // Files seen before the restart but not yet complete are looked at again.
-    for (const [p, sig] of ledger.seen) {
-      const [s, m] = sig.split(':').map(Number);
-      this.tracker.observe(p, s, m);
-    }
-    ledger.seen.clear();
     this.healthTimer = setInterval(() => void this.checkHealth(), this.timing.folderCheckMs);
-    if (paused) {
-      this.phase = 'paused';
-      this.changed();
-      return;
-    }
-    await this.serially(() => this.activate());
+    await this.serially(() => this.load(paused));
   }
 
   async pause(): Promise<void> {
@@ -144,7 +129,7 @@ export class FolderWatch {
   async resume(): Promise<void> {
     await this.serially(async () => {
       if (this.phase !== 'paused') return;
-      await this.activate();
+      await (this.journal ? this.activate() : this.load(false)); // paused before its journal could be opened
     });
   }
 
@@ -189,6 +174,38 @@ export class FolderWatch {
     const next = this.transition.then(fn, fn);
     this.transition = next.catch(() => undefined);
     return next;
+  }
+
+  /** Replays the journal, creates items for batches closed before a crash, then watches (unless paused). */
+  private async load(paused: boolean): Promise<void> {
+    const file = path.join(this.opts.dir, 'journal.jsonl');
+    try {
+      const { ledger, journal } = await openLedger(file);
+      this.ledger = ledger;
+      this.journal = journal;
+    } catch (err) {
+      // EACCES, ENOSPC, EMFILE…: say so, rather than "starting" for ever; the folder check tries again.
+      const message = `The watch cannot open its journal (${(err as Error).message}). It tries again by itself.`;
+      if (this.problem !== message) this.log.error('watch journal cannot be opened', { file, error: (err as Error).message });
+      this.phase = 'error';
+      this.problem = message;
+      this.changed();
+      return;
+    }
+    this.problem = '';
+    this.recoverClosedBatches();
+    // Files seen before the restart but not yet complete are looked at again.
+    for (const [p, sig] of this.ledger.seen) {
+      const [s, m] = sig.split(':').map(Number);
+      this.tracker.observe(p, s, m);
+    }
+    this.ledger.seen.clear();
+    if (paused) {
+      this.phase = 'paused';
+      this.changed();
+      return;
+    }
+    await this.activate();
   }
 
   private async activate(): Promise<void> {
@@ -261,6 +278,7 @@ export class FolderWatch {
     if (this.checkingHealth || this.phase === 'stopped' || this.phase === 'paused' || this.phase === 'starting') return;
     this.checkingHealth = true;
     try {
+      if (!this.journal) return await this.serially(() => this.load(this.opts.paused ?? false)); // it could not be opened at start
       if (this.ledger.unmatched.size > 0) this.recoverClosedBatches();
       const problem = await folderProblem(this.folder);
       await this.serially(async () => {
@@ -285,7 +303,12 @@ export class FolderWatch {
   // ---- files ----
 
   private observe(p: string, size?: number, mtimeMs?: number): void {
-    if (this.ledger.open.has(p)) return;
+    const joined = this.ledger.open.get(p);
+    if (joined !== undefined) {
+      // Its writer had only paused: sent as it is, it would be left out at upload as changed.
+      if (size !== undefined && joined !== signature(size, mtimeMs!)) this.takeBack(p, size, mtimeMs!);
+      return;
+    }
     const taken = this.ledger.taken.get(p);
     if (taken !== undefined && size !== undefined && taken === signature(size, mtimeMs!)) return;
     if (this.tracker.observe(p, size, mtimeMs)) {
@@ -302,16 +325,20 @@ export class FolderWatch {
     else this.observe(p);
   }
 
-  /** A file in the open batch was touched: if it is gone, it leaves the batch before it closes. */
+  /** A file in the open batch was touched: if it is gone or has changed, it leaves the batch before it closes. */
   private async checkOpenFile(p: string): Promise<void> {
-    const exists = await fs.promises.lstat(p).then(
-      () => true,
-      (err: NodeJS.ErrnoException) => err.code !== 'ENOENT',
-    );
-    if (exists || this.phase !== 'active' || !this.ledger.open.has(p)) return;
+    const st = await fs.promises.lstat(p).catch((err: NodeJS.ErrnoException) => (err.code === 'ENOENT' ? null : undefined));
+    if (st === undefined || this.phase !== 'active' || !this.ledger.open.has(p)) return;
+    if (st) return this.observe(p, st.size, st.mtimeMs);
     // A whole folder vanishing takes every file with it: that is "folder missing", not a batch to shrink.
     if (!fs.existsSync(this.folder)) return void this.checkHealth();
     this.commit([{ k: 'drop', p }]);
+  }
+
+  /** An open-batch file changed: out of the batch, and back to waiting until it holds still again. */
+  private takeBack(p: string, size: number, mtimeMs: number): void {
+    this.commit([{ k: 'drop', p }]);
+    if (!this.ledger.open.has(p)) this.observe(p, size, mtimeMs);
   }
 
   /** Files that vanished while waiting to be complete are simply forgotten. */
@@ -339,7 +366,7 @@ export class FolderWatch {
       records.push({ k: 'stable', p: f.path, s: f.size, m: f.mtimeMs, t: now });
       if (isFull(this.spec.rule, ++openCount)) {
         seq++;
-        records.push({ k: 'close', b: watchBatchId(this.batchPrefix(), seq, new Date(now)), seq, t: now });
+        records.push({ k: 'close', b: watchBatchId(this.batchPrefix(), this.id, seq, new Date(now)), seq, t: now });
         openCount = 0;
       }
     }
@@ -365,7 +392,7 @@ export class FolderWatch {
     const due = closeTime(this.spec.rule, this.openTiming());
     if (due !== null && due > now) return this.armCloseTimer();
     const seq = this.ledger.seq + 1;
-    this.commit([{ k: 'close', b: watchBatchId(this.batchPrefix(), seq, new Date(now)), seq, t: now }]);
+    this.commit([{ k: 'close', b: watchBatchId(this.batchPrefix(), this.id, seq, new Date(now)), seq, t: now }]);
   }
 
   /** Journal first (one write, one fsync), then apply; closed batches become items. */

@@ -11,7 +11,7 @@ export type LedgerRecord =
   | { k: 'seen'; p: string; s: number; m: number }
   /** Complete (size and mtime held still): it joins the open batch. */
   | { k: 'stable'; p: string; s: number; m: number; t: number }
-  /** Left the open batch before it closed (the file vanished). */
+  /** Left the open batch before it closed (the file vanished, or changed and waits to be complete again). */
   | { k: 'drop'; p: string }
   /** Intent: the open batch, as it is now, is batch `b`. Written before the item is created. */
   | { k: 'close'; b: string; seq: number; t: number }

@@ -49,6 +49,8 @@ interface Entry {
 
 export class WatchManager extends EventEmitter<WatchManagerEvents> {
   private readonly entries = new Map<string, Entry>();
+  /** Per watch id, the tail of its operations: update, pause, resume and remove run one at a time. */
+  private readonly queues = new Map<string, Promise<unknown>>();
   private readonly root: string;
   private readonly log: Logger;
   private closed = false;
@@ -96,6 +98,7 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
 
   add(spec: WatchSpec): WatchSummary {
     const clean = validateSpec(spec);
+    this.refuseWatchedFolder(clean.folder);
     const id = `w-${new Date().toISOString().slice(0, 10).replace(/-/g, '')}-${randomSuffix(6)}`;
     const saved: SavedWatch = { id, spec: clean, paused: false, createdAt: new Date().toISOString() };
     this.save(saved);
@@ -103,46 +106,49 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
   }
 
   /** Replaces the spec; the watch restarts with it (its journal, and so its files' history, is kept). */
-  async update(id: string, spec: WatchSpec): Promise<WatchSummary> {
-    const e = this.require(id);
-    const clean = validateSpec(spec);
-    await e.ready;
-    await e.runner.stop();
-    const saved = { ...e.saved, spec: clean };
-    this.save(saved);
-    this.entries.delete(id);
-    const next = this.launch(saved);
-    await next.ready;
-    return next.runner.summary();
+  update(id: string, spec: WatchSpec): Promise<WatchSummary> {
+    return this.serially(id, async () => {
+      const e = this.require(id);
+      const clean = validateSpec(spec);
+      this.refuseWatchedFolder(clean.folder, id);
+      const saved = { ...e.saved, spec: clean };
+      this.save(saved);
+      await this.retire(e);
+      const next = this.launch(saved);
+      await next.ready;
+      return next.runner.summary();
+    });
   }
 
-  async pause(id: string): Promise<WatchSummary> {
-    const e = this.require(id);
-    e.saved.paused = true;
-    this.save(e.saved);
-    await e.ready;
-    await e.runner.pause();
-    return this.emitNow(e);
+  pause(id: string): Promise<WatchSummary> {
+    return this.serially(id, async () => {
+      const e = this.require(id);
+      e.saved.paused = true;
+      this.save(e.saved);
+      await e.ready;
+      await e.runner.pause();
+      return this.emitNow(e);
+    });
   }
 
-  async resume(id: string): Promise<WatchSummary> {
-    const e = this.require(id);
-    e.saved.paused = false;
-    this.save(e.saved);
-    await e.ready;
-    await e.runner.resume();
-    return this.emitNow(e);
+  resume(id: string): Promise<WatchSummary> {
+    return this.serially(id, async () => {
+      const e = this.require(id);
+      e.saved.paused = false;
+      this.save(e.saved);
+      await e.ready;
+      await e.runner.resume();
+      return this.emitNow(e);
+    });
   }
 
   /** Stops and forgets the watch; the items it created stay in the queue. */
-  async remove(id: string): Promise<void> {
-    const e = this.require(id);
-    this.entries.delete(id);
-    if (e.emitTimer) clearTimeout(e.emitTimer);
-    await e.ready.catch(() => undefined);
-    await e.runner.stop();
-    fs.rmSync(path.join(this.root, id), { recursive: true, force: true });
-    this.emit('removed', { id });
+  remove(id: string): Promise<void> {
+    return this.serially(id, async () => {
+      await this.retire(this.require(id));
+      fs.rmSync(path.join(this.root, id), { recursive: true, force: true });
+      this.emit('removed', { id });
+    });
   }
 
   /** Resolves when every watch's start and current scan are done (tests and the CLI use it). */
@@ -155,6 +161,7 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all(this.queues.values()); // an update under way launches its runner first
     const all = [...this.entries.values()];
     await Promise.all(
       all.map(async (e) => {
@@ -166,6 +173,34 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
   }
 
   // ---- internals ----
+
+  /** Runs one operation on a watch after the ones before it (two updates at once would each launch a runner). */
+  private serially<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const result = (this.queues.get(id) ?? Promise.resolve()).then(fn);
+    const tail = result.catch(() => undefined);
+    this.queues.set(id, tail);
+    void tail.then(() => {
+      if (this.queues.get(id) === tail) this.queues.delete(id);
+    });
+    return result;
+  }
+
+  /** Unregisters a watch and stops its runner: an entry that is replaced or removed never keeps running. */
+  private async retire(e: Entry): Promise<void> {
+    if (this.entries.get(e.saved.id) === e) this.entries.delete(e.saved.id);
+    if (e.emitTimer) clearTimeout(e.emitTimer);
+    await e.ready.catch(() => undefined);
+    await e.runner.stop();
+  }
+
+  /** Two watches on one folder would send every file twice (a symlinked path is the same folder). */
+  private refuseWatchedFolder(folder: string, except?: string): void {
+    const real = realFolder(folder);
+    for (const e of this.entries.values()) {
+      if (e.saved.id === except || realFolder(e.saved.spec.folder) !== real) continue;
+      throw new ApiError(`${folder} is already watched by watch ${e.saved.id}; edit that watch instead of adding another.`, 'conflict', 'watch');
+    }
+  }
 
   private launch(saved: SavedWatch): Entry {
     const entry: Entry = { saved, runner: undefined as unknown as FolderWatch, ready: Promise.resolve(), emitTimer: null, lastEmit: 0 };
@@ -214,6 +249,15 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
     const s = e.runner.summary();
     this.emit('changed', s);
     return s;
+  }
+}
+
+/** The folder with symlinks resolved, or as given when it cannot be resolved now (missing). */
+function realFolder(folder: string): string {
+  try {
+    return fs.realpathSync.native(folder);
+  } catch {
+    return path.resolve(folder);
   }
 }
 

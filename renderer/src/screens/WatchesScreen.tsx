@@ -154,6 +154,8 @@ function WatchForm({ watch, onClose }: { watch: WatchSummary | null; onClose: ()
   const [prefix, setPrefix] = useState(spec?.batchPrefix ?? '');
   const [submitted, setSubmitted] = useState(false);
   const [failure, setFailure] = useState<AppError | null>(null);
+  // Starting a watch can take seconds: a second click meanwhile would ask for a second watch.
+  const [pending, setPending] = useState(false);
 
   const job = validateJobForm({ ...formValuesFrom({ ...(spec?.job ?? settings?.defaultJob ?? {}), jobId: undefined }, outDir), workflowId });
   const errors: Record<string, string> = {};
@@ -169,7 +171,7 @@ function WatchForm({ watch, onClose }: { watch: WatchSummary | null; onClose: ()
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     setSubmitted(true);
-    if (Object.keys(errors).length || !job.job) return;
+    if (pending || Object.keys(errors).length || !job.job) return;
     const next: WatchSpec = {
       folder: folder.trim(),
       filter,
@@ -179,7 +181,9 @@ function WatchForm({ watch, onClose }: { watch: WatchSummary | null; onClose: ()
       reingestChanged: reingest,
       batchPrefix: prefix || undefined,
     };
+    setPending(true);
     const result = watch ? await updateWatch(watch.id, next) : await addWatch(next);
+    setPending(false);
     if (result.ok) onClose();
     else setFailure(result.error);
   };
@@ -249,7 +253,7 @@ function WatchForm({ watch, onClose }: { watch: WatchSummary | null; onClose: ()
         <button type="button" className="btn btn-quiet" onClick={onClose}>
           Cancel
         </button>
-        <button type="submit" className="btn btn-primary">
+        <button type="submit" className="btn btn-primary" disabled={pending}>
           {watch ? 'Save watch' : 'Start watching'}
         </button>
       </div>
