@@ -54,6 +54,8 @@ export async function reportJobOutcome(
   json: boolean,
 ): Promise<number> {
   let code = await reportOutcome(summary, itemDir, display, json);
+  // Said for an ingest too (roots left out because another root covers them, say).
+  for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
   if (summary.state !== 'done' || !summary.outDir) return code;
   const results = readJson<JoinSummary>(path.join(summary.outDir, RESULTS_META));
   if (results) {
@@ -62,7 +64,6 @@ export async function reportJobOutcome(
       { item: summary.id, jobId: summary.jobId, outDir: summary.outDir, results },
     );
   }
-  for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
   // A file the Workflow failed on has no result, like a rejected file: exit 2, not 0.
   if (results && results.failed > 0) {
     await reportWorkflowFailures(summary.outDir, results.failed, display, stderr, json);

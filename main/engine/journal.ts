@@ -132,14 +132,22 @@ export function readRecords<R>(filePath: string): R[] {
 
 export async function* replayRecords<R>(filePath: string): AsyncIterable<R> {
   if (!fs.existsSync(filePath)) return;
-  const lines = readline.createInterface({ input: fs.createReadStream(filePath, 'utf8'), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (!line) continue;
-    try {
-      yield JSON.parse(line) as R;
-    } catch {
-      // torn final line
+  const input = fs.createReadStream(filePath, 'utf8');
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  try {
+    for await (const line of lines) {
+      if (!line) continue;
+      try {
+        yield JSON.parse(line) as R;
+      } catch {
+        // torn final line
+      }
     }
+  } finally {
+    // A consumer that stops early (an upload paused midway) would otherwise leave the file open:
+    // closing readline only pauses its input.
+    lines.close();
+    input.destroy();
   }
 }
 

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Journal, readRecords } from '../../main/engine/journal';
+import { Journal, readRecords, replayRecords } from '../../main/engine/journal';
+import { openAfterClose, openOn } from '../helpers/open-files';
 import { useScratch } from '../helpers/scratch';
 
 const scratch = useScratch();
@@ -52,5 +53,20 @@ describe('Journal.appendDurably', () => {
     journal.append({ n: 2 });
     await journal.close();
     expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1, 2]);
+  });
+});
+
+describe('replayRecords', () => {
+  it('closes the file when the reader stops early', async () => {
+    const file = path.join(scratch.dir('replay-fd'), 'big.jsonl');
+    // Larger than what is read ahead, so it is not read to its end (which would close it anyway).
+    fs.writeFileSync(file, Array.from({ length: 20000 }, (_, i) => JSON.stringify({ i, pad: 'x'.repeat(100) }) + '\n').join(''));
+    for await (const r of replayRecords<{ i: number }>(file)) {
+      expect(r.i).toBe(0);
+      await new Promise((res) => setTimeout(res, 50)); // busy with the record while the reader reads ahead
+      expect(openOn(file)).toBe(1);
+      break; // an upload paused or cancelled midway
+    }
+    expect(await openAfterClose(file)).toBe(0);
   });
 });

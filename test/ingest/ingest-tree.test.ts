@@ -9,6 +9,8 @@ import type { Emulator } from '../emulator/server';
 import type { Rejection } from '../../shared/domain';
 import { readRejections, readShardRows, readFileRows, rejectionsCsv } from '../../main/engine/ingest/item-files';
 import { readPlanSummary } from '../../main/engine/ingest/plan';
+import type { ProgressDisplay } from '../../main/cli/progress-display';
+import { reportJobOutcome } from '../../main/cli/run-item';
 import { createEngine, expectExactlyOnce, makeTree, planEntries, png, runItem, startEmu, tmpDir, writeFile } from './helpers';
 
 let emu: Emulator;
@@ -125,22 +127,62 @@ describe('ingest of a varied tree', () => {
     expect(csv).toContain('too-large');
   });
 
-  it('follows symbolic links when asked, and reports a loop instead of walking it forever', async () => {
+  it('follows symbolic links when asked, walks a folder reached twice once, and reports a loop instead of walking it forever', async () => {
     const src = tmpDir('links');
     const data = tmpDir('data');
     dirs.push(src, data);
-    writeFile(src, 'real/a.png', png('la'));
-    fs.symlinkSync(path.join(src, 'real'), path.join(src, 'alias'));
-    fs.symlinkSync(src, path.join(src, 'real', 'loop'));
+    writeFile(src, '2026-11-29/a.png', png('la'));
+    // A sibling, not an ancestor: `latest` leads to a folder the walk reaches anyway.
+    fs.symlinkSync(path.join(src, '2026-11-29'), path.join(src, 'latest'));
+    fs.symlinkSync(src, path.join(src, '2026-11-29', 'loop'));
+    // A link whose target lies under a regular file (ENOTDIR): unreadable, not "does not exist".
+    writeFile(src, 'notes.txt', 'text');
+    fs.symlinkSync(path.join(src, 'notes.txt', 'x.png'), path.join(src, 'odd.png'));
     const engine = createEngine(emu, data, {}, { followSymlinks: true });
     const summary = await runItem(engine, { roots: [src], batchId: 'links-batch' });
     await engine.close();
     expect(summary.state).toBe('done');
     const entries = await planEntries(engine.itemDir(summary.id));
-    // a.png reached directly and through the alias (two names), each sent once.
-    expect(entries.map((e) => e.batchName).sort()).toEqual([`${path.basename(src)}__alias__a.png`, `${path.basename(src)}__real__a.png`]);
+    expect(entries.map((e) => e.batchName)).toEqual([`${path.basename(src)}__2026-11-29__a.png`]);
+    expect(await expectExactlyOnce(emu, 'links-batch', [`${path.basename(src)}__2026-11-29__a.png`])).toEqual({ missing: [], duplicated: [], unexpected: [] });
     const rejections: Rejection[] = [];
     for await (const r of readRejections(engine.itemDir(summary.id))) rejections.push(r);
-    expect(rejections.some((r) => r.reason === 'symlink-loop')).toBe(true);
+    const about = (suffix: string) => rejections.find((r) => r.sourcePath.endsWith(suffix));
+    expect(about('loop')?.reason).toBe('symlink-loop');
+    expect(about('latest')).toMatchObject({ reason: 'symlink-skipped', message: `${path.join(src, 'latest')} is the same folder as ${path.join(src, '2026-11-29')}, already walked (symbolic links lead to it twice); its files are sent once.` });
+    expect(about('odd.png')).toMatchObject({ reason: 'unreadable', message: expect.stringMatching(/target cannot be read \(ENOTDIR\)/) });
+  });
+
+  it('sends the files of overlapping roots once, and says which roots were left out', async () => {
+    const src = tmpDir('overlap');
+    const data = tmpDir('data');
+    dirs.push(src, data);
+    const cams = path.join(src, 'cams');
+    writeFile(cams, 'north/x.jpg', png('ox'));
+    writeFile(cams, 'south/y.jpg', png('oy'));
+    fs.symlinkSync(cams, path.join(src, 'cams-link'));
+    const roots = [path.join(cams, 'north'), cams, cams, path.join(src, 'cams-link')];
+    const engine = createEngine(emu, data);
+    const summary = await runItem(engine, { roots, batchId: 'overlap-batch' });
+    await engine.close();
+    expect(summary.state).toBe('done');
+    const names = (await planEntries(engine.itemDir(summary.id))).map((e) => e.batchName);
+    expect(names).toEqual(['cams__north__x.jpg', 'cams__south__y.jpg']);
+    expect(await expectExactlyOnce(emu, 'overlap-batch', names)).toEqual({ missing: [], duplicated: [], unexpected: [] });
+    const rejections: Rejection[] = [];
+    for await (const r of readRejections(engine.itemDir(summary.id))) rejections.push(r);
+    expect(rejections).toEqual([]);
+    expect(summary.progress.rejected).toBe(0);
+    // Said once per root left out, on the item and by the command line.
+    const warnings = [
+      `${path.join(cams, 'north')} is inside ${cams}, also given; its files are sent once, as part of ${cams}.`,
+      `${cams} was given more than once; its files are sent once.`,
+      `${path.join(src, 'cams-link')} is the same as ${cams}, also given; its files are sent once.`,
+    ];
+    expect(summary.warnings).toEqual(warnings);
+    const said: string[] = [];
+    const display: ProgressDisplay = { item: () => undefined, progress: () => undefined, note: (t) => void said.push(t), close: () => undefined };
+    expect(await reportJobOutcome(summary, engine.itemDir(summary.id), display, process.stderr, false)).toBe(0);
+    expect(said.filter((l) => l.startsWith('warning: '))).toEqual(warnings.map((w) => `warning: ${w}`));
   });
 });

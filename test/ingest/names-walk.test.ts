@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_BATCH_NAME, NameRegistry, baseBatchName, withSuffix } from '../../main/engine/ingest/batch-names';
-import { buildPlan, readPlanEntries, readScanRejections } from '../../main/engine/ingest/plan';
+import { PLAN_FILE, PLAN_SUMMARY_FILE, SHARDS_FILE, buildPlan, readPlanEntries, readScanRejections, readShardsWithEntries } from '../../main/engine/ingest/plan';
+import { distinctRoots } from '../../main/engine/walk/roots';
 import { walkBatches, type BatchItem, type WalkOptions } from '../../main/engine/walk/walker';
+import { openAfterClose } from '../helpers/open-files';
 import { png, tmpDir, writeFile } from './helpers';
 
 const dirs: string[] = [];
@@ -85,6 +87,39 @@ describe('walker', () => {
     expect(out.filter((i) => i.type === 'file')).toHaveLength(79);
   });
 
+  it('reports a file whose name is not valid UTF-8 as unreadable, saying why, not as vanished', async () => {
+    const root = tmpDir('latin1');
+    dirs.push(root);
+    // Latin-1 names as an SMB share or a zip archive leaves them: "café.jpg" with é as the byte 0xe9.
+    const latin1 = (name: string) => Buffer.from(name, 'latin1');
+    fs.writeFileSync(Buffer.concat([Buffer.from(root + '/'), latin1('caf\u00e9.jpg')]), png('latin1'));
+    fs.mkdirSync(Buffer.concat([Buffer.from(root + '/'), latin1('d\u00e9p\u00f4t')]));
+    writeFile(root, 'ok.png', png('ok'));
+    writeFile(root, 'real \uFFFD.png', png('fffd')); // a real U+FFFD in a valid name is sent
+    const items = await collect(walk([root]));
+    const files = items.filter((i) => i.type === 'file').map((i) => (i.type === 'file' ? i.name : ''));
+    expect(files).toEqual(['ok.png', 'real \uFFFD.png']);
+    const rejections = items.flatMap((i) => (i.type === 'rejected' ? [i.rejection] : []));
+    expect(rejections).toHaveLength(2);
+    for (const r of rejections) {
+      expect(r.reason).toBe('unreadable');
+      expect(r.message).toMatch(/its name is not valid UTF-8 .*; rename it to send it\.$/);
+    }
+  });
+
+  it('leaves out a root another root covers, but not one the walk would skip (a hidden folder) or a mere name prefix', async () => {
+    const root = tmpDir('roots');
+    dirs.push(root);
+    for (const rel of ['a/x.png', 'a b/y.png', 'a/.snap/z.png', 'a/sub/w.png']) writeFile(root, rel, png(rel));
+    const r = (rel: string) => path.join(root, rel);
+    const { roots, notes } = await distinctRoots([r('a/sub'), r('a/.snap'), r('a b'), r('a'), r('a/sub/w.png'), r('missing')]);
+    expect(roots).toEqual([r('a/.snap'), r('a b'), r('a'), r('missing')]);
+    expect(notes).toEqual([
+      `${r('a/sub')} is inside ${r('a')}, also given; its files are sent once, as part of ${r('a')}.`,
+      `${r('a/sub/w.png')} is inside ${r('a')}, also given; its files are sent once, as part of ${r('a')}.`,
+    ]);
+  });
+
   it('writes the plan as it walks and does not redo a complete plan', async () => {
     const root = tmpDir('plan');
     const item = tmpDir('item');
@@ -155,5 +190,25 @@ describe('walker', () => {
     // stretch, as the walk once did, makes the longest gap most of the walk.) Generous for loaded machines.
     expect(turns).toBeGreaterThan(Math.min(10, took / 5));
     expect(longest).toBeLessThan(took / 3);
+  });
+});
+
+describe('plan readers', () => {
+  it('leave no file open when the upload stops after the first shard', async () => {
+    const item = tmpDir('plan-fd');
+    dirs.push(item);
+    // Larger than what is read ahead, so neither file is read to its end (which would close it anyway).
+    const n = 20000;
+    const entry = (i: number) => JSON.stringify({ index: i, sourcePath: `/src/${'p'.repeat(80)}/${i}.png`, batchName: `${i}.png`, size: 1, mtimeMs: 0, kind: 'image', shard: i });
+    fs.writeFileSync(path.join(item, PLAN_FILE), Array.from({ length: n }, (_, i) => entry(i) + '\n').join(''));
+    fs.writeFileSync(path.join(item, SHARDS_FILE), Array.from({ length: n }, (_, i) => JSON.stringify({ index: i, first: i, files: 1, fileBytes: 1, tarBytes: 2048, pad: 'x'.repeat(80) }) + '\n').join(''));
+    fs.writeFileSync(path.join(item, PLAN_SUMMARY_FILE), JSON.stringify({ version: 1, images: n }));
+    for await (const { shard } of readShardsWithEntries(item)) {
+      expect(shard.index).toBe(0);
+      await new Promise((r) => setTimeout(r, 50)); // sending the shard while the readers read ahead
+      break; // paused, cancelled or failed midway
+    }
+    expect(await openAfterClose(path.join(item, PLAN_FILE))).toBe(0);
+    expect(await openAfterClose(path.join(item, SHARDS_FILE))).toBe(0);
   });
 });

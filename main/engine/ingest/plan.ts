@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Rejection } from '../../../shared/domain';
 import { writeJsonAtomic, readJson, fsyncDir } from '../atomic-file';
 import { replayRecords } from '../journal';
+import { distinctRoots } from '../walk/roots';
 import { walkBatches, type WalkFolder } from '../walk/walker';
 import { MAX_BATCH_NAME, NameRegistry, baseBatchName } from './batch-names';
 import { TAR_END, tarMemberSize } from './tar-size';
@@ -52,6 +53,8 @@ export interface PlanSummary {
   renamed: number;
   shardFiles: number;
   shardBytes: number;
+  /** For the operator: roots left out because another root covers them (absent in older plans). */
+  notes?: string[];
 }
 
 export const PLAN_FILE = 'plan.jsonl';
@@ -154,6 +157,7 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
   fs.mkdirSync(itemDir, { recursive: true });
   const shardFiles = Math.max(1, Math.min(MAX_SHARD_FILES, opts.shardFiles));
   const shardBytes = Math.max(1, opts.shardBytes);
+  const { roots, notes } = await distinctRoots(opts.roots);
   const tmp = (f: string) => path.join(itemDir, `${f}.partial`);
   const plan = new LineWriter(tmp(PLAN_FILE));
   const shards = new LineWriter(tmp(SHARDS_FILE));
@@ -173,6 +177,7 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
     renamed: 0,
     shardFiles,
     shardBytes,
+    notes,
   };
   let current: PlannedShard | null = null;
   const closeShard = () => {
@@ -185,7 +190,7 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
   let index = 0;
   let lastProgress = 0;
   try {
-    for await (const batch of walkBatches(opts.roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
+    for await (const batch of walkBatches(roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
       for (const item of batch) {
         if (item.type === 'rejected') {
           rejections.write(item.rejection);
@@ -266,17 +271,22 @@ export async function* readScanRejections(itemDir: string): AsyncIterable<Reject
 /** The plan grouped by shard, streamed: each image shard with its entries, in order. Videos are skipped. */
 export async function* readShardsWithEntries(itemDir: string): AsyncIterable<{ shard: PlannedShard; entries: PlanEntry[] }> {
   const shardIter = readPlannedShards(itemDir)[Symbol.asyncIterator]();
-  let next = await shardIter.next();
-  let entries: PlanEntry[] = [];
-  for await (const e of readPlanEntries(itemDir)) {
-    if (e.kind !== 'image') continue;
-    if (next.done) break;
-    entries.push(e);
-    if (entries.length === next.value.files) {
-      yield { shard: next.value, entries };
-      entries = [];
-      next = await shardIter.next();
+  try {
+    let next = await shardIter.next();
+    let entries: PlanEntry[] = [];
+    for await (const e of readPlanEntries(itemDir)) {
+      if (e.kind !== 'image') continue;
+      if (next.done) break;
+      entries.push(e);
+      if (entries.length === next.value.files) {
+        yield { shard: next.value, entries };
+        entries = [];
+        next = await shardIter.next();
+      }
     }
+  } finally {
+    // Iterated by hand, so not closed by a for-await: an upload stopped midway must not keep shards.jsonl open.
+    await shardIter.return?.();
   }
 }
 

@@ -42,6 +42,9 @@ export function createIngestSteps(overrides: Partial<IngestTuning> = {}): Step[]
         bytes: { done: 0, total: summary.imageBytes + summary.videoBytes },
         rejected: summary.rejected,
       });
+      // Roots dropped because another root covers them: said on the item, once (a resumed scan finds the plan done).
+      const notes = (summary.notes ?? []).filter((n) => !ctx.item.warnings.includes(n));
+      if (notes.length > 0) ctx.patch({ warnings: [...ctx.item.warnings, ...notes] });
       if (summary.videos > 0 && !ctx.item.videoBatchId) ctx.patch({ videoBatchId: videoBatchIdFor(ctx.item.batchId) });
       ctx.log.info('plan written', { images: summary.images, videos: summary.videos, shards: summary.shards, rejected: summary.rejected });
     },

@@ -1,6 +1,7 @@
 // Walks one or many roots (folders or single files) and yields every media file with its size and
 // mtime, or a rejection with a readable reason. Streaming: only the pending entries of the folders on
-// the current path are held, so memory is bounded by the largest single folder, not the tree. Order
+// the current path are held (and, when links are followed, one identity per folder walked), so
+// memory is bounded by the largest single folder and the folder count, not the file count. Order
 // is deterministic: names sorted by code unit, depth first.
 //
 // Speed (a million files is a normal tree): folders are read and files stat'ed synchronously, which
@@ -58,6 +59,8 @@ export type BatchItem = BatchFile | WalkedRejection;
 /** Longest synchronous stretch (ms) before the walk lets the event loop run. */
 const SLICE_MS = 1;
 const NO_THROW = { throwIfNoEntry: false } as const;
+/** Entry type of a name that is not valid UTF-8 (see markUndecodable). */
+const UNDECODABLE = 'x';
 
 /** Measures the current synchronous stretch; pause() ends it with a turn of the event loop. */
 class Slicer {
@@ -75,7 +78,7 @@ interface Pending {
   /** The folder's path with a trailing separator: a child's path is `prefix + name`. */
   prefix: string;
   folder: WalkFolder;
-  /** Sorted by name; type is the dirent type if known ('f', 'd', 'l', '?'). */
+  /** Sorted by name; type is the dirent type if known ('f', 'd', 'l', '?'), or UNDECODABLE. */
   entries: { name: string; type: string }[];
   next: number;
   /** Identity (dev:ino) of the folder, for loop detection when following links. */
@@ -88,6 +91,9 @@ const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? 
 export async function* walkBatches(roots: string[], opts: WalkOptions = {}): AsyncGenerator<BatchItem[]> {
   const follow = opts.followSymlinks ?? false;
   const clock = new Slicer();
+  // Followed links can lead to a folder twice (`latest -> 2026-11-29`): each folder's identity and
+  // the path it was walked as, for the whole walk. Folders only, so memory stays bounded.
+  const walked = follow ? new Map<string, string>() : undefined;
   for (const rootArg of roots) {
     const root = path.resolve(rootArg);
     let st: fs.Stats;
@@ -107,20 +113,29 @@ export async function* walkBatches(roots: string[], opts: WalkOptions = {}): Asy
       yield [reject(root, 'unreadable', `${root} is not a regular file or folder.`)];
       continue;
     }
-    yield* walkTree(root, rootName, st, follow, opts, clock);
+    yield* walkTree(root, rootName, st, walked, opts, clock);
   }
 }
 
-async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, follow: boolean, opts: WalkOptions, clock: Slicer): AsyncGenerator<BatchItem[]> {
+/** Walks one root folder; `walked` is given when links are followed. */
+async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, walked: Map<string, string> | undefined, opts: WalkOptions, clock: Slicer): AsyncGenerator<BatchItem[]> {
+  const follow = walked !== undefined;
   const stack: Pending[] = [];
   const ancestors = new Set<string>();
-  const first = await readFolder(root, [rootName], `${rootStat.dev}:${rootStat.ino}`, clock, opts.signal);
+  const rootId = `${rootStat.dev}:${rootStat.ino}`;
+  const seenAs = walked?.get(rootId);
+  if (seenAs !== undefined) {
+    yield [walkedTwice(root, seenAs)];
+    return;
+  }
+  const first = await readFolder(root, [rootName], rootId, clock, opts.signal);
   if ('error' in first) {
     yield [reject(root, 'unreadable', errnoMessage(first.error, root))];
     return;
   }
   stack.push(first);
   ancestors.add(first.id);
+  walked?.set(first.id, root);
   const batchSize = Math.max(1, opts.batchSize ?? 256);
   let batch: BatchItem[] = [];
 
@@ -152,9 +167,13 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
       top.next = i;
       continue;
     }
-    const name = entries[top.next]!.name;
+    const { name, type } = entries[top.next]!;
     top.next++;
     const full = top.prefix + name;
+    if (type === UNDECODABLE) {
+      batch.push(reject(full, 'unreadable', `${full} cannot be read: its name is not valid UTF-8 (written by another system, a Windows share or a zip archive, say); rename it to send it.`));
+      continue;
+    }
 
     let st: fs.Stats | undefined;
     try {
@@ -177,7 +196,8 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ELOOP') batch.push(reject(full, 'symlink-loop', `${full} is a symbolic link that points back to itself.`));
-        else batch.push(reject(full, 'vanished', `${full} is a symbolic link whose target does not exist.`));
+        else if (code === 'ENOENT') batch.push(reject(full, 'vanished', `${full} is a symbolic link whose target does not exist.`));
+        else batch.push(reject(full, 'unreadable', `${full} is a symbolic link whose target cannot be read (${code ?? (err as Error).message}).`));
         continue;
       }
     }
@@ -187,6 +207,11 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
         batch.push(reject(full, 'symlink-loop', `${full} leads back into a folder above it (a symbolic link loop); not followed.`));
         continue;
       }
+      const seen = walked?.get(id);
+      if (seen !== undefined) {
+        batch.push(walkedTwice(full, seen));
+        continue;
+      }
       const folder = await readFolder(full, [...top.folder.segments, name], id, clock, opts.signal);
       if ('error' in folder) {
         batch.push(reject(full, errnoReason(folder.error), errnoMessage(folder.error, full)));
@@ -194,6 +219,7 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, fol
       }
       stack.push(folder);
       ancestors.add(id);
+      walked?.set(id, full);
       continue;
     }
     batch.push(classify(full, top.folder, name, st));
@@ -214,6 +240,7 @@ function statFile(full: string, folder: WalkFolder, name: string): BatchItem {
 /** Lists a folder (system files left out), sorted; read in slices like the rest of the walk. */
 async function readFolder(dir: string, segments: string[], id: string, clock: Slicer, signal?: AbortSignal): Promise<Pending | { error: unknown }> {
   const entries: { name: string; type: string }[] = [];
+  let lossy = false;
   let handle: fs.Dir | undefined;
   try {
     handle = fs.opendirSync(dir, { bufferSize: 256 });
@@ -221,11 +248,13 @@ async function readFolder(dir: string, segments: string[], id: string, clock: Sl
       const d = handle.readSync();
       if (d === null) break;
       if (!isSystemFile(d.name)) entries.push({ name: d.name, type: d.isFile() ? 'f' : d.isDirectory() ? 'd' : d.isSymbolicLink() ? 'l' : '?' });
+      if (!lossy && d.name.includes('\uFFFD')) lossy = true;
       if ((n & 63) === 0 && clock.due()) {
         if (signal?.aborted) break;
         await clock.pause();
       }
     }
+    if (lossy) markUndecodable(dir, entries);
   } catch (err) {
     return { error: err };
   } finally {
@@ -238,6 +267,20 @@ async function readFolder(dir: string, segments: string[], id: string, clock: Sl
   entries.sort(byName);
   const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
   return { prefix, folder: { segments }, entries, next: 0, id };
+}
+
+/**
+ * A name that is not valid UTF-8 (Latin-1 from an SMB share or a zip) is listed with U+FFFD in place
+ * of its bad bytes, and no file has that name: the lstat would say it vanished. The few folders with
+ * U+FFFD in a name are listed again as bytes to tell such names from real U+FFFD characters.
+ */
+function markUndecodable(dir: string, entries: { name: string; type: string }[]): void {
+  const bad = new Set<string>();
+  for (const raw of fs.readdirSync(dir, { encoding: 'buffer' })) {
+    const name = raw.toString('utf8');
+    if (!Buffer.from(name, 'utf8').equals(raw)) bad.add(name);
+  }
+  for (const e of entries) if (bad.has(e.name)) e.type = UNDECODABLE;
 }
 
 /** Turns a stat of a (non-directory) path into a planned file or a rejection. */
@@ -257,6 +300,10 @@ function classify(full: string, folder: WalkFolder, name: string, st: fs.Stats):
     return reject(full, 'too-large', `${full} is ${(st.size / 1048576).toFixed(1)} MiB; the service accepts images up to 20 MiB.`);
   }
   return { type: 'file', sourcePath: full, folder, name, size: st.size, mtimeMs: Math.floor(st.mtimeMs), kind };
+}
+
+function walkedTwice(full: string, first: string): WalkedRejection {
+  return reject(full, 'symlink-skipped', `${full} is the same folder as ${first}, already walked (symbolic links lead to it twice); its files are sent once.`);
 }
 
 function reject(sourcePath: string, reason: Rejection['reason'], message: string): WalkedRejection {
