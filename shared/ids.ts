@@ -3,6 +3,8 @@
 export const BATCH_ID_MAX = 64;
 export const JOB_ID_MAX = 20;
 const ID_PATTERN = /^[a-z0-9_-]+$/;
+export const WORKFLOW_ID_MAX = 256;
+export const WORKFLOW_ID_PATTERN = /^[A-Za-z0-9_./-]+$/;
 
 /** Returns a readable reason when the id breaks the rules, or null when it is valid. */
 export function batchIdProblem(id: string): string | null {
@@ -11,6 +13,14 @@ export function batchIdProblem(id: string): string | null {
 
 export function jobIdProblem(id: string): string | null {
   return idProblem('Job id', id, JOB_ID_MAX);
+}
+
+/** Why main would refuse a (non-empty) workflow id, in the operator's words; null when it is fine. */
+export function workflowIdProblem(id: string): string | null {
+  if (/\s/.test(id)) return 'A workflow id has no spaces; copy it from the Workflow’s page.';
+  if (!WORKFLOW_ID_PATTERN.test(id)) return 'A workflow id may contain only letters, digits, ".", "/", "-" and "_".';
+  if (id.length > WORKFLOW_ID_MAX) return `A workflow id is at most ${WORKFLOW_ID_MAX} characters long.`;
+  return null;
 }
 
 function idProblem(label: string, id: string, max: number): string | null {

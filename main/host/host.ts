@@ -223,7 +223,9 @@ export class Host {
         const roots = await Promise.all(spec.roots.map((r, i) => checkExisting(r, `roots[${i}]`)));
         const full = spec.pipeline === 'full';
         const job = full ? resolveJob(spec.job) : spec.job;
-        const outDir = full ? (spec.outDir ?? settings.get().defaultOutDir) : spec.outDir;
+        const outDir = full ? spec.outDir || settings.get().defaultOutDir || undefined : spec.outDir;
+        // Settings may have no default folder (''); refused now rather than after a paid job.
+        if (full && !outDir) throw new HostError('invalid-argument', 'Processing needs an output folder. Set one in Settings › Default output folder, or add the folder for ingest only.');
         if (outDir) await checkOutDir(outDir, 'outDir');
         await requireProfile();
         return engine.add({ ...spec, roots, job, outDir });

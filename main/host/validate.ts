@@ -5,7 +5,8 @@
 import type { InvokeArgs, InvokeChannel } from '../../shared/contract';
 import { INVOKE_CHANNELS, PROGRESS_FOCUS_MAX, QUEUE_PAGE_MAX } from '../../shared/contract';
 import type { JobOptions, RestartOverrides, Settings, TransferSettings, WatchSpec } from '../../shared/domain';
-import { BATCH_ID_MAX, batchIdProblem, jobIdProblem } from '../../shared/ids';
+import { BATCH_ID_MAX, WORKFLOW_ID_MAX, WORKFLOW_ID_PATTERN, batchIdProblem, jobIdProblem } from '../../shared/ids';
+import { JOB_LIMITS, TRANSFER_LIMITS, VIDEO_FPS } from '../../shared/limits';
 import {
   ValidationError,
   absolutePath,
@@ -39,19 +40,19 @@ const name = str({ min: 1, max: 200 });
 const MAX_ROOTS = 1000;
 
 const jobFields = {
-  workflowId: str({ min: 1, max: 256, pattern: /^[A-Za-z0-9_./-]+$/, rule: 'may contain only letters, digits, ".", "/", "-" and "_"' }),
+  workflowId: str({ min: 1, max: WORKFLOW_ID_MAX, pattern: WORKFLOW_ID_PATTERN, rule: 'may contain only letters, digits, ".", "/", "-" and "_"' }),
   workflowParameters: optional(jsonObject(64 * 1024)),
   imageInputName: optional(str({ min: 1, max: 200 })),
   machineType: optional(oneOf(['cpu', 'gpu'] as const)),
-  workersPerMachine: optional(int(1, 64)),
-  maxParallelTasks: optional(int(1, 10_000)),
-  maxRuntimeSeconds: optional(int(1, 7 * 24 * 3600)),
+  workersPerMachine: optional(int(1, JOB_LIMITS.workersPerMachine)),
+  maxParallelTasks: optional(int(1, JOB_LIMITS.maxParallelTasks)),
+  maxRuntimeSeconds: optional(int(1, JOB_LIMITS.maxRuntimeSeconds)),
   maxImageFailureRate: optional(num(0, 1)),
   aggregationFormat: optional(oneOf(['csv', 'jsonl'] as const)),
   persistImageOutputs: optional(bool),
   imageOutputsToSave: optional(arrayOf(str({ min: 1, max: 200 }), { max: 100 })),
   partName: optional(str({ min: 1, max: 200 })),
-  maxVideoFps: optional(num(0.01, 240)),
+  maxVideoFps: optional(num(VIDEO_FPS.min, VIDEO_FPS.max)),
   jobName: optional(str({ min: 1, max: 200 })),
   inferenceBackend: optional(oneOf(['old-inference', 'inference-models'] as const)),
   jobId: optional(ruled(jobIdProblem)),
@@ -63,10 +64,10 @@ export const jobOptions: Check<JobOptions> = obj(jobFields);
 const partialJob: Check<Partial<JobOptions>> = obj({ ...jobFields, workflowId: optional(jobFields.workflowId) });
 
 const transferFields = {
-  concurrency: optional(int(1, 64)),
+  concurrency: optional(int(1, TRANSFER_LIMITS.concurrency)),
   videoConcurrency: optional(int(1, 16)),
-  shardFiles: optional(int(1, 500)),
-  shardBytes: optional(int(1024 * 1024, 2 * 1024 * 1024 * 1024)),
+  shardFiles: optional(int(1, TRANSFER_LIMITS.shardFiles)),
+  shardBytes: optional(int(TRANSFER_LIMITS.shardBytesMin, TRANSFER_LIMITS.shardBytesMax)),
   bandwidthLimit: optional(int(0, Number.MAX_SAFE_INTEGER)),
   downloadConcurrency: optional(int(1, 64)),
   followSymlinks: optional(bool),
@@ -110,7 +111,8 @@ const settingsPatch: Check<Partial<Settings>> = (v, field) => {
   const patch = obj({
     apiUrl: optional(httpUrl),
     transfer: optional(partialTransfer),
-    defaultOutDir: optional(absolutePath),
+    // '' is "no default output folder": drops are then ingested only (renderer/src/util/item-spec.ts).
+    defaultOutDir: optional((v, f) => (v === '' ? '' : absolutePath(v, f))),
     defaultJob: optional(partialJob),
     pipelineOnDrop: optional(oneOf(['ingest', 'full'] as const)),
     startAtLogin: optional(bool),

@@ -52,6 +52,11 @@ describe('host', () => {
     const item = app.engine.get((added as any).value.id)!;
     expect(item.spec.job).toEqual({ workflowId: 'default-wf', machineType: 'gpu' });
     expect(item.outDir).toBe(app.settings.get().defaultOutDir);
+
+    // '' is "no default output folder": saved, then a full drop says what is missing.
+    expect(await app.host.invoke('settings:set', { defaultOutDir: '' })).toMatchObject({ ok: true, value: { defaultOutDir: '' } });
+    const noOut = await app.host.invoke('queue:add', { roots: [src], pipeline: 'full' });
+    expect(noOut).toMatchObject({ ok: false, error: { code: 'invalid-argument', message: expect.stringMatching(/needs an output folder.*Settings › Default output folder/) } });
   });
 
   it('turning start at login on or off acts on the OS first, and is not saved when the OS refuses', async () => {

@@ -39,7 +39,7 @@ const CASES: Record<InvokeChannel, Case> = {
   'profiles:remove': { good: [{ id: 'environment' }], bad: [[{ id: 42 }, /id must be text/]] },
   'settings:get': { good: [{}], bad: [[{ a: 1 }, /not a known field/]] },
   'settings:set': {
-    good: [{}, { transfer: { concurrency: 4 } }, { apiUrl: 'http://127.0.0.1:9000', notifications: false, defaultJob: { machineType: 'cpu' } }],
+    good: [{}, { transfer: { concurrency: 4 } }, { apiUrl: 'http://127.0.0.1:9000', notifications: false, defaultJob: { machineType: 'cpu' } }, { defaultOutDir: '' }],
     bad: [
       [{ transfer: { concurrency: 0 } }, /transfer.concurrency must be from 1 to 64/],
       [{ transfer: { shardFiles: 501 } }, /shardFiles must be from 1 to 500/],

@@ -7,6 +7,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobForm } from '../../renderer/src/detail/JobForm';
 import { validateJobForm, formValuesFrom } from '../../renderer/src/util/job-form';
+import { validateArgs } from '../../main/host/validate';
 import { createFakeApi } from './fake-api';
 import { renderReady } from './render-helpers';
 
@@ -70,6 +71,36 @@ describe('job form', () => {
     await waitFor(() => expect(api.fake.settings.defaultJob).toEqual({ workflowId: 'count-pallets', machineType: 'gpu', maxImageFailureRate: 0.05, workflowParameters: { confidence: 0.4 }, persistImageOutputs: false }));
   });
 
+  it('checks the workflow id as it is typed, with main’s rule', async () => {
+    await setup();
+    const user = userEvent.setup();
+    await user.clear(screen.getByLabelText('Workflow id'));
+    await user.type(screen.getByLabelText('Workflow id'), 'count+pallets');
+    expect(screen.getByText('A workflow id may contain only letters, digits, ".", "/", "-" and "_".')).toBeTruthy();
+    await user.clear(screen.getByLabelText('Workflow id'));
+    await user.type(screen.getByLabelText('Workflow id'), 'acme/count-pallets_v2.1');
+    expect(screen.queryByText(/A workflow id/)).toBeNull();
+  });
+
+  it('says beside each field what main would refuse, and sends nothing', async () => {
+    const { api } = await setup();
+    const user = userEvent.setup();
+    await user.clear(screen.getByLabelText('Output folder'));
+    await user.type(screen.getByLabelText('Output folder'), 'results/site-a');
+    await user.type(screen.getByLabelText('Workers per machine'), '65');
+    await user.click(screen.getByRole('button', { name: 'More options' }));
+    await user.type(screen.getByLabelText('Parallel tasks'), '10001');
+    await user.type(screen.getByLabelText('Runtime budget (s)'), '604801');
+    await user.type(screen.getByLabelText('Max video FPS'), '500');
+    await user.click(screen.getByRole('button', { name: 'Start job' }));
+    expect(screen.getByText('Give the full path of the output folder, like /data/results.')).toBeTruthy();
+    expect(screen.getByText('Workers per machine must be a whole number from 1 to 64.')).toBeTruthy();
+    expect(screen.getByText('Parallel tasks must be a whole number from 1 to 10,000.')).toBeTruthy();
+    expect(screen.getByText('Runtime budget (seconds) must be a whole number from 1 to 604,800.')).toBeTruthy();
+    expect(screen.getByText('Frames per second must be a number from 0.01 to 240.')).toBeTruthy();
+    expect(api.fake.calls.some((c) => c.channel === 'item:start-job')).toBe(false);
+  });
+
   it('shows the service’s refusal in plain words and keeps the form', async () => {
     const { api } = await setup();
     api.fake.fail('item:start-job', { code: 'conflict', message: 'A job with this id already exists with other options. Pick another job id.', detail: 'HTTP 409' });
@@ -80,6 +111,13 @@ describe('job form', () => {
 });
 
 describe('job form validation', () => {
+  it('accepts exactly what main accepts at the limits', () => {
+    const values = { ...formValuesFrom({ workflowId: 'wf' }, '/out'), workersPerMachine: '64', maxParallelTasks: '10000', maxRuntimeSeconds: '604800', maxVideoFps: '240' };
+    const { job, errors } = validateJobForm(values);
+    expect(errors).toEqual({});
+    expect(() => validateArgs('item:start-job', { id: 'item-1', job, outDir: '/out' })).not.toThrow();
+  });
+
   it('rejects malformed numbers and JSON with a reason per field', () => {
     const values = { ...formValuesFrom({ workflowId: 'wf' }, '/out'), workersPerMachine: '0', maxParallelTasks: '2.5', workflowParameters: '[1]', maxVideoFps: '-1' };
     const { job, errors } = validateJobForm(values);

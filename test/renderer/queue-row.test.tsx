@@ -115,6 +115,17 @@ describe('queue row', () => {
     expect(within(row).queryByText('3m 05s')).toBeNull();
   });
 
+  it('shows no time left once the upload is over: indexing and processing have nothing to estimate', () => {
+    const { update } = setup();
+    expect(within(screen.getByRole('row')).getByTitle('Time left').textContent).toBe('3m 05s');
+    // As the upload leaves it: nothing left to send, no throughput.
+    const after = { ...emptyProgress(), files: { done: 12408, total: 12408 }, bytes: { done: 1.9e9, total: 1.9e9 }, throughput: 0, etaSeconds: 0 };
+    for (const stage of ['indexing', 'processing'] as const) {
+      update({ stage, state: 'waiting', stages: stagesFor(stage, 'full'), progress: after });
+      expect(within(screen.getByRole('row')).getByTitle('Time left').textContent).toBe('—');
+    }
+  });
+
   it('offers to restart a job that failed on the service, and restarts it only once confirmed', () => {
     const { item, api, update } = setup();
     update({

@@ -91,7 +91,8 @@ export class ProgressTracker {
   finish(): void {
     this.inflight.clear();
     this.report(true);
-    this.emit({ throughput: 0, etaSeconds: 0 });
+    // Nothing left to estimate: a 0 would read "0s" through indexing and processing.
+    this.emit({ throughput: 0, etaSeconds: null });
     try {
       writeJsonAtomic(path.join(this.itemDir, THROUGHPUT_FILE), { samples: this.meter.samples() });
     } catch {

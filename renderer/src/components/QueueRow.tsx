@@ -112,7 +112,8 @@ export const QueueRow = memo(function QueueRow({
         <span>{!idle && progress.throughput > 0 ? formatRate(progress.throughput) : '—'}</span>
       </div>
       <div className="qcell num qeta" role="gridcell" title="Time left">
-        {!idle ? formatDuration(progress.etaSeconds) : '—'}
+        {/* Time left is known only while bytes move; past the upload, a stale 0 read "0s" for hours. */}
+        {!idle && progress.throughput > 0 ? formatDuration(progress.etaSeconds) : '—'}
       </div>
       <div className="qcell num qrej" role="gridcell">
         {progress.rejected > 0 ? (

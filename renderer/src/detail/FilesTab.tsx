@@ -1,5 +1,6 @@
 // Every file of an item, paged from main as the list scrolls (an item can hold a million files),
-// filtered by state; rejections carry their reason and can be exported as CSV.
+// filtered by state; rejections carry their reason and can be exported as CSV. The pages read so
+// far are read again, in place, as the item moves on.
 
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
@@ -8,10 +9,13 @@ import { formatBytes } from '../../../shared/format';
 import { formatCount } from '../util/fast-format';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
-import { useApp } from '../store/store-context';
+import { useApp, useAppStore } from '../store/store-context';
+import type { AppState } from '../store/types';
 
 const PAGE = 200;
 const ROW = 30;
+/** At most this often the list follows a running item's progress (a new stage or state at once). */
+const FOLLOW_MS = 2000;
 const FILTERS: { value: FileState | 'all'; label: string }[] = [
   { value: 'all', label: 'All' },
   { value: 'planned', label: 'Planned' },
@@ -26,12 +30,15 @@ export function FilesTab({ item }: { item: ItemSummary }) {
   const filter = useApp((s) => s.filesFilter);
   const setFilter = useApp((s) => s.setFilesFilter);
   const pushNotice = useApp((s) => s.pushNotice);
-  const pages = useRef(new Map<number, FileRow[] | 'loading'>());
+  const store = useAppStore();
+  const pages = useRef(new Map<number, FileRow[] | 'loading' | 'failed'>());
   const [total, setTotal] = useState<number | null>(null);
   const [error, setError] = useState<AppError | null>(null);
   const [generation, reset] = useReducer((n: number) => n + 1, 0);
   const [, bump] = useReducer((n: number) => n + 1, 0);
   const parentRef = useRef<HTMLDivElement>(null);
+  /** The first and last page on screen. */
+  const onScreen = useRef<[number, number]>([0, 0]);
 
   useEffect(() => {
     pages.current = new Map();
@@ -39,28 +46,83 @@ export function FilesTab({ item }: { item: ItemSummary }) {
     setError(null);
   }, [item.id, filter, generation]);
 
-  const load = useCallback(
+  const fetchPage = useCallback(
     async (page: number) => {
-      if (pages.current.has(page)) return;
       const mine = pages.current;
-      mine.set(page, 'loading');
       const result = await api['item:files']({ id: item.id, offset: page * PAGE, limit: PAGE, state: filter });
       if (pages.current !== mine) return; // the filter changed meanwhile
       if (result.ok) {
         mine.set(page, result.value.rows);
         setTotal(result.value.total);
-        bump();
+        if (![...mine.values()].includes('failed')) setError(null);
       } else {
-        mine.delete(page);
+        // Rows already shown stay; a page never shown is marked, not dropped: the scroll effect
+        // would ask for a dropped page again at once, a tight loop while main is down.
+        if (!Array.isArray(mine.get(page))) mine.set(page, 'failed');
         setError(result.error);
       }
+      bump();
     },
     [api, item.id, filter],
   );
 
+  const load = useCallback(
+    (page: number) => {
+      if (pages.current.has(page)) return;
+      pages.current.set(page, 'loading');
+      void fetchPage(page);
+    },
+    [fetchPage],
+  );
+
+  /**
+   * Reads the pages on screen again (failed ones too), keeping their rows shown meanwhile; pages
+   * off screen are forgotten, to be read when scrolled back to rather than on every refresh.
+   */
+  const refresh = useCallback(() => {
+    const [first, last] = onScreen.current;
+    for (const [page, rows] of pages.current) {
+      if (rows === 'loading') continue;
+      if (page >= first && page <= last) void fetchPage(page);
+      else pages.current.delete(page);
+    }
+  }, [fetchPage]);
+
   useEffect(() => {
-    void load(0);
+    load(0);
   }, [load, generation]);
+
+  // Follow the item: a new stage or state at once; files sent, indexed or rejected (and the record's
+  // updatedAt) at most every FOLLOW_MS. Watched through the store, not a selector, so progress
+  // arriving ten times a second does not re-render the list.
+  useEffect(() => {
+    const look = (s: AppState) => {
+      const it = s.items[item.id];
+      const p = s.live[item.id]?.progress ?? it?.progress;
+      return { step: `${it?.stage} ${it?.state}`, figures: `${it?.updatedAt} ${p?.files.done}/${p?.files.total} ${p?.indexed.done} ${p?.rejected}` };
+    };
+    let seen = look(store.getState());
+    let last = Date.now();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const follow = (wait: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        last = Date.now();
+        refresh();
+      }, wait);
+    };
+    const unsubscribe = store.subscribe((s) => {
+      const now = look(s);
+      if (now.step !== seen.step) follow(0);
+      else if (now.figures !== seen.figures && !timer) follow(Math.max(0, last + FOLLOW_MS - Date.now()));
+      seen = now;
+    });
+    return () => {
+      unsubscribe();
+      clearTimeout(timer);
+    };
+  }, [store, item.id, refresh]);
 
   const virtualizer = useVirtualizer({
     count: total ?? 0,
@@ -74,7 +136,8 @@ export function FilesTab({ item }: { item: ItemSummary }) {
     if (virtualRows.length === 0) return;
     const first = Math.floor(virtualRows[0]!.index / PAGE);
     const last = Math.floor(virtualRows[virtualRows.length - 1]!.index / PAGE);
-    for (let page = first; page <= last; page++) void load(page);
+    onScreen.current = [first, last];
+    for (let page = first; page <= last; page++) load(page);
   });
 
   const exportCsv = async () => {
@@ -95,7 +158,7 @@ export function FilesTab({ item }: { item: ItemSummary }) {
 
   const rowAt = (index: number): FileRow | undefined => {
     const page = pages.current.get(Math.floor(index / PAGE));
-    return page && page !== 'loading' ? page[index % PAGE] : undefined;
+    return Array.isArray(page) ? page[index % PAGE] : undefined;
   };
 
   return (
@@ -118,12 +181,12 @@ export function FilesTab({ item }: { item: ItemSummary }) {
           </button>
         ) : null}
       </div>
-      {error ? (
-        <ErrorView error={error} onRetry={reset} />
-      ) : total === 0 ? (
+      {/* Beside the list, not instead of it: the rows read so far and the scroll position stay. */}
+      {error ? <ErrorView error={error} onRetry={refresh} compact={total != null} /> : null}
+      {total === 0 ? (
         <p className="empty-line">{filter === 'rejected' ? 'No file was rejected.' : filter === 'all' ? 'No files planned yet; the scan fills this list.' : `No file is ${filter}.`}</p>
       ) : total == null ? (
-        <p className="loading">Loading files…</p>
+        error ? null : <p className="loading">Loading files…</p>
       ) : (
         <div ref={parentRef} className="files-scroll" role="list" aria-label="Files">
           <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

@@ -1,7 +1,8 @@
-// Start processing an item: every Workflow job option, defaults from Settings (the last choices),
-// ids checked as they are typed.
+// Start processing an item: every Workflow job option, from the item's planned job when it has one,
+// else from Settings (the last choices); ids checked as they are typed.
 
 import { useId, useState } from 'react';
+import type { JobOptions } from '../../../shared/domain';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp, useAppStore } from '../store/store-context';
@@ -10,13 +11,15 @@ import { itemOutDir } from '../util/item-spec';
 
 const ADVANCED: (keyof JobFormValues)[] = ['jobName', 'maxParallelTasks', 'maxRuntimeSeconds', 'maxImageFailureRate', 'workflowParameters', 'maxVideoFps'];
 
-export function JobForm({ itemId, onDone, onCancel }: { itemId: string; onDone: () => void; onCancel: () => void }) {
+export function JobForm({ itemId, job, onDone, onCancel }: { itemId: string; job?: JobOptions; onDone: () => void; onCancel: () => void }) {
   const store = useAppStore();
   const settings = useApp((s) => s.settings);
   const item = useApp((s) => s.items[itemId]);
-  const [values, setValues] = useState<JobFormValues>(() =>
-    formValuesFrom(settings?.defaultJob ?? {}, item?.outDir ?? (settings?.defaultOutDir ? itemOutDir(settings.defaultOutDir, item?.roots[0] ?? item?.name ?? 'item') : '')),
-  );
+  const [values, setValues] = useState<JobFormValues>(() => {
+    const outDir = item?.outDir ?? (settings?.defaultOutDir ? itemOutDir(settings.defaultOutDir, item?.roots[0] ?? item?.name ?? 'item') : '');
+    // The planned job keeps its own id (no job was created with it yet); a remembered one has none.
+    return job ? { ...formValuesFrom(job, outDir), jobId: job.jobId ?? '' } : formValuesFrom(settings?.defaultJob ?? {}, outDir);
+  });
   const [touched, setTouched] = useState<Partial<Record<keyof JobFormValues, boolean>>>({});
   const [submitted, setSubmitted] = useState(false);
   const [busy, setBusy] = useState(false);
@@ -29,7 +32,7 @@ export function JobForm({ itemId, onDone, onCancel }: { itemId: string; onDone: 
   const set = <K extends keyof JobFormValues>(key: K, value: JobFormValues[K]) => {
     setValues((v) => ({ ...v, [key]: value }));
     // Ids are checked as they are typed; other fields once left.
-    if (key === 'jobId' || key === 'workflowParameters') setTouched((t) => ({ ...t, [key]: true }));
+    if (key === 'workflowId' || key === 'jobId' || key === 'workflowParameters') setTouched((t) => ({ ...t, [key]: true }));
   };
   const blur = (key: keyof JobFormValues) => setTouched((t) => ({ ...t, [key]: true }));
 

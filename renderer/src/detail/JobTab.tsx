@@ -3,6 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import type { ItemSummary, JobLogRow, JobOptions, RestartOverrides } from '../../../shared/domain';
+import { JOB_LIMITS } from '../../../shared/limits';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { ProgressBar } from '../components/ProgressBar';
@@ -25,8 +26,11 @@ export function JobTab({ item }: { item: ItemSummary }) {
     let current = true;
     void api['item:logs']({ id: item.id }).then((r) => {
       if (!current) return;
-      if (r.ok) setLogs(r.value);
-      else setLogsError(r.error);
+      // A later success replaces an earlier failure: one transient error must not hide the logs for good.
+      if (r.ok) {
+        setLogs(r.value);
+        setLogsError(null);
+      } else setLogsError(r.error);
     });
     return () => {
       current = false;
@@ -35,13 +39,15 @@ export function JobTab({ item }: { item: ItemSummary }) {
 
   const planned = detail?.value?.job;
   if (!item.jobId) {
-    if (starting) return <JobForm itemId={item.id} onDone={() => setStarting(false)} onCancel={() => setStarting(false)} />;
+    // Changing options starts from the item's own job, not Settings' default (that would swap the workflow).
+    if (starting) return <JobForm itemId={item.id} job={planned} onDone={() => setStarting(false)} onCancel={() => setStarting(false)} />;
     return (
       <div className="cta">
         <p>{item.pipeline === 'ingest' ? 'No job yet: this item is ingest only.' : 'The job starts once the batch is indexed.'}</p>
         {planned ? <JobSummary job={planned} /> : null}
         {item.state !== 'cancelled' ? (
-          <button type="button" className="btn btn-primary" onClick={() => setStarting(true)}>
+          // Not before the item's job has loaded: the form would start from the default job instead.
+          <button type="button" className="btn btn-primary" disabled={detail?.status === 'loading'} onClick={() => setStarting(true)}>
             {item.pipeline === 'ingest' ? 'Start processing…' : 'Change job options…'}
           </button>
         ) : null}
@@ -148,7 +154,7 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
   const [machineType, setMachineType] = useState<'' | 'cpu' | 'gpu'>('');
   const [workers, setWorkers] = useState('');
   const [failure, setFailure] = useState<AppError | null>(null);
-  const invalid = workers.trim() !== '' && !/^[1-9]\d*$/.test(workers.trim());
+  const invalid = workers.trim() !== '' && !(/^[1-9]\d*$/.test(workers.trim()) && Number(workers) <= JOB_LIMITS.workersPerMachine);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (invalid) return;
@@ -175,7 +181,7 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
         Workers per machine
         <input className="input" value={workers} onChange={(e) => setWorkers(e.target.value)} inputMode="numeric" placeholder="as before" aria-invalid={invalid || undefined} />
       </label>
-      {invalid ? <p className="field-error">Workers must be a whole number of at least 1.</p> : null}
+      {invalid ? <p className="field-error">Workers must be a whole number from 1 to {JOB_LIMITS.workersPerMachine}.</p> : null}
       {failure ? <ErrorView error={failure} compact /> : null}
       <button type="submit" className="btn btn-primary btn-small">
         Restart

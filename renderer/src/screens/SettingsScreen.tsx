@@ -3,13 +3,16 @@
 
 import { useEffect, useId, useState } from 'react';
 import type { PipelineKind, Settings } from '../../../shared/domain';
+import { workflowIdProblem } from '../../../shared/ids';
+import { MIB, TRANSFER_LIMITS } from '../../../shared/limits';
 import { REGIONS } from '../../../shared/regions';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp } from '../store/store-context';
+import { isAbsolutePath } from '../util/job-form';
 
 const MB = 1_000_000;
-const MIB = 1024 * 1024;
+const SHARD_MIB_MAX = TRANSFER_LIMITS.shardBytesMax / MIB;
 
 interface Draft {
   apiUrl: string;
@@ -45,14 +48,18 @@ export function checkDraft(d: Draft): Partial<Record<keyof Draft, string>> {
   try {
     const url = new URL(d.apiUrl);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.apiUrl = 'The API address starts with https://.';
+    else if (url.username || url.password) errors.apiUrl = 'Leave the user name and password out of the address; the key goes in Profiles.';
   } catch {
     errors.apiUrl = 'Enter a full address, like https://api.roboflow.com.';
   }
-  if (!int(d.concurrency, 1, 64)) errors.concurrency = 'From 1 to 64 shards at a time.';
-  if (!int(d.shardFiles, 1, 500)) errors.shardFiles = 'From 1 to 500 files per shard (the service limit).';
-  if (!int(d.shardMegabytes, 1, 4096)) errors.shardMegabytes = 'From 1 to 4096 MiB.';
+  if (!int(d.concurrency, 1, TRANSFER_LIMITS.concurrency)) errors.concurrency = `From 1 to ${TRANSFER_LIMITS.concurrency} shards at a time.`;
+  if (!int(d.shardFiles, 1, TRANSFER_LIMITS.shardFiles)) errors.shardFiles = `From 1 to ${TRANSFER_LIMITS.shardFiles} files per shard (the service limit).`;
+  if (!int(d.shardMegabytes, 1, SHARD_MIB_MAX)) errors.shardMegabytes = `From 1 to ${SHARD_MIB_MAX} MiB (2 GiB).`;
   if (d.bandwidthMegabytes.trim() && !(Number(d.bandwidthMegabytes) > 0)) errors.bandwidthMegabytes = 'A positive number of MB/s, or empty for no cap.';
-  if (/\s/.test(d.workflowId.trim())) errors.workflowId = 'A workflow id has no spaces.';
+  const workflowProblem = d.workflowId.trim() && workflowIdProblem(d.workflowId.trim());
+  if (workflowProblem) errors.workflowId = workflowProblem;
+  // Empty means no default folder (drops are then ingested only); anything else must be a full path.
+  if (d.defaultOutDir.trim() && !isAbsolutePath(d.defaultOutDir.trim())) errors.defaultOutDir = 'Give the full path of the folder, like /data/results, or leave it empty for none.';
   return errors;
 }
 
@@ -89,7 +96,7 @@ export function SettingsScreen() {
         shardBytes: Number(draft.shardMegabytes) * MIB,
         bandwidthLimit: draft.bandwidthMegabytes.trim() ? Math.round(Number(draft.bandwidthMegabytes) * MB) : 0,
       },
-      defaultOutDir: draft.defaultOutDir.trim(),
+      defaultOutDir: draft.defaultOutDir.trim(), // '' is "no default", as main takes it
       defaultJob: { ...settings.defaultJob, workflowId: draft.workflowId.trim() || undefined },
       pipelineOnDrop: draft.pipelineOnDrop,
       startAtLogin: draft.startAtLogin,

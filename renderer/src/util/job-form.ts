@@ -1,8 +1,9 @@
 // The job form's values (as typed) and their validation into JobOptions. Unset options stay unset,
 // so the service applies its own defaults (roboflow-api.md 5.1).
 
-import { jobIdProblem } from '../../../shared/ids';
+import { jobIdProblem, workflowIdProblem } from '../../../shared/ids';
 import type { JobOptions } from '../../../shared/domain';
+import { JOB_LIMITS, VIDEO_FPS } from '../../../shared/limits';
 
 export interface JobFormValues {
   workflowId: string;
@@ -49,20 +50,26 @@ export function formValuesFrom(job: Partial<JobOptions>, outDir: string): JobFor
   };
 }
 
-function positiveInt(text: string, label: string): [number | undefined, string | undefined] {
+function positiveInt(text: string, label: string, max: number): [number | undefined, string | undefined] {
   const t = text.trim();
   if (!t) return [undefined, undefined];
-  if (!/^\d+$/.test(t) || Number(t) < 1) return [undefined, `${label} must be a whole number of at least 1.`];
+  if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > max) return [undefined, `${label} must be a whole number from 1 to ${max.toLocaleString('en-US')}.`];
   return [Number(t), undefined];
+}
+
+/** An absolute path on POSIX (/data) or Windows (C:\data, \\server\share); main checks it again on its own platform. */
+export function isAbsolutePath(p: string): boolean {
+  return /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p);
 }
 
 export function validateJobForm(v: JobFormValues): { job?: JobOptions; outDir?: string; errors: JobFormErrors } {
   const errors: JobFormErrors = {};
   const job: JobOptions = { workflowId: v.workflowId.trim() };
-  if (!job.workflowId) errors.workflowId = 'Enter the id of a saved Workflow in this workspace.';
-  else if (/\s/.test(job.workflowId)) errors.workflowId = 'A workflow id has no spaces; copy it from the Workflow’s page.';
+  const workflowProblem = job.workflowId ? workflowIdProblem(job.workflowId) : 'Enter the id of a saved Workflow in this workspace.';
+  if (workflowProblem) errors.workflowId = workflowProblem;
   const outDir = v.outDir.trim();
   if (!outDir) errors.outDir = 'Choose where the export and results are written.';
+  else if (!isAbsolutePath(outDir)) errors.outDir = 'Give the full path of the output folder, like /data/results.';
 
   if (v.jobId.trim()) {
     const problem = jobIdProblem(v.jobId.trim());
@@ -75,10 +82,10 @@ export function validateJobForm(v: JobFormValues): { job?: JobOptions; outDir?: 
   const ints = [
     ['workersPerMachine', 'Workers per machine'],
     ['maxParallelTasks', 'Parallel tasks'],
-    ['maxRuntimeSeconds', 'Runtime budget'],
+    ['maxRuntimeSeconds', 'Runtime budget (seconds)'],
   ] as const;
   for (const [key, label] of ints) {
-    const [value, error] = positiveInt(v[key], label);
+    const [value, error] = positiveInt(v[key], label, JOB_LIMITS[key]);
     if (error) errors[key] = error;
     else if (value != null) job[key] = value;
   }
@@ -92,7 +99,7 @@ export function validateJobForm(v: JobFormValues): { job?: JobOptions; outDir?: 
   const fps = v.maxVideoFps.trim();
   if (fps) {
     const n = Number(fps);
-    if (!Number.isFinite(n) || n <= 0) errors.maxVideoFps = 'Frames per second must be a positive number.';
+    if (!Number.isFinite(n) || n < VIDEO_FPS.min || n > VIDEO_FPS.max) errors.maxVideoFps = `Frames per second must be a number from ${VIDEO_FPS.min} to ${VIDEO_FPS.max}.`;
     else job.maxVideoFps = n;
   }
   if (v.aggregationFormat) job.aggregationFormat = v.aggregationFormat;
