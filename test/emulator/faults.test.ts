@@ -135,6 +135,32 @@ describe('faults over HTTP', () => {
     emu.setFaults({});
   });
 
+  it('drop answers 200 to a whole PUT but never lists the object; reset-after-commit lists it but never answers', async () => {
+    emu.setFaults({ seed: 1, rules: [{ route: 'storage-put', kind: 'drop', times: 1 }] });
+    const d = await bulkUrl(c, 'fb-drop');
+    expect(await putSigned(d, await makeTar(makePngSet(2, 'd')))).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await c.get(c.ds('/fb-drop/shards'))).body.shards).toEqual([]);
+    emu.setFaults({ seed: 1, rules: [{ route: 'storage-put', kind: 'reset-after-commit', times: 1 }] });
+    const d2 = await bulkUrl(c, 'fb-commit');
+    await expect(putSigned(d2, await makeTar(makePngSet(2, 'k')))).rejects.toThrow();
+    await waitFor(async () => (await c.get(c.ds('/fb-commit/count'))).body.count === 2);
+    expect(() => validateFaultConfig({ rules: [{ route: 'count', kind: 'drop' }] })).toThrow(/storage-put/);
+    emu.setFaults({});
+  });
+
+  it('listingLagMs lists a stored shard and counts its files only that long after the PUT', async () => {
+    emu.setFaults({ listingLagMs: 400 });
+    const d = await bulkUrl(c, 'fb-lag');
+    const t0 = Date.now();
+    expect(await putSigned(d, await makeTar(makePngSet(3, 'l')))).toBe(200);
+    expect((await c.get(c.ds('/fb-lag/shards'))).body.shards).toEqual([]);
+    expect((await c.get(c.ds('/fb-lag/count'))).body.count).toBe(0);
+    await waitFor(async () => (await c.get(c.ds('/fb-lag/count'))).body.count === 3);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    emu.setFaults({});
+  });
+
   it('reset-response on create-job: the job exists, the client saw an error, a retry is idempotent', async () => {
     emu.setFaults({ seed: 5, rules: [{ route: 'create-job', kind: 'reset-response', afterBytes: 3, times: 1 }] });
     await expect(c.post(c.bp('/fj-reset'), { json: minimalJob('fb') })).rejects.toThrow();

@@ -40,7 +40,7 @@ export const ROUTE_IDS = [
 
 export type RouteId = (typeof ROUTE_IDS)[number];
 
-export type FaultKind = 'status' | 'latency' | 'reset-request' | 'reset-response' | 'stall' | 'truncate';
+export type FaultKind = 'status' | 'latency' | 'reset-request' | 'reset-response' | 'stall' | 'truncate' | 'drop' | 'reset-after-commit';
 
 export interface FaultRule {
   /** A route id, or `*` for every route (API and storage; never the inspection surface). */
@@ -68,6 +68,8 @@ export interface FaultConfig {
   signedUrlTtlSeconds?: number;
   /** Fraction (0..1) of images that fail during job processing. Deterministic from seed + batch + file name. */
   imageFailureRate?: number;
+  /** Real ms (not scaled) between a storage PUT completing and its shard or video being listed (and counted). */
+  listingLagMs?: number;
   rules?: FaultRule[];
 }
 
@@ -78,14 +80,16 @@ export interface FaultDecision {
   latencyMs: number;
 }
 
-const KINDS: readonly FaultKind[] = ['status', 'latency', 'reset-request', 'reset-response', 'stall', 'truncate'];
+const KINDS: readonly FaultKind[] = ['status', 'latency', 'reset-request', 'reset-response', 'stall', 'truncate', 'drop', 'reset-after-commit'];
+/** Storage uploads only: `drop` answers 200 but loses the object; `reset-after-commit` stores it, then resets unanswered. */
+const PUT_ONLY: readonly FaultKind[] = ['drop', 'reset-after-commit'];
 
 /** Validates a fault config (throws an Error with a readable message). */
 export function validateFaultConfig(input: unknown): FaultConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('fault config must be a JSON object');
   const o = input as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'rules'].includes(k)) throw new Error(`unknown fault config key "${k}"`);
+    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'listingLagMs', 'rules'].includes(k)) throw new Error(`unknown fault config key "${k}"`);
   }
   const num = (v: unknown, name: string, min: number, max = Infinity): number | undefined => {
     if (v === undefined) return undefined;
@@ -99,6 +103,8 @@ export function validateFaultConfig(input: unknown): FaultConfig {
   if (ttl !== undefined) cfg.signedUrlTtlSeconds = ttl;
   const ifr = num(o.imageFailureRate, 'imageFailureRate', 0, 1);
   if (ifr !== undefined) cfg.imageFailureRate = ifr;
+  const lag = num(o.listingLagMs, 'listingLagMs', 0);
+  if (lag !== undefined) cfg.listingLagMs = lag;
   if (o.rules !== undefined) {
     if (!Array.isArray(o.rules)) throw new Error('rules must be an array');
     cfg.rules = o.rules.map((r: unknown, i: number) => {
@@ -111,6 +117,7 @@ export function validateFaultConfig(input: unknown): FaultConfig {
       }
       if (rr.route !== '*' && !(ROUTE_IDS as readonly unknown[]).includes(rr.route)) throw new Error(`rules[${i}]: unknown route ${JSON.stringify(rr.route)}`);
       if (!KINDS.includes(rr.kind as FaultKind)) throw new Error(`rules[${i}]: unknown kind ${JSON.stringify(rr.kind)}`);
+      if (PUT_ONLY.includes(rr.kind as FaultKind) && rr.route !== 'storage-put') throw new Error(`rules[${i}]: kind "${String(rr.kind)}" needs route "storage-put"`);
       const rule: FaultRule = { route: rr.route as RouteId | '*', kind: rr.kind as FaultKind };
       const rate = num(rr.rate, `rules[${i}].rate`, 0, 1);
       if (rate !== undefined) rule.rate = rate;
@@ -173,6 +180,10 @@ export class FaultEngine {
 
   get seed(): number {
     return this.cfg.seed ?? 0;
+  }
+
+  get listingLagMs(): number {
+    return this.cfg.listingLagMs ?? 0;
   }
 
   /** Draw the decision for one request on `route`. */

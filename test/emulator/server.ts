@@ -942,8 +942,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     }
     g.inFlight = false;
     rec.finishedAt = iso(new Date());
-    if (fault) {
-      // a faulted PUT never stores the object
+    if (fault && fault.kind !== 'reset-after-commit') {
+      // a faulted PUT never stores the object (`drop` answers 200 all the same)
       unlink(tmp, () => undefined);
       if (resetAt !== null) {
         conn.destroy();
@@ -961,27 +961,37 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     g.used = true;
     const { objectId, path } = store.newObject();
     await new Promise<void>((resolve, rej) => rename(tmp, path, (e) => (e ? rej(e) : resolve())));
-    if (g.kind === 'video') {
-      store.noteReceived(batch, g.fileName!);
-      store.addFile(batch, {
-        objectId,
-        name: g.fileName!,
-        size: rec.bytesReceived,
-        path,
-        sha256: null,
-        contentType: 'videos',
-        batchId: batch.batchId,
-        createdAt: new Date(),
-      });
-    } else {
-      const shard = newShard(batch, 'tar', 'upload-completed');
-      scheduleTarIndex(batch, shard, path);
-    }
+    const size = rec.bytesReceived;
+    afterListingLag(() => {
+      if (g.kind === 'video') {
+        store.noteReceived(batch, g.fileName!);
+        store.addFile(batch, { objectId, name: g.fileName!, size, path, sha256: null, contentType: 'videos', batchId: batch.batchId, createdAt: new Date() });
+      } else {
+        const shard = newShard(batch, 'tar', 'upload-completed');
+        scheduleTarIndex(batch, shard, path);
+      }
+    });
     rec.completed = true;
+    if (fault) {
+      // stored, but the answer is lost: the client cannot tell whether its PUT landed
+      conn.destroy();
+      return undefined;
+    }
     rec.status = 200;
     conn.respond(200, { 'Content-Length': '0', ETag: `"${objectId}"` });
     return undefined;
   };
+
+  /** Lists what a PUT stored after the fault config's listing lag (at once without one), as a lagging real service does. */
+  function afterListingLag(list: () => void): void {
+    const lag = faults.listingLagMs;
+    if (lag <= 0) return list();
+    const t = setTimeout(() => {
+      timers.delete(t);
+      if (!stopped) list();
+    }, lag);
+    timers.add(t);
+  }
 
   const storagePutHere: Handler = (ctx) => storagePut(localPutConnection(ctx.req, ctx.res), ctx.params[0]!, ctx.url, ctx.fault);
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { FileRow, FileState, Rejection, ShardRow } from '../../../shared/domain';
 import { mediaKindOf } from '../../../shared/media';
 import { readRecords } from '../journal';
+import { NOT_LISTED } from './indexing';
 import { IngestState, shardPieceId, videoPieceId, type PieceStatus } from './ingest-journal';
 import { SHARDS_FILE, readPlanEntries, readScanRejections, readPlanSummary, type PlanEntry, type PlannedShard } from './plan';
 
@@ -53,7 +54,7 @@ function fileState(e: PlanEntry, state: IngestState, leafOf: Map<number, string>
   const ex = state.excluded.get(e.index);
   if (ex) return { state: 'rejected', reason: ex.message };
   const sr = state.serviceRejected.get(e.index);
-  if (sr) return { state: 'rejected', reason: `The service did not accept it (${sr.type}): ${sr.reason}` };
+  if (sr) return { state: 'rejected', reason: sr.type === NOT_LISTED ? `Uploaded, but ${sr.reason}.` : `The service did not accept it (${sr.type}): ${sr.reason}` };
   const id = e.kind === 'video' ? videoPieceId(e.index) : (leafOf.get(e.index) ?? shardPieceId(e.shard ?? -1));
   const p = state.pieces.get(id);
   if (!p) return { state: 'planned' };
@@ -104,7 +105,12 @@ export async function* readRejections(itemDir: string): AsyncIterable<Rejection>
       continue;
     }
     const sr = state.serviceRejected.get(e.index);
-    if (sr) yield { sourcePath: e.sourcePath, reason: 'rejected-by-service', message: `The service did not accept ${e.sourcePath} as "${e.batchName}" (${sr.type}): ${sr.reason}` };
+    if (!sr) continue;
+    const message =
+      sr.type === NOT_LISTED
+        ? `${e.sourcePath} was uploaded as "${e.batchName}", but ${sr.reason}.`
+        : `The service did not accept ${e.sourcePath} as "${e.batchName}" (${sr.type}): ${sr.reason}`;
+    yield { sourcePath: e.sourcePath, reason: 'rejected-by-service', message };
   }
 }
 

@@ -1,31 +1,35 @@
 // Exactly once: before a piece whose PUT may have landed (journaled `uploading` at a crash, or a
-// failure after its whole body went out) is sent again, ask the service. Wait until every shard it
-// reports has settled (indexing done), then look for the piece's file names in the batch listing and
-// in the shards' per-file failures. Any name found means the PUT landed: do not send it again.
-// Concurrent questions are answered together by one listing pass.
+// failure after its whole body went out) is sent again, ask the service. A real service lists what it
+// received late, so "delivered" is answered as soon as any of the piece's names shows up (in the batch
+// listing or in a shard's per-file failures), but "not delivered" only once the question is `graceMs`
+// old and every shard listed has settled (indexing done). Concurrent questions share each look.
 
+import { ApiError } from '../roboflow/http';
 import { sleep } from '../retry';
 import { shardFailures, shardSettled, type StagingApi } from '../roboflow/staging';
 
 export interface ReconcileOptions {
-  /** Wait this long after the doubt arose before the first look (a real service may list a new shard late). */
+  /** How late the service may list a piece after its PUT: "not delivered" only after this long. */
   graceMs: number;
+  /** Past the grace, how long to wait for listed shards to settle before failing (never guessing). */
+  timeoutMs: number;
   pollMinMs: number;
   pollMaxMs: number;
   signal: AbortSignal;
 }
 
 interface Question {
-  names: string[];
+  names: Set<string>;
+  askedAt: number;
+  /** The batch's state (count and shards) when its listing was last searched for these names. */
+  searched?: string;
   resolve: (delivered: boolean) => void;
   reject: (err: unknown) => void;
 }
 
 export class Reconciler {
-  private queue: Question[] = [];
+  private questions: Question[] = [];
   private running = false;
-  /** Passes made (for tests and logs). */
-  passes = 0;
 
   constructor(
     private readonly staging: StagingApi,
@@ -36,58 +40,70 @@ export class Reconciler {
   /** True when any of these batch names is in the batch (indexed or rejected by the service). */
   delivered(names: string[]): Promise<boolean> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ names, resolve, reject });
+      this.questions.push({ names: new Set(names), askedAt: Date.now(), resolve, reject });
       if (!this.running) void this.pump();
     });
   }
 
   private async pump(): Promise<void> {
     this.running = true;
+    let delay = this.opts.pollMinMs;
     try {
-      while (this.queue.length > 0) {
-        await sleep(this.opts.graceMs, this.opts.signal);
-        const batch = this.queue;
-        this.queue = [];
-        try {
-          const found = await this.pass(batch.flatMap((q) => q.names));
-          for (const q of batch) q.resolve(q.names.some((n) => found.has(n)));
-        } catch (err) {
-          for (const q of batch) q.reject(err);
-        }
+      for (;;) {
+        await this.look();
+        if (this.questions.length === 0) break;
+        await sleep(delay, this.opts.signal);
+        delay = Math.min(this.opts.pollMaxMs, delay * 2);
       }
     } catch (err) {
-      for (const q of this.queue.splice(0)) q.reject(err);
+      for (const q of this.questions.splice(0)) q.reject(err);
     } finally {
       this.running = false;
     }
   }
 
-  private async pass(names: string[]): Promise<Set<string>> {
-    this.passes++;
-    const wanted = new Set(names);
-    const found = new Set<string>();
-    const { signal } = this.opts;
-    if (!(await this.staging.findBatch(this.batchId, signal))) return found;
-    // Wait for indexing to settle so "not listed" means "not there".
-    let delay = this.opts.pollMinMs;
-    for (;;) {
-      let settled = true;
-      const failed: string[] = [];
-      for await (const shard of this.staging.iterateShards(this.batchId, { signal })) {
-        if (!shardSettled(shard)) settled = false;
-        for (const f of shardFailures(shard)) failed.push(f.fileName);
-      }
-      if (settled) {
-        for (const n of failed) if (wanted.has(n)) found.add(n);
-        break;
-      }
-      await sleep(delay, signal);
-      delay = Math.min(this.opts.pollMaxMs, delay * 2);
+  /** One look at the batch; answers every question it can. */
+  private async look(): Promise<void> {
+    const { signal, graceMs, timeoutMs } = this.opts;
+    const asked = [...this.questions];
+    let settled = true;
+    const failed: string[] = [];
+    const marks: string[] = [];
+    for await (const shard of this.staging.iterateShards(this.batchId, { signal })) {
+      if (!shardSettled(shard)) settled = false;
+      marks.push(`${shard.shardId}:${shard.statusType}`);
+      for (const f of shardFailures(shard)) failed.push(f.fileName);
     }
-    for await (const f of this.staging.iterateContent(this.batchId, { pageSize: 1000, signal })) {
-      if (wanted.has(f.fileName)) found.add(f.fileName);
-      if (found.size === wanted.size) break;
+    const count = await this.staging.count(this.batchId, undefined, signal);
+    const state = `${count}|${marks.join(',')}`;
+    const found = new Set(asked.filter((q) => failed.some((n) => q.names.has(n))));
+    // A full listing only when the batch changed since these questions last searched it (none while it is empty).
+    const unsearched = asked.filter((q) => !found.has(q) && q.searched !== state);
+    if (count > 0 && unsearched.length > 0) {
+      let hits = 0;
+      for await (const f of this.staging.iterateContent(this.batchId, { pageSize: 1000, signal })) {
+        for (const q of unsearched) {
+          if (found.has(q) || !q.names.has(f.fileName)) continue;
+          found.add(q);
+          hits++;
+        }
+        if (hits === unsearched.length) break;
+      }
+      for (const q of unsearched) q.searched = state;
     }
-    return found;
+    const now = Date.now();
+    const done = new Set<Question>();
+    for (const q of asked) {
+      const age = now - q.askedAt;
+      if (found.has(q)) q.resolve(true);
+      // Unlisted though the service had time to list it, and nothing listed is still indexing.
+      else if (age >= graceMs && settled) q.resolve(false);
+      else if (age >= graceMs + timeoutMs) {
+        const min = Math.round((graceMs + timeoutMs) / 60_000);
+        q.reject(new ApiError(`Could not tell whether an upload to batch ${this.batchId} landed: the service had not finished indexing its shards after ${min} min. Resume later to ask again.`, 'remote', 'reconcile', undefined, true));
+      } else continue;
+      done.add(q);
+    }
+    this.questions = this.questions.filter((q) => !done.has(q));
   }
 }

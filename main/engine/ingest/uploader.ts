@@ -29,7 +29,14 @@ export interface IngestTuning {
   stallMs: number;
   /** Per piece: attempts before the item fails (it can be resumed later). */
   retry: BackoffPolicy;
+  /**
+   * How late the service may list what it received (the guide: counts lag after bulk ingest). A piece
+   * in doubt is called undelivered only after this long unlisted; indexing waits this long on unchanged
+   * counts before calling files missing.
+   */
   reconcileGraceMs: number;
+  /** Indexing (and reconciliation) give up on what the service never lists or never finishes indexing after this long. */
+  indexingTimeoutMs: number;
   pollMinMs: number;
   pollMaxMs: number;
 }
@@ -37,7 +44,8 @@ export interface IngestTuning {
 export const DEFAULT_TUNING: IngestTuning = {
   stallMs: 60_000,
   retry: { baseMs: 1000, maxMs: 60_000, maxAttempts: 10 },
-  reconcileGraceMs: 2000,
+  reconcileGraceMs: 120_000,
+  indexingTimeoutMs: 30 * 60_000,
   pollMinMs: 500,
   pollMaxMs: 15_000,
 };
@@ -90,7 +98,7 @@ export class Uploader {
     const onAbort = () => this.controller.abort(ctx.signal.reason);
     if (ctx.signal.aborted) onAbort();
     else ctx.signal.addEventListener('abort', onAbort, { once: true });
-    const ropts = { graceMs: tuning.reconcileGraceMs, pollMinMs: tuning.pollMinMs, pollMaxMs: tuning.pollMaxMs, signal: this.controller.signal };
+    const ropts = { graceMs: tuning.reconcileGraceMs, timeoutMs: tuning.indexingTimeoutMs, pollMinMs: tuning.pollMinMs, pollMaxMs: tuning.pollMaxMs, signal: this.controller.signal };
     this.imageReconciler = new Reconciler(staging, ctx.item.batchId, ropts);
     if (ctx.item.videoBatchId) this.videoReconciler = new Reconciler(staging, ctx.item.videoBatchId, ropts);
   }
