@@ -24,7 +24,9 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 const client = () => new RoboflowHttp({ apiUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiKey: 'api-http-test-key' });
 
 it('fails at once, saying so, when the service asks to wait an hour', async () => {
-  await expect(client().json('resolve workspace', 'GET', '/busy')).rejects.toThrow(/asks to wait 1h.* before trying again\.$/);
+  const err = client().json('resolve workspace', 'GET', '/busy');
+  await expect(err).rejects.toThrow(/asks to wait 1h.* before trying again\.$/);
+  await expect(err).rejects.toMatchObject({ retryable: true, retryAfterMs: 3_600_000 }); // for a caller that retries later (the uploader)
   expect(http429).toBe(1); // asked once, not sat out
 });
 

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extract } from 'tar-stream';
-import { isPooled, releaseChunk, SLAB_BYTES, SlabPool, uploadSlabs } from '../../main/engine/ingest/chunk-pool';
+import { isPooled, releaseChunk, SLAB_BYTES, SlabPool, sliceChunk, uploadSlabs } from '../../main/engine/ingest/chunk-pool';
 import { putStream } from '../../main/engine/ingest/put';
 import { tarStream } from '../../main/engine/ingest/tar-pack';
 import { tarSize } from '../../main/engine/ingest/tar-size';
@@ -51,12 +51,31 @@ describe('slab pool', () => {
   });
 });
 
+describe('slices of a pooled view', () => {
+  it('share its memory, report each written slice, and give its slab back only once every slice is released', () => {
+    const pool = new SlabPool();
+    const view = pool.take(SLAB_BYTES - 10);
+    pool.take(20); // retires the first slab: it goes back to the pool as soon as its view is released
+    let written = 0;
+    const slices = sliceChunk(view, 256 * 1024, () => written++);
+    expect(slices.map((s) => s.length)).toEqual([262144, 262144, 262144, 262134]);
+    expect(slices.every((s) => s.buffer === view.buffer)).toBe(true); // views, no copy
+    expect(isPooled(view)).toBe(false); // the slices stand for it now
+    for (const s of [slices[3]!, slices[0]!, slices[2]!]) releaseChunk(s);
+    expect(written).toBe(3);
+    expect(pool.freeSlabs).toBe(0); // a slice is still unwritten
+    releaseChunk(slices[1]!);
+    expect(written).toBe(4);
+    expect(pool.freeSlabs).toBe(1);
+  });
+});
+
 describe('pooled upload bodies over real sockets', () => {
   it('every member arrives intact through slowly read parallel PUTs, and the slabs are reused', async () => {
-    // 3 shards x 120 files of 40-200 KB, each file distinct
+    // 3 shards x 120 files of 40-200 KB, every tenth 300 KB-1 MB (sent in slices), each file distinct
     const shards = Array.from({ length: 3 }, (_, s) =>
       Array.from({ length: 120 }, (_, i) => {
-        const size = 40_000 + ((i * 7919 + s * 104_729) % 160_000);
+        const size = i % 10 === 0 ? 300_000 + ((i * 7919 + s * 104_729) % 700_000) : 40_000 + ((i * 7919 + s * 104_729) % 160_000);
         const p = path.join(dir, `s${s}-f${i}.png`);
         fs.writeFileSync(p, crypto.randomBytes(size));
         return { sourcePath: p, batchName: `s${s}-f${i}.png`, size, mtimeMs: Math.floor(fs.statSync(p).mtimeMs) };

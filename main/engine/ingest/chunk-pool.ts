@@ -8,7 +8,8 @@
 //     callback once the chunk is fully handled (for a socket: handed to the kernel, or, if the
 //     socket was destroyed first, dropped and never to be written), and undici writes a body chunk
 //     with `socket.write(chunk)` on a socket of ours (`trackedConnector` wraps its `write`);
-//   - or its bytes were copied (Buffer.concat in put.ts) and the view itself dropped.
+//   - or its bytes were copied (Buffer.concat in put.ts) and the view itself dropped;
+//   - or, when put.ts cut it into slices for the socket (`sliceChunk`), once every slice is.
 // A view that is never released that way (a failed read, an aborted PUT, a chunk undici copied or
 // never wrote) keeps its slab out of the pool: the slab is left to the garbage collector like any
 // other buffer. So a slab can be late to come back, never early.
@@ -96,9 +97,33 @@ export function releaseChunk(buf: Buffer): void {
   r();
 }
 
-/** True for a view of a pool that has not been released yet. */
+/** True for a view of a pool (or a slice) that has not been released yet. */
 export function isPooled(buf: Buffer): boolean {
   return releases.has(buf);
+}
+
+/**
+ * Cuts a chunk into views of at most `size` bytes (no copy), for the socket to write one at a time.
+ * `onWritten` is called as each slice's write completes on a tracked socket: bytes really leaving,
+ * which a whole large chunk on a slow link shows only after a long while. A pooled chunk is
+ * released once every slice is.
+ */
+export function sliceChunk(buf: Buffer, size: number, onWritten: () => void): Buffer[] {
+  const parent = releases.get(buf);
+  releases.delete(buf);
+  const slices: Buffer[] = [];
+  for (let off = 0; off < buf.length; off += size) slices.push(buf.subarray(off, off + size));
+  let live = slices.length;
+  for (const s of slices) {
+    let done = false;
+    releases.set(s, () => {
+      if (done) return;
+      done = true;
+      onWritten();
+      if (--live === 0) parent?.();
+    });
+  }
+  return slices;
 }
 
 type WriteCallback = (err?: Error | null) => void;

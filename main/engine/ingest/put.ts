@@ -6,7 +6,7 @@
 import { Transform, type Readable } from 'node:stream';
 import { Agent, request, type Dispatcher } from 'undici';
 import { parseRetryAfter } from '../retry';
-import { releaseChunk, trackedConnector } from './chunk-pool';
+import { releaseChunk, sliceChunk, trackedConnector } from './chunk-pool';
 import { redact } from '../secrets';
 import type { BandwidthLimiter } from './bandwidth';
 
@@ -44,6 +44,7 @@ export interface PutOptions {
   limiter?: BandwidthLimiter;
   /** Called as body bytes leave (after pacing). */
   onBytes?: (n: number) => void;
+  /** Default `storageAgent()`; another one must track writes too (`trackedConnector`), or slices of large chunks never count as activity. */
   dispatcher?: Dispatcher;
   method?: string;
 }
@@ -91,12 +92,20 @@ export async function putStream(opts: PutOptions): Promise<void> {
     heldBytes = 0;
     return out;
   };
+  // undici hands the socket one chunk at a time, the next once it has drained: a 1 MiB chunk on a
+  // slow link (8 shards sharing 1 Mbit/s: ~65 s) would look stalled. Larger chunks go as views of
+  // at most SLICE bytes, each completed write counting as activity; smaller ones go as they are.
+  const SLICE = 256 * 1024;
+  const written = () => {
+    lastActivity = Date.now();
+  };
   const forward = (self: Transform, chunk: Buffer, cb: (err?: Error | null) => void) => {
     const go = () => {
       sent += chunk.length;
       lastActivity = Date.now();
       opts.onBytes?.(chunk.length);
-      self.push(chunk);
+      if (chunk.length <= SLICE) self.push(chunk);
+      else for (const s of sliceChunk(chunk, SLICE, written)) self.push(s);
       cb();
     };
     if (limiter && limiter.bytesPerSecond > 0) {

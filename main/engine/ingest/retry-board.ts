@@ -2,16 +2,17 @@
 // item slowed by a failing service says so (and that it will try again) instead of looking stuck.
 
 import type { RetryingState } from '../../../shared/domain';
+import { formatDuration } from '../../../shared/format';
 
 export class RetryBoard {
   private readonly waitingPieces = new Map<string, { reason: string; until: number; at: number }>();
 
   constructor(private readonly publish: (state: RetryingState | undefined) => void) {}
 
-  /** A piece failed and will be tried again after `delayMs`. */
+  /** A piece failed and will be tried again after `delayMs` (said in the reason: a wait the service asked for can be long). */
   waiting(pieceId: string, reason: string, delayMs: number): void {
     const now = Date.now();
-    this.waitingPieces.set(pieceId, { reason, until: now + delayMs, at: now });
+    this.waitingPieces.set(pieceId, { reason: `next try in ${formatDuration(Math.ceil(delayMs / 1000))}: ${reason}`, until: now + delayMs, at: now });
     this.publishNow();
   }
 

@@ -53,6 +53,8 @@ export function createIngestSteps(overrides: Partial<IngestTuning> = {}): Step[]
   const upload: Step = {
     stage: 'upload',
     async run(ctx) {
+      // A banner an earlier run saved in item.json (it stopped while a piece waited) is stale now.
+      ctx.progress({ retrying: undefined });
       checkBatchId(ctx);
       const summary = readPlanSummary(ctx.itemDir);
       if (!summary) throw new ApiError('The plan is missing; scan the folder again.', 'internal', 'upload');

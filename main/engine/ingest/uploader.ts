@@ -221,14 +221,16 @@ export class Uploader {
       const live = await this.recheck(piece);
       if (live.length === 0) {
         await this.record({ t: 'failed', piece: piece.id, error: 'every file of this piece changed or vanished before it was sent', permanent: true, at: now() });
-        return;
+        return this.retries.settled(piece.id);
       }
       let url: SignedUrlDetails;
       try {
         url = await this.requestUrl(piece, live);
       } catch (err) {
         if (err instanceof ApiError && err.retryable && ++failures < this.tuning.retry.maxAttempts) {
-          const delay = backoffDelay(failures - 1, this.tuning.retry);
+          // Never sooner than the service asked (Retry-After), however long: coming back early
+          // only spends the attempts on refusals.
+          const delay = err.retryAfterMs ?? backoffDelay(failures - 1, this.tuning.retry);
           this.retries.waiting(piece.id, err.message, delay);
           await sleep(delay, this.signal);
           continue;
@@ -244,11 +246,12 @@ export class Uploader {
         await this.record({ t: 'excluded', piece: piece.id, files, at: now() });
         this.progress.exclude(1, v.size);
         await this.record({ t: 'failed', piece: piece.id, error: 'video larger than the service accepts', permanent: true, at: now() });
-        return;
+        return this.retries.settled(piece.id);
       }
       if (piece.kind === 'image' && this.tooBig(url, live.length, wire)) {
         const parts = await this.split(piece, live, url);
         if (parts) {
+          this.retries.settled(piece.id); // its parts wait (or not) for themselves
           for (const p of parts) await this.sendPiece(p);
           return;
         }

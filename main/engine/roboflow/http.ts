@@ -19,6 +19,8 @@ export class ApiError extends Error {
     readonly status?: number,
     readonly retryable = false,
     readonly body?: string,
+    /** The service's own wait (`Retry-After`), ms: whoever retries must not come back sooner. */
+    readonly retryAfterMs?: number,
   ) {
     super(redact(message));
     this.name = 'ApiError';
@@ -33,6 +35,8 @@ export interface HttpOptions {
   /** Per-request header and idle-body timeout, ms (default 60 s, as the official client). */
   requestTimeoutMs?: number;
   retry?: BackoffPolicy;
+  /** The longest `Retry-After` sat out here (default RETRY_AFTER_MAX_MS); a longer one fails the call at once. */
+  retryAfterMaxMs?: number;
   log?: Logger;
   dispatcher?: Dispatcher;
 }
@@ -62,6 +66,7 @@ export class RoboflowHttp {
   private readonly retry: BackoffPolicy;
   private readonly log: Logger;
   private readonly requestTimeoutMs: number;
+  private readonly retryAfterMaxMs: number;
 
   constructor(opts: HttpOptions) {
     this.apiUrl = opts.apiUrl.replace(/\/+$/, '');
@@ -78,6 +83,7 @@ export class RoboflowHttp {
         connections: 32,
       });
     this.retry = opts.retry ?? API_BACKOFF;
+    this.retryAfterMaxMs = opts.retryAfterMaxMs ?? RETRY_AFTER_MAX_MS;
     this.log = opts.log ?? silentLogger;
   }
 
@@ -103,17 +109,17 @@ export class RoboflowHttp {
     let lastError: ApiError | undefined;
     for (let attempt = 0; attempt < maxAttempts; attempt++) {
       if (opts.signal?.aborted) throw new ApiError(`${operation}: cancelled`, 'cancelled', operation);
-      let waitHint: number | undefined;
       try {
         return await this.once<T>(operation, method, pathname, opts);
       } catch (err) {
-        const apiErr = err instanceof RetryHint ? err.error : toApiError(err, operation);
-        if (err instanceof RetryHint) waitHint = err.waitMs;
+        const apiErr = toApiError(err, operation);
         if (!apiErr.retryable || attempt === maxAttempts - 1 || opts.signal?.aborted) throw apiErr;
-        if (waitHint !== undefined && waitHint > RETRY_AFTER_MAX_MS) {
-          // Not sat out (adding a profile would hang for it): the operator is told how long.
+        const waitHint = apiErr.retryAfterMs;
+        if (waitHint !== undefined && waitHint > this.retryAfterMaxMs) {
+          // Not sat out (adding a profile would hang for it): the operator is told how long, and a
+          // caller that retries later (the uploader) finds the wait on the error.
           const wait = formatDuration(Math.round(waitHint / 1000));
-          throw new ApiError(`${apiErr.message} The service asks to wait ${wait} before trying again.`, apiErr.code, operation, apiErr.status, true, apiErr.body);
+          throw new ApiError(`${apiErr.message} The service asks to wait ${wait} before trying again.`, apiErr.code, operation, apiErr.status, true, apiErr.body, waitHint);
         }
         lastError = apiErr;
         const delay = waitHint ?? backoffDelay(attempt, this.retry);
@@ -136,9 +142,7 @@ export class RoboflowHttp {
     const text = await res.body.text();
     const status = res.statusCode;
     if (status >= 400 && !opts.acceptStatus?.includes(status)) {
-      const error = httpError(operation, status, text);
-      if (error.retryable) throw new RetryHint(error, parseRetryAfter(res.headers['retry-after'] as string | undefined));
-      throw error;
+      throw httpError(operation, status, text, parseRetryAfter(res.headers['retry-after'] as string | undefined));
     }
     let body: T;
     try {
@@ -155,17 +159,7 @@ export class RoboflowHttp {
 /** The longest `Retry-After` an API call sits out; a longer one fails the call, saying how long. */
 export const RETRY_AFTER_MAX_MS = 2 * 60_000;
 
-/** Internal: a retryable error with the server's own wait. */
-class RetryHint extends Error {
-  constructor(
-    readonly error: ApiError,
-    readonly waitMs: number | undefined,
-  ) {
-    super(error.message);
-  }
-}
-
-export function httpError(operation: string, status: number, bodyText: string): ApiError {
+export function httpError(operation: string, status: number, bodyText: string, retryAfterMs?: number): ApiError {
   const detail = readableBody(bodyText);
   if (status === 401) {
     return new ApiError(
@@ -191,6 +185,7 @@ export function httpError(operation: string, status: number, bodyText: string): 
     status,
     retryable,
     detail,
+    retryable ? retryAfterMs : undefined,
   );
 }
 
