@@ -181,9 +181,10 @@ test('settings drive a drop, watches are managed, and everything works from the 
   const panel = page.getByRole('complementary', { name: 'Item site-b' });
   await expect(panel).toBeVisible();
   await panel.getByRole('tab', { name: 'Progress' }).focus();
-  await page.keyboard.press('ArrowRight');
-  await page.keyboard.press('ArrowRight');
-  await page.keyboard.press('ArrowRight');
+  for (const tab of ['Files', 'Shards', 'Job', 'Results']) {
+    await page.keyboard.press('ArrowRight');
+    await expect(panel.getByRole('tab', { name: tab })).toBeFocused();
+  }
   await expect(panel.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
   await expect(panel.locator('.results-table tbody tr').first()).toBeVisible();
   await page.emulateMedia({ colorScheme: 'dark' });
