@@ -9,7 +9,7 @@ import { defaultDataDir } from '../cli/command';
 import { redact } from '../engine/secrets';
 import { applyStartAtLogin, startDesktopShell } from './desktop-shell';
 import { TrustedSenders, forwardEvents, registerIpcHandlers } from './ipc';
-import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from './security';
+import { hardenWebContents, registerAppScheme, restrictPermissions, serveRenderer } from './security';
 import { createMainWindow } from './window';
 
 export interface DesktopPaths {
@@ -53,7 +53,7 @@ export function startDesktopApp(paths: DesktopPaths, devServerUrl = process.env.
   app.on('web-contents-created', (_e, contents) => hardenWebContents(contents));
 
   app.whenReady().then(() => {
-    denyAllPermissions(session.defaultSession);
+    restrictPermissions(session.defaultSession, devServerUrl);
     serveRenderer(paths.rendererDir);
     appHost = createAppHost({
       dataDir: app.getPath('userData'),

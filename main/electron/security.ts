@@ -1,5 +1,5 @@
 // The renderer's cage: the app:// protocol serving dist/renderer with a strict CSP, no navigation,
-// no new windows, no permissions, no webviews.
+// no new windows, no permissions but clipboard writes, no webviews.
 
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -83,8 +83,25 @@ export function openExternalSafely(raw: string): boolean {
   return true;
 }
 
-/** Batch Desk needs no camera, microphone, location, notifications-from-web… nothing. */
-export function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_wc, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+/**
+ * The one permission Batch Desk uses: `navigator.clipboard.writeText` (the Copy buttons) needs
+ * `clipboard-sanitized-write`. Writing only: reading the clipboard stays denied.
+ */
+const ALLOWED_PERMISSION = 'clipboard-sanitized-write';
+
+/**
+ * Every permission denied (no camera, microphone, location, notifications-from-web…) except
+ * clipboard writes from our own renderer's main frame. Both handlers answer alike: Chromium
+ * consults the check handler for the async clipboard API, not only the request handler.
+ */
+export function restrictPermissions(session: Session, devServerUrl?: string): void {
+  const allowed = (permission: string, url: string, isMainFrame: boolean) =>
+    permission === ALLOWED_PERMISSION && isMainFrame && isRendererUrl(url, devServerUrl);
+  session.setPermissionRequestHandler((_wc, permission, callback, details) =>
+    callback(allowed(permission, details.requestingUrl, details.isMainFrame)),
+  );
+  // `requestingOrigin` is the requesting frame's origin (e.g. `app://batch-desk/`).
+  session.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+    allowed(permission, requestingOrigin, details.isMainFrame),
+  );
 }

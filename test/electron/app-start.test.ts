@@ -1,6 +1,6 @@
 // The desktop app's start-up, against the fake `electron` module: one instance, sandbox everywhere,
-// the app:// scheme, permissions denied, every channel registered, and the window locked down and
-// pointed at app://. The data folder is the one the command line uses.
+// the app:// scheme, every permission denied but clipboard writes, every channel registered, and
+// the window locked down and pointed at app://. The data folder is the one the command line uses.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -33,6 +33,10 @@ describe('desktop start-up', () => {
     expect(fake.protocol.privileged).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 50)); // whenReady().then(...)
 
+    // Only clipboard writes from our renderer's main frame: the Copy buttons.
+    const check = fake.session.defaultSession.checkHandler!;
+    expect(check(null, 'clipboard-sanitized-write', 'app://batch-desk/', { isMainFrame: true })).toBe(true);
+    expect(check(null, 'clipboard-read', 'app://batch-desk/', { isMainFrame: true })).toBe(false);
     expect(fake.session.defaultSession.requestHandler).toBeTypeOf('function');
     expect(fake.protocol.handlers.has('app')).toBe(true);
     expect([...fake.ipcMain.handlers.keys()].sort()).toEqual([...INVOKE_CHANNELS].sort());

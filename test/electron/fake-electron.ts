@@ -91,8 +91,8 @@ export const shell = {
 };
 
 export class FakeSession {
-  requestHandler?: (wc: unknown, permission: string, cb: (granted: boolean) => void) => void;
-  checkHandler?: (wc: unknown, permission: string) => boolean;
+  requestHandler?: (wc: unknown, permission: string, cb: (granted: boolean) => void, details: { requestingUrl: string; isMainFrame: boolean }) => void;
+  checkHandler?: (wc: unknown, permission: string, requestingOrigin: string, details: { isMainFrame: boolean; requestingUrl?: string; embeddingOrigin?: string }) => boolean;
   setPermissionRequestHandler(h: FakeSession['requestHandler']) {
     this.requestHandler = h;
   }

@@ -1,6 +1,7 @@
 // The Electron glue, run against a small fake of the `electron` module: the window is locked down,
-// navigation, new windows and permissions are refused, IPC from anything but our renderer's main
-// frame is refused before the host sees it, and a dropped folder becomes a queue item.
+// navigation, new windows and every permission but clipboard writes are refused, IPC from anything
+// but our renderer's main frame is refused before the host sees it, and a dropped folder becomes a
+// queue item.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,7 @@ vi.mock('electron', () => import('./fake-electron'));
 
 import * as fake from './fake-electron';
 import { createMainWindow, mainWindowOptions } from '../../main/electron/window';
-import { denyAllPermissions, hardenWebContents, registerAppScheme, serveRenderer } from '../../main/electron/security';
+import { hardenWebContents, registerAppScheme, restrictPermissions, serveRenderer } from '../../main/electron/security';
 import { RENDERER_CSP } from '../../main/renderer-csp';
 import { TrustedSenders, forwardEvents, registerIpcHandlers } from '../../main/electron/ipc';
 import { INVOKE_CHANNELS } from '../../shared/contract';
@@ -79,15 +80,42 @@ describe('main window', () => {
     expect(fake.shell.opened).toEqual(['https://docs.roboflow.com/']);
   });
 
-  it('denies every permission request and check', () => {
+  describe('permissions: clipboard writes from our renderer main frame, nothing else', () => {
+    const DEV = 'http://localhost:5173';
     const s = new fake.FakeSession();
-    denyAllPermissions(s as never);
-    for (const p of ['media', 'geolocation', 'notifications', 'clipboard-read', 'openExternal']) {
+    restrictPermissions(s as never, DEV);
+    /** What the request handler and the check handler answer, as Electron calls them. */
+    function answers(permission: string, pageUrl: string, isMainFrame = true) {
       const cb = vi.fn();
-      s.requestHandler!(null, p, cb);
-      expect(cb).toHaveBeenCalledWith(false);
-      expect(s.checkHandler!(null, p)).toBe(false);
+      s.requestHandler!(null, permission, cb, { requestingUrl: pageUrl, isMainFrame });
+      // The check gets the frame's origin as Chromium spells it: `app://batch-desk/`, `http://localhost:5173/`.
+      const origin = /^[a-z]+:\/\/[^/]*/.exec(pageUrl)?.[0].concat('/') ?? 'null';
+      const check = s.checkHandler!(null, permission, origin, { isMainFrame, requestingUrl: pageUrl });
+      expect(cb).toHaveBeenCalledOnce();
+      return { request: cb.mock.calls[0]![0] as boolean, check };
     }
+
+    it('allows clipboard-sanitized-write for app:// and the dev server, from the main frame', () => {
+      expect(answers('clipboard-sanitized-write', 'app://batch-desk/index.html')).toEqual({ request: true, check: true });
+      expect(answers('clipboard-sanitized-write', `${DEV}/index.html`)).toEqual({ request: true, check: true });
+    });
+
+    it('denies it to a sub-frame and to any other origin', () => {
+      expect(answers('clipboard-sanitized-write', 'app://batch-desk/index.html', false)).toEqual({ request: false, check: false });
+      for (const url of ['https://evil.example/', 'app://batch-desk.evil.example/', 'file:///app/dist/renderer/index.html', 'http://localhost:5174/', 'not a url']) {
+        expect(answers('clipboard-sanitized-write', url), url).toEqual({ request: false, check: false });
+      }
+      // No dev server configured (production): its origin is a stranger too.
+      const prod = new fake.FakeSession();
+      restrictPermissions(prod as never);
+      expect(prod.checkHandler!(null, 'clipboard-sanitized-write', `${DEV}/`, { isMainFrame: true })).toBe(false);
+    });
+
+    it('denies every other permission, clipboard-read included, even to our renderer', () => {
+      for (const p of ['clipboard-read', 'deprecated-sync-clipboard-read', 'media', 'geolocation', 'notifications', 'openExternal', 'fileSystem', 'unknown']) {
+        expect(answers(p, 'app://batch-desk/index.html'), p).toEqual({ request: false, check: false });
+      }
+    });
   });
 
   it('serves the renderer from app:// with a strict CSP and never outside its folder', async () => {
