@@ -2,9 +2,10 @@
 // The console as a whole over the fake API: first run, adding a folder by path, and errors shown in
 // plain words with the next step and the details behind a disclosure.
 
-import { act, cleanup, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { validateArgs } from '../../main/host/validate';
 import { App } from '../../renderer/src/App';
 import type { ItemSummary } from '../../shared/domain';
 import { createFakeApi } from './fake-api';
@@ -25,7 +26,7 @@ describe('first run', () => {
     expect(status.textContent).toContain('Connected to workspace acme-vision');
     expect(status.textContent).toContain('••••••••1234');
     expect(status.textContent).not.toContain('rf_test_key_1234');
-    expect(api.fake.calls.find((c) => c.channel === 'profiles:add')!.args).toEqual({ apiKey: 'rf_test_key_1234', storage: 'keychain' });
+    expect(api.fake.calls.find((c) => c.channel === 'profiles:add')!.args).toEqual({ apiKey: 'rf_test_key_1234', apiUrl: 'https://api.roboflow.com', storage: 'keychain' });
     await user.click(screen.getByRole('button', { name: 'Open the queue' }));
     expect(screen.getByRole('heading', { name: 'Queue' })).toBeTruthy();
     expect(screen.getByText('Drop folders here')).toBeTruthy();
@@ -58,6 +59,51 @@ describe('first run', () => {
     await screen.findByText(/Connected to workspace/);
     expect(api.fake.calls.find((c) => c.channel === 'profiles:add')!.args).toMatchObject({ storage: 'memory' });
     expect(screen.getByText('The key is kept in memory until Batch Desk stops.')).toBeTruthy();
+  });
+
+  it("offers Settings' regions, starting from Settings' address, and checks the key against the one chosen", async () => {
+    const { api } = await renderConsole({});
+    const user = userEvent.setup();
+    const region = screen.getByRole('radiogroup', { name: 'Region' });
+    expect(within(region).getByRole('radio', { name: 'United States' }).getAttribute('aria-checked')).toBe('true');
+    expect(screen.queryByLabelText('API address')).toBeNull(); // a region needs no address typed
+    await user.click(within(region).getByRole('radio', { name: 'Europe' }));
+    await user.type(screen.getByLabelText('Roboflow API key'), 'rf_test_key_1234');
+    await user.click(screen.getByRole('button', { name: 'Connect' }));
+    await screen.findByText(/Connected to workspace/);
+    const args = api.fake.calls.find((c) => c.channel === 'profiles:add')!.args;
+    expect(args).toMatchObject({ apiUrl: 'https://api.roboflow.eu' });
+    expect(() => validateArgs('profiles:add', args)).not.toThrow();
+    // The profile keeps that address: Settings › Profiles shows it.
+    await user.click(screen.getByRole('button', { name: 'Open the queue' }));
+    await user.click(screen.getByRole('button', { name: 'Settings' }));
+    expect(screen.getByText('https://api.roboflow.eu', { selector: '.profile *' })).toBeTruthy();
+  });
+
+  it('takes a custom address, checked as Settings checks it', async () => {
+    const { api } = await renderConsole({}, (a) => {
+      a.fake.settings.apiUrl = 'https://api.roboflow.eu';
+    });
+    const user = userEvent.setup();
+    expect(screen.getByRole('radio', { name: 'Europe' }).getAttribute('aria-checked')).toBe('true');
+    await user.click(screen.getByRole('radio', { name: 'Custom' }));
+    const address = screen.getByLabelText('API address');
+    await user.type(screen.getByLabelText('Roboflow API key'), 'rf_test_key_1234');
+    await user.clear(address);
+    await user.type(address, 'ftp://rf.internal.example');
+    expect(screen.getByText('The API address starts with https://.')).toBeTruthy();
+    const connect = screen.getByRole('button', { name: 'Connect' }) as HTMLButtonElement;
+    expect(connect.disabled).toBe(true);
+    await user.clear(address);
+    // Custom stays chosen (and the field open) even while the address typed passes through a region's.
+    await user.type(address, 'https://api.roboflow.eu.internal.example/');
+    expect(screen.getByRole('radio', { name: 'Custom' }).getAttribute('aria-checked')).toBe('true');
+    expect(connect.disabled).toBe(false);
+    await user.click(connect);
+    await screen.findByText(/Connected to workspace/);
+    const args = api.fake.calls.find((c) => c.channel === 'profiles:add')!.args;
+    expect(args).toMatchObject({ apiUrl: 'https://api.roboflow.eu.internal.example' });
+    expect(() => validateArgs('profiles:add', args)).not.toThrow();
   });
 
   it('offers the offline demo only when one is available', async () => {
@@ -107,6 +153,24 @@ describe('adding a folder', () => {
     expect((await screen.findByRole('alert')).textContent).toContain('There is no folder at /data/missing.');
     expect((screen.getByRole('button', { name: 'Add to queue' }) as HTMLButtonElement).disabled).toBe(true);
     expect(api.fake.calls.some((c) => c.channel === 'queue:add')).toBe(false);
+  });
+});
+
+describe('dropping folders', () => {
+  it('says a drop was not added, and why, when main refuses it', async () => {
+    const { api } = await renderConsole({ signedIn: true, mode: 'desktop' });
+    const drop = (name: string) => {
+      const dataTransfer = { types: ['Files'], files: [{ name }], items: [{}] };
+      fireEvent.dragEnter(window, { dataTransfer });
+      fireEvent.drop(window, { dataTransfer });
+    };
+    drop('site-ok');
+    expect(await screen.findByText('Added to the queue; scanning in the background.')).toBeTruthy();
+    api.fake.fail('queue:add', { code: 'no-profile', message: 'Add an API key in Settings first.' });
+    drop('site-refused');
+    const overlay = (await screen.findByText('Not added to the queue')).closest('.drop-overlay')!;
+    expect(overlay.textContent).toContain('Add an API key in Settings first.');
+    expect(overlay.textContent).not.toContain('Added to the queue');
   });
 });
 
@@ -205,6 +269,21 @@ describe('the keyboard', () => {
     await user.keyboard('r');
     expect(confirm.mock.calls).toEqual([['Restart job job-9 of “site-f” on Roboflow? It runs again and uses compute again.']]);
     expect(retries()).toEqual(['item-e']);
+  });
+
+  it('leaves keys pressed with Ctrl, ⌘ or Alt to the browser: Ctrl+R on a failed row does not retry it', async () => {
+    let seeded!: ItemSummary;
+    const { api, store } = await renderConsole({ signedIn: true }, (a) => {
+      seeded = a.fake.seedItem({ name: 'site-m', id: 'item-m', stage: 'upload', state: 'running' });
+    });
+    act(() => store.getState().applyItem({ ...seeded, updatedAt: new Date(Date.parse(seeded.updatedAt) + 1000).toISOString(), state: 'failed', error: { code: 'network', message: 'The service could not be reached.' } }));
+    const user = userEvent.setup();
+    const row = await waitFor(() => screen.getAllByRole('row').find((r) => r.textContent?.includes('site-m')) ?? Promise.reject(new Error('no row')));
+    row.focus();
+    for (const chord of ['{Control>}r{/Control}', '{Meta>}r{/Meta}', '{Alt>}r{/Alt}', '{Control>}{Enter}{/Control}']) await user.keyboard(chord);
+    expect(api.fake.calls.some((c) => c.channel === 'item:retry')).toBe(false);
+    expect(within(row).getByText('Failed')).toBeTruthy();
+    expect(screen.queryByRole('complementary', { name: 'Item site-m' })).toBeNull();
   });
 });
 

@@ -2,7 +2,7 @@
 // The History screen: an item retried from there is back in the queue, so it leaves History at once;
 // one whose retry is refused stays, with the reason shown.
 
-import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { renderConsole } from './render-helpers';
@@ -38,6 +38,30 @@ describe('history', () => {
     expect(listed('site-h2')).toBe(true);
     expect(screen.getByText('1 finished item')).toBeTruthy();
     expect(store.getState().queueIds).toContain('item-site-h1');
+  });
+
+  it('keeps an item retried while a History listing was on its way out of History when the listing arrives', async () => {
+    const { api, retry } = await openHistory();
+    // The next listing is read at once (site-h1 still failed) but answered only when released.
+    const list = api['history:list'];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    api['history:list'] = async (args) => {
+      const answer = await list(args);
+      await released;
+      return answer;
+    };
+    await userEvent.setup().click(within(screen.getByRole('navigation', { name: 'Screens' })).getByRole('button', { name: 'History' }));
+    await waitFor(() => expect(api.fake.calls.filter((c) => c.channel === 'history:list')).toHaveLength(2));
+    await retry('site-h1');
+    await waitFor(() => expect(listed('site-h1'), 'site-h1 still listed in History').toBe(false));
+    await act(async () => {
+      release();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    });
+    expect(listed('site-h1'), 'the older listing put site-h1 back into History').toBe(false);
+    expect(listed('site-h2')).toBe(true);
+    expect(screen.getByText('1 finished item')).toBeTruthy();
   });
 
   it('keeps an item whose retry failed, and says why', async () => {

@@ -2,7 +2,7 @@
 // Settings send only what main accepts (its own validator answers here, as it does for real) and
 // say beside the field what it would refuse; an empty default output folder means "none".
 
-import { cleanup, screen } from '@testing-library/react';
+import { cleanup, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ValidationError, validateArgs } from '../../main/host/validate';
@@ -31,6 +31,12 @@ async function openSettings() {
 const save = () => screen.getByRole('button', { name: 'Save settings' }) as HTMLButtonElement;
 
 describe('settings form', () => {
+  it('says beside the API address that saved profiles keep the address they were added with', async () => {
+    await openSettings();
+    const field = screen.getByLabelText('API address').closest('.field') as HTMLElement;
+    expect(within(field).getByText('For profiles added from now on; each profile keeps the address it was added with.')).toBeTruthy();
+  });
+
   it('saves an empty default output folder as "no default"', async () => {
     const { api, user } = await openSettings();
     await user.clear(screen.getByLabelText('Default output folder'));

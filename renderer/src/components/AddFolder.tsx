@@ -2,15 +2,15 @@
 // a path field with a live count of what the folder holds.
 
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
-import type { DropPreview } from '../../../shared/domain';
-import type { AppError } from '../../../shared/result';
+import type { DropPreview, ItemSummary } from '../../../shared/domain';
+import type { AppError, Result } from '../../../shared/result';
 import { useApp, useAppStore } from '../store/store-context';
 import { specForRoots } from '../util/item-spec';
 import { describePreview } from '../util/describe';
 import { ErrorView } from './ErrorView';
 
 /** Adds an item for `roots` as Settings say; tells the operator when it will only be ingested. */
-export function useAddRoots(): (roots: string[]) => Promise<boolean> {
+export function useAddRoots(): (roots: string[]) => Promise<Result<ItemSummary>> {
   const store = useAppStore();
   return useCallback(async (roots: string[]) => {
     const { settings, addItem, pushNotice } = store.getState();
@@ -18,10 +18,10 @@ export function useAddRoots(): (roots: string[]) => Promise<boolean> {
     const result = await addItem(plan.spec);
     if (!result.ok) {
       pushNotice({ level: 'error', message: result.error.message, error: result.error });
-      return false;
+      return result;
     }
     if (plan.ingestOnlyReason) pushNotice({ level: 'warning', message: plan.ingestOnlyReason, itemId: result.value.id, untilJob: true });
-    return true;
+    return result;
   }, [store]);
 }
 
@@ -88,7 +88,7 @@ export function PathDialog({ onClose, note }: { onClose: () => void; note?: stri
     setBusy(true);
     const added = await addRoots([trimmed]);
     setBusy(false);
-    if (added) onClose();
+    if (added.ok) onClose();
   };
 
   return (

@@ -12,6 +12,7 @@ type Phase =
   | { kind: 'dragging'; count: number }
   | { kind: 'counting'; count: number }
   | { kind: 'added'; line: string }
+  | { kind: 'failed'; message: string }
   | { kind: 'needs-path'; names: string[] };
 
 export function DropOverlay() {
@@ -54,11 +55,12 @@ export function DropOverlay() {
         return;
       }
       setPhase({ kind: 'counting', count: paths.length });
-      // The item is created at once; the count only tells the operator what was added.
-      void addRoots(paths);
-      void api['queue:preview']({ paths }).then((preview) => {
-        setPhase({ kind: 'added', line: preview.ok ? describePreview(preview.value) : `${paths.length} added → new item` });
-        setTimeout(() => setPhase((p) => (p.kind === 'added' ? { kind: 'idle' } : p)), 1800);
+      // The item is created at once; the count only tells the operator what was added, so it waits
+      // for the item's answer too: a drop that was refused must not read "Added".
+      void Promise.all([addRoots(paths), api['queue:preview']({ paths })]).then(([added, preview]) => {
+        if (!added.ok) setPhase({ kind: 'failed', message: added.error.message });
+        else setPhase({ kind: 'added', line: preview.ok ? describePreview(preview.value) : `${paths.length} added → new item` });
+        setTimeout(() => setPhase((p) => (p.kind === 'added' || p.kind === 'failed' ? { kind: 'idle' } : p)), 1800);
       });
     };
     window.addEventListener('dragenter', onEnter);
@@ -96,6 +98,11 @@ export function DropOverlay() {
           </>
         ) : phase.kind === 'counting' ? (
           <p className="drop-title">Counting…</p>
+        ) : phase.kind === 'failed' ? (
+          <>
+            <p className="drop-title">Not added to the queue</p>
+            <p className="drop-sub">{phase.message}</p>
+          </>
         ) : (
           <>
             <p className="drop-title num">{phase.line}</p>

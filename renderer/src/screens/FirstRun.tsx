@@ -1,10 +1,13 @@
 // First run: an API key (checked against the service, which tells us the workspace), or the offline
 // demo. Without a keychain we say so plainly and offer to keep the key in memory for this session.
+// Settings cannot be reached before a profile exists, so the service's region is chosen here too.
 
 import { useId, useState } from 'react';
 import type { ProfileSummary } from '../../../shared/domain';
+import { REGIONS } from '../../../shared/regions';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
+import { RegionChoice, apiUrlProblem, regionOf, urlForRegion, type Region } from '../components/RegionChoice';
 import { useApp } from '../store/store-context';
 
 export function FirstRun() {
@@ -13,22 +16,34 @@ export function FirstRun() {
   const addProfile = useApp((s) => s.addProfile);
   const useDemo = useApp((s) => s.useDemo);
   const finishFirstRun = useApp((s) => s.finishFirstRun);
+  const settingsUrl = useApp((s) => s.settings?.apiUrl ?? REGIONS[0].url);
   const [apiKey, setApiKey] = useState('');
+  const [apiUrl, setApiUrl] = useState(settingsUrl);
+  // Custom stays chosen while the operator types, even through an address that is a region's.
+  const [custom, setCustom] = useState(() => regionOf(settingsUrl) === 'custom');
   const [inMemory, setInMemory] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<AppError | null>(null);
   const [connected, setConnected] = useState<ProfileSummary | null>(null);
   const keyId = useId();
   const memoryId = useId();
+  const urlId = useId();
+  const region: Region = custom ? 'custom' : regionOf(apiUrl);
+  const urlProblem = apiUrlProblem(apiUrl);
   const needsMemoryChoice = !keychain.available;
-  const canSubmit = apiKey.trim().length > 0 && (!needsMemoryChoice || inMemory) && !busy;
+  const canSubmit = apiKey.trim().length > 0 && !urlProblem && (!needsMemoryChoice || inMemory) && !busy;
+  const pickRegion = (next: Region) => {
+    setCustom(next === 'custom');
+    setApiUrl(urlForRegion(next, apiUrl));
+  };
 
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!canSubmit) return;
     setBusy(true);
     setError(null);
-    const result = await addProfile({ apiKey: apiKey.trim(), storage: needsMemoryChoice ? 'memory' : 'keychain' });
+    // The key is checked against, and later sent only to, this address (main keeps it with the profile).
+    const result = await addProfile({ apiKey: apiKey.trim(), apiUrl: apiUrl.trim().replace(/\/+$/, ''), storage: needsMemoryChoice ? 'memory' : 'keychain' });
     setBusy(false);
     if (result.ok) {
       setApiKey('');
@@ -90,6 +105,17 @@ export function FirstRun() {
             ) : (
               <p className="field-hint">The key is checked with Roboflow, then stored in the system keychain; it never leaves this machine otherwise.</p>
             )}
+            <div className="service-line">
+              <span className="service-label">Service</span>
+              <RegionChoice region={region} onChange={pickRegion} />
+            </div>
+            {region === 'custom' ? (
+              <div className={`field service-url${urlProblem ? ' field-invalid' : ''}`}>
+                <label htmlFor={urlId}>API address</label>
+                <input id={urlId} className="input mono" value={apiUrl} onChange={(e) => setApiUrl(e.target.value)} aria-invalid={urlProblem ? true : undefined} spellCheck={false} autoComplete="off" />
+                {urlProblem ? <p className="field-error">{urlProblem}</p> : null}
+              </div>
+            ) : null}
             {error ? <ErrorView error={error} /> : null}
             <div className="form-actions">
               {info?.demoAvailable ? (

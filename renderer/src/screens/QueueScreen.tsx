@@ -169,6 +169,8 @@ export function ItemList({ ids, label }: { ids: string[]; label: string }) {
   const onKeyDown = useCallback(
     (event: React.KeyboardEvent, index: number) => {
       if (event.target !== event.currentTarget) return; // keys inside row buttons act on the button
+      // Ctrl/⌘/Alt combinations belong to the browser and the system (Ctrl+R reloads): not a row shortcut.
+      if (event.ctrlKey || event.metaKey || event.altKey) return;
       const ids = idsRef.current;
       const id = ids[index]!;
       const item = store.getState().items[id];

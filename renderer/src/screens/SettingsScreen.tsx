@@ -5,9 +5,9 @@ import { useEffect, useId, useState } from 'react';
 import type { PipelineKind, Settings } from '../../../shared/domain';
 import { workflowIdProblem } from '../../../shared/ids';
 import { MIB, TRANSFER_LIMITS } from '../../../shared/limits';
-import { REGIONS } from '../../../shared/regions';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
+import { RegionChoice, apiUrlProblem, regionOf, urlForRegion } from '../components/RegionChoice';
 import { useApp } from '../store/store-context';
 import { isAbsolutePath } from '../util/job-form';
 
@@ -45,13 +45,8 @@ function draftOf(s: Settings): Draft {
 export function checkDraft(d: Draft): Partial<Record<keyof Draft, string>> {
   const errors: Partial<Record<keyof Draft, string>> = {};
   const int = (v: string, min: number, max: number) => /^\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max;
-  try {
-    const url = new URL(d.apiUrl);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') errors.apiUrl = 'The API address starts with https://.';
-    else if (url.username || url.password) errors.apiUrl = 'Leave the user name and password out of the address; the key goes in Profiles.';
-  } catch {
-    errors.apiUrl = 'Enter a full address, like https://api.roboflow.com.';
-  }
+  const urlProblem = apiUrlProblem(d.apiUrl);
+  if (urlProblem) errors.apiUrl = urlProblem;
   if (!int(d.concurrency, 1, TRANSFER_LIMITS.concurrency)) errors.concurrency = `From 1 to ${TRANSFER_LIMITS.concurrency} shards at a time.`;
   if (!int(d.shardFiles, 1, TRANSFER_LIMITS.shardFiles)) errors.shardFiles = `From 1 to ${TRANSFER_LIMITS.shardFiles} files per shard (the service limit).`;
   if (!int(d.shardMegabytes, 1, SHARD_MIB_MAX)) errors.shardMegabytes = `From 1 to ${SHARD_MIB_MAX} MiB (2 GiB).`;
@@ -78,7 +73,7 @@ export function SettingsScreen() {
   if (!settings || !draft) return <p className="loading">Loading settings…</p>;
   const errors = checkDraft(draft);
   const dirty = JSON.stringify(draft) !== JSON.stringify(draftOf(settings));
-  const region = REGIONS.find((r) => r.url === draft.apiUrl.replace(/\/$/, ''))?.id ?? 'custom';
+  const region = regionOf(draft.apiUrl);
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
     setSaved(false);
     setDraft({ ...draft, [key]: value });
@@ -126,17 +121,9 @@ export function SettingsScreen() {
         <form onSubmit={save} className="settings-form" aria-label="Settings">
           <fieldset>
             <legend>Service</legend>
-            <div className="segmented" role="radiogroup" aria-label="Region">
-              {REGIONS.map((r) => (
-                <button key={r.id} type="button" role="radio" aria-checked={region === r.id} className={`seg${region === r.id ? ' seg-active' : ''}`} onClick={() => set('apiUrl', r.url)}>
-                  {r.label}
-                </button>
-              ))}
-              <button type="button" role="radio" aria-checked={region === 'custom'} className={`seg${region === 'custom' ? ' seg-active' : ''}`} onClick={() => set('apiUrl', region === 'custom' ? draft.apiUrl : 'https://')}>
-                Custom
-              </button>
-            </div>
-            {input('apiUrl', 'API address', { className: 'mono' })}
+            <RegionChoice region={region} onChange={(r) => set('apiUrl', urlForRegion(r, draft.apiUrl))} />
+            {/* Main sends a saved profile's key only to the address it was checked against. */}
+            {input('apiUrl', 'API address', { className: 'mono' }, 'For profiles added from now on; each profile keeps the address it was added with.')}
           </fieldset>
           <fieldset>
             <legend>Transfers</legend>

@@ -188,10 +188,13 @@ export function createQueueSlice(options: StoreOptions): StateCreator<AppState, 
               tally(item, 1);
             }
           }
+          // The store's copy wins over an older answer: an item retried while this answer was on its
+          // way is active again and stays out of History.
+          const finishedNow = result.value.map((i) => items[i.id]!).filter(isFinished);
           return {
             itemsVersion: state.itemsVersion + 1,
             ...counts(),
-            historyIds: sortNewestFirst(result.value.map((i) => items[i.id]!)),
+            historyIds: sortNewestFirst(finishedNow),
             historyStatus: 'ready',
           };
         });
