@@ -161,12 +161,49 @@ describe('faults over HTTP', () => {
     emu.setFaults({});
   });
 
+  it('restartLagMs shows a restarted job as it was before the restart (failed) that long', async () => {
+    emu.setFaults({ seed: 1, imageFailureRate: 1 });
+    await uploadShard(c, 'fb-rl', makePngSet(12, 'r'));
+    await c.post(c.bp('/fj-rlag'), { json: minimalJob('fb-rl') });
+    const failed = await waitTerminal(c, 'fj-rlag');
+    const failedStages = (await c.get(c.bp('/fj-rlag/stages'))).body.stages;
+    emu.setFaults({ restartLagMs: 400 });
+    const t0 = Date.now();
+    expect((await c.post(c.bp('/fj-rlag/restart'))).status).toBe(200);
+    expect((await c.get(c.bp('/fj-rlag'))).body.job).toEqual(failed);
+    expect((await c.get(c.bp('/fj-rlag/stages'))).body.stages).toEqual(failedStages);
+    const stageId = failedStages[0].processingStageId as string;
+    expect((await c.get(c.bp(`/fj-rlag/stages/${stageId}/tasks`))).status).toBe(200);
+    expect(emu.inspect.jobs().find((j) => j.jobId === 'fj-rlag')!.restarts).toBe(1);
+    // then the restarted run, which succeeds without injected failures
+    const after = await waitFor(async () => {
+      const job = (await c.get(c.bp('/fj-rlag'))).body.job;
+      return job.lastUpdate !== failed.lastUpdate ? job : undefined;
+    });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(after.isTerminal === false || after.error === false).toBe(true);
+    emu.setFaults({});
+  });
+
   it('reset-response on create-job: the job exists, the client saw an error, a retry is idempotent', async () => {
     emu.setFaults({ seed: 5, rules: [{ route: 'create-job', kind: 'reset-response', afterBytes: 3, times: 1 }] });
     await expect(c.post(c.bp('/fj-reset'), { json: minimalJob('fb') })).rejects.toThrow();
     expect((await c.get(c.bp('/fj-reset'))).status).toBe(200);
     expect((await c.post(c.bp('/fj-reset'), { json: minimalJob('fb') })).status).toBe(200);
     expect(emu.inspect.jobs().find((j) => j.jobId === 'fj-reset')!.createCalls).toBe(2);
+    emu.setFaults({});
+  });
+
+  it('corrupt sends the whole length with zeros after afterBytes (downloads only)', async () => {
+    const url = ((await c.get(c.ds('/fb/list'))).body.filesMetadata[3] as { downloadURL: string }).downloadURL; // a file no other test counts
+    const full = Buffer.from(await (await fetch(url)).arrayBuffer());
+    emu.setFaults({ seed: 1, rules: [{ route: 'storage-get', kind: 'corrupt', afterBytes: 20, times: 1 }] });
+    const damaged = Buffer.from(await (await fetch(url)).arrayBuffer());
+    expect(damaged.length).toBe(full.length);
+    expect(damaged.subarray(0, 20).equals(full.subarray(0, 20))).toBe(true);
+    expect(damaged.subarray(20).every((b) => b === 0)).toBe(true);
+    expect(Buffer.from(await (await fetch(url)).arrayBuffer()).equals(full)).toBe(true); // times: 1
+    expect(() => validateFaultConfig({ rules: [{ route: 'storage-put', kind: 'corrupt' }] })).toThrow(/storage-get/);
     emu.setFaults({});
   });
 

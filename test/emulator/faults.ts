@@ -40,7 +40,7 @@ export const ROUTE_IDS = [
 
 export type RouteId = (typeof ROUTE_IDS)[number];
 
-export type FaultKind = 'status' | 'latency' | 'reset-request' | 'reset-response' | 'stall' | 'truncate' | 'drop' | 'reset-after-commit';
+export type FaultKind = 'status' | 'latency' | 'reset-request' | 'reset-response' | 'stall' | 'truncate' | 'drop' | 'reset-after-commit' | 'corrupt';
 
 export interface FaultRule {
   /** A route id, or `*` for every route (API and storage; never the inspection surface). */
@@ -56,6 +56,7 @@ export interface FaultRule {
   ms?: number;
   /** `reset-request`: request-body bytes before the socket is destroyed;
    *  `reset-response` / `truncate`: response-body bytes sent before the socket is destroyed / ended;
+   *  `corrupt`: response-body bytes sent intact before the rest is sent as zeros;
    *  `stall`: response-body bytes sent before stalling (default 0 = stall before responding). */
   afterBytes?: number;
   /** Max number of times this rule fires. Default unlimited. */
@@ -70,6 +71,8 @@ export interface FaultConfig {
   imageFailureRate?: number;
   /** Real ms (not scaled) between a storage PUT completing and its shard or video being listed (and counted). */
   listingLagMs?: number;
+  /** Real ms (not scaled) after a restart during which the job, its stages and tasks still read as before it (failed). */
+  restartLagMs?: number;
   rules?: FaultRule[];
 }
 
@@ -80,16 +83,18 @@ export interface FaultDecision {
   latencyMs: number;
 }
 
-const KINDS: readonly FaultKind[] = ['status', 'latency', 'reset-request', 'reset-response', 'stall', 'truncate', 'drop', 'reset-after-commit'];
+const KINDS: readonly FaultKind[] = ['status', 'latency', 'reset-request', 'reset-response', 'stall', 'truncate', 'drop', 'reset-after-commit', 'corrupt'];
 /** Storage uploads only: `drop` answers 200 but loses the object; `reset-after-commit` stores it, then resets unanswered. */
 const PUT_ONLY: readonly FaultKind[] = ['drop', 'reset-after-commit'];
+/** Storage downloads only: `corrupt` sends the whole length, zeros after `afterBytes` (damaged content of the right size). */
+const GET_ONLY: readonly FaultKind[] = ['corrupt'];
 
 /** Validates a fault config (throws an Error with a readable message). */
 export function validateFaultConfig(input: unknown): FaultConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('fault config must be a JSON object');
   const o = input as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'listingLagMs', 'rules'].includes(k)) throw new Error(`unknown fault config key "${k}"`);
+    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'listingLagMs', 'restartLagMs', 'rules'].includes(k)) throw new Error(`unknown fault config key "${k}"`);
   }
   const num = (v: unknown, name: string, min: number, max = Infinity): number | undefined => {
     if (v === undefined) return undefined;
@@ -105,6 +110,8 @@ export function validateFaultConfig(input: unknown): FaultConfig {
   if (ifr !== undefined) cfg.imageFailureRate = ifr;
   const lag = num(o.listingLagMs, 'listingLagMs', 0);
   if (lag !== undefined) cfg.listingLagMs = lag;
+  const restartLag = num(o.restartLagMs, 'restartLagMs', 0);
+  if (restartLag !== undefined) cfg.restartLagMs = restartLag;
   if (o.rules !== undefined) {
     if (!Array.isArray(o.rules)) throw new Error('rules must be an array');
     cfg.rules = o.rules.map((r: unknown, i: number) => {
@@ -118,6 +125,7 @@ export function validateFaultConfig(input: unknown): FaultConfig {
       if (rr.route !== '*' && !(ROUTE_IDS as readonly unknown[]).includes(rr.route)) throw new Error(`rules[${i}]: unknown route ${JSON.stringify(rr.route)}`);
       if (!KINDS.includes(rr.kind as FaultKind)) throw new Error(`rules[${i}]: unknown kind ${JSON.stringify(rr.kind)}`);
       if (PUT_ONLY.includes(rr.kind as FaultKind) && rr.route !== 'storage-put') throw new Error(`rules[${i}]: kind "${String(rr.kind)}" needs route "storage-put"`);
+      if (GET_ONLY.includes(rr.kind as FaultKind) && rr.route !== 'storage-get') throw new Error(`rules[${i}]: kind "${String(rr.kind)}" needs route "storage-get"`);
       const rule: FaultRule = { route: rr.route as RouteId | '*', kind: rr.kind as FaultKind };
       const rate = num(rr.rate, `rules[${i}].rate`, 0, 1);
       if (rate !== undefined) rule.rate = rate;
@@ -184,6 +192,10 @@ export class FaultEngine {
 
   get listingLagMs(): number {
     return this.cfg.listingLagMs ?? 0;
+  }
+
+  get restartLagMs(): number {
+    return this.cfg.restartLagMs ?? 0;
   }
 
   /** Draw the decision for one request on `route`. */

@@ -94,6 +94,8 @@ export interface Job {
   /** bumped on restart/abort; stale async work checks it */
   generation: number;
   timers: Set<NodeJS.Timeout>;
+  /** What the job read as just before its last restart, shown until `until` (fault `restartLagMs`). */
+  beforeRestart?: { until: number; job: Obj; stages: Stage[] };
 }
 
 // ---------------------------------------------------------------- validation
@@ -683,6 +685,8 @@ export class JobEngine {
     if (!job.isTerminal || !job.error) {
       throw new ApiError(409, `job ${jobId} can only be restarted when it has failed or was aborted`, 'Conflict');
     }
+    const lag = this.deps.faults.restartLagMs;
+    if (lag > 0) job.beforeRestart = { until: Date.now() + lag, job: structuredClone(this.jobJson(job)), stages: job.stages };
     job.restarts++;
     job.generation++;
     if (override) job.restartParametersOverride.push(structuredClone(override));
@@ -706,6 +710,13 @@ export class JobEngine {
   }
 
   // ------------------------------------------------------------ rendering
+
+  /** The job and stages as the API shows them: as before a restart while `restartLagMs` hides it. */
+  view(job: Job): { job: Obj; stages: Stage[] } {
+    const before = job.beforeRestart;
+    if (before && Date.now() < before.until) return before;
+    return { job: this.jobJson(job), stages: job.stages };
+  }
 
   jobJson(job: Job): Obj {
     return {

@@ -9,6 +9,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { ApiError } from './errors';
 import { SyncFileSink } from './file-sink.mjs';
@@ -243,6 +244,19 @@ function responseLimit(fault: FaultRule | null): { afterBytes: number; action: L
   if (fault?.kind === 'truncate') return { afterBytes, action: 'end', ms: 0 };
   if (fault?.kind === 'stall') return { afterBytes, action: 'stall', ms: fault.ms ?? 0 };
   return null;
+}
+
+/** Passes `keep` bytes through, then zeros of the same length (the `corrupt` fault). */
+function zerosAfter(keep: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      const out = Buffer.from(chunk);
+      if (seen + out.length > keep) out.fill(0, Math.max(0, keep - seen));
+      seen += out.length;
+      done(null, out);
+    },
+  });
 }
 
 function sleep(ms: number): Promise<void> {
@@ -827,24 +841,24 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     auth(ctx, ctx.params[0]);
     const all = [...jobs.jobs.values()].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || a.jobId.localeCompare(b.jobId));
     const { page, next } = pageOf(ctx, all, 'jobs');
-    return { status: 'ok', jobs: page.map((j) => jobs.jobJson(j)), nextPageToken: next };
+    return { status: 'ok', jobs: page.map((j) => jobs.view(j).job), nextPageToken: next };
   };
 
   const getJob: Handler = (ctx) => {
     auth(ctx, ctx.params[0]);
-    return { status: 'ok', job: jobs.jobJson(jobs.mustGet(jobParam(ctx))) };
+    return { status: 'ok', job: jobs.view(jobs.mustGet(jobParam(ctx))).job };
   };
 
   const stages: Handler = (ctx) => {
     auth(ctx, ctx.params[0]);
     const job = jobs.mustGet(jobParam(ctx));
-    return { status: 'ok', stages: job.stages.map((s) => jobs.stageJson(s)) };
+    return { status: 'ok', stages: jobs.view(job).stages.map((s) => jobs.stageJson(s)) };
   };
 
   const tasks: Handler = (ctx) => {
     auth(ctx, ctx.params[0]);
     const job = jobs.mustGet(jobParam(ctx));
-    const stage = job.stages.find((s) => s.processingStageId === ctx.params[2]);
+    const stage = jobs.view(job).stages.find((s) => s.processingStageId === ctx.params[2]);
     if (!stage) throw new ApiError(404, `stage ${ctx.params[2] ?? ''} not found in job ${job.jobId}`, 'NotFound');
     const { page, next } = pageOf(ctx, stage.tasks, `tasks:${job.jobId}:${stage.processingStageId}`);
     return { status: 'ok', tasks: page.map((t) => jobs.taskJson(t)), nextPageToken: next };
@@ -1074,7 +1088,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     const dd = d;
     rs.on('data', (c) => (dd.bytesServed += (c as Buffer).length));
     try {
-      await pipeline(rs, res);
+      if (ctx.fault?.kind === 'corrupt') await pipeline(rs, zerosAfter(ctx.fault.afterBytes ?? 0), res);
+      else await pipeline(rs, res);
     } catch {
       /* client went away or fault */
     }
