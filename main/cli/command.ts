@@ -8,7 +8,7 @@ import { DEFAULT_API_URL } from '../engine/roboflow/http';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
-/** Finished, but some files were rejected or failed in the Workflow (listed with reasons). */
+/** Finished, but some files were rejected, failed in the Workflow or have no prediction (listed with reasons). */
 export const EXIT_REJECTIONS = 2;
 
 export interface GlobalOptions {

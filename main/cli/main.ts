@@ -20,7 +20,7 @@ ${list}
 ${GLOBAL_USAGE}
 
 Run \`batch-desk <command> --help\` for a command's options.
-Exit codes: 0 every file made it, 2 finished but some files were rejected or failed in the Workflow, 1 failure.`;
+Exit codes: 0 every file made it, 2 finished but some files were rejected, failed in the Workflow or have no prediction, 1 failure.`;
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -1,5 +1,5 @@
 // Runs one item in the foreground of a command: creates it, shows its progress until it ends,
-// and reports the outcome (rejections, results, Workflow failures, warnings) with exit codes 0 / 2 / 1.
+// and reports the outcome (rejections, results, files without a result, warnings) with exit codes 0 / 2 / 1.
 
 import path from 'node:path';
 import type { ItemSummary } from '../../shared/domain';
@@ -9,7 +9,7 @@ import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, type CliContext, type
 import { createCliEngine, resolveCredentials } from './engine-factory';
 import { reportOutcome } from './ingest-outcome';
 import { attachDisplay, createProgressDisplay, type ProgressDisplay } from './progress-display';
-import { reportWorkflowFailures } from './workflow-failures';
+import { reportResultGaps } from './workflow-failures';
 
 /** Creates the item, shows its progress until it ends, and reports the outcome with exit codes 0 / 2 / 1. */
 export async function runItemToEnd(
@@ -45,7 +45,7 @@ export async function runItemToEnd(
   }
 }
 
-/** The ingest outcome (rejections and exit code), then where the results are and the files the Workflow failed on. */
+/** The ingest outcome (rejections and exit code), then where the results are and the files without one. */
 export async function reportJobOutcome(
   summary: ItemSummary,
   itemDir: string,
@@ -64,10 +64,7 @@ export async function reportJobOutcome(
       { item: summary.id, jobId: summary.jobId, outDir: summary.outDir, results },
     );
   }
-  // A file the Workflow failed on has no result, like a rejected file: exit 2, not 0.
-  if (results && results.failed > 0) {
-    await reportWorkflowFailures(summary.outDir, results.failed, display, stderr, json);
-    if (code === EXIT_OK) code = EXIT_REJECTIONS;
-  }
+  // A file the Workflow failed on, or with no prediction, has no result, like a rejected file: exit 2, not 0.
+  if (results && (await reportResultGaps(summary.outDir, results, display, stderr, json)) && code === EXIT_OK) code = EXIT_REJECTIONS;
   return code;
 }

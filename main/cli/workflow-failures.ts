@@ -1,26 +1,37 @@
-// The files the Workflow failed on (rows with status "failed" in results.jsonl): the command line
-// lists them with their reason, as it lists rejected files, and exits 2. Only the first few are
-// listed: thousands of failures would bury the terminal, and results.jsonl holds them all.
+// The files without a result: rows with status "failed" (the Workflow failed on them) or "missing"
+// (no prediction for them in the export) in results.jsonl. The command line lists them with their
+// reason, as it lists rejected files, and exits 2. Only the first few are listed: thousands would
+// bury the terminal, and results.jsonl holds them all.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { formatCount } from '../../shared/format';
-import { RESULTS_JSONL, type ResultRow } from '../engine/export/results-join';
+import { EXPORT_DIR } from '../engine/export/export-results';
+import { RESULTS_JSONL, type JoinSummary, type ResultRow } from '../engine/export/results-join';
 import type { ProgressDisplay } from './progress-display';
 
 export const FAILED_FILES_LISTED = 20;
 
-/** The first `limit` failed rows of results.jsonl, read without parsing every prediction. */
-export async function readFailedRows(outDir: string, limit: number): Promise<ResultRow[]> {
+type NoResult = 'failed' | 'missing';
+
+/** How each kind is introduced, and the --json records that carry the count and each listed row. */
+const LISTINGS: Record<NoResult, { heading: (count: string) => string; countKey: string; rowKey: string }> = {
+  failed: { heading: (n) => `The Workflow failed on ${n} file(s)`, countKey: 'workflowFailures', rowKey: 'workflowFailure' },
+  missing: { heading: (n) => `${n} file(s) have no prediction in the export`, countKey: 'missingResults', rowKey: 'missingResult' },
+};
+
+/** The first `limit` rows of results.jsonl with this status, read without parsing every prediction. */
+export async function readRowsWithStatus(outDir: string, status: NoResult, limit: number): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
+  const marker = `"status":"${status}"`;
   const input = fs.createReadStream(path.join(outDir, RESULTS_JSONL), 'utf8');
   try {
     for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
       // Cheap filter first: the file may hold gigabytes of predictions.
-      if (!line.includes('"status":"failed"')) continue;
+      if (!line.includes(marker)) continue;
       const row = JSON.parse(line) as ResultRow;
-      if (row.status !== 'failed') continue;
+      if (row.status !== status) continue;
       rows.push(row);
       if (rows.length >= limit) break;
     }
@@ -31,21 +42,40 @@ export async function readFailedRows(outDir: string, limit: number): Promise<Res
 }
 
 /**
- * Lists the files the Workflow failed on: on stderr always, and as JSON records too with --json.
- * `failed` is the count from the join summary, so the list can say how many it leaves out.
+ * Lists the rows with this status: on stderr always, and as JSON records too with --json.
+ * `count` is the join summary's, so the list can say how many it leaves out.
  */
-export async function reportWorkflowFailures(outDir: string, failed: number, display: ProgressDisplay, stderr: NodeJS.WritableStream, json: boolean): Promise<void> {
-  const rows = await readFailedRows(outDir, FAILED_FILES_LISTED);
+async function listRows(outDir: string, status: NoResult, count: number, display: ProgressDisplay, stderr: NodeJS.WritableStream, json: boolean): Promise<void> {
+  const { heading: headingOf, countKey, rowKey } = LISTINGS[status];
+  const rows = await readRowsWithStatus(outDir, status, FAILED_FILES_LISTED);
   const results = path.join(outDir, RESULTS_JSONL);
-  const heading = `The Workflow failed on ${formatCount(failed)} file(s); they have no result (status "failed" in ${results}):`;
-  if (json) display.note(heading, { workflowFailures: { count: failed, listed: rows.length, results } });
+  const heading = `${headingOf(formatCount(count))}; they have no result (status "${status}" in ${results}):`;
+  if (json) display.note(heading, { [countKey]: { count, listed: rows.length, results } });
   const lines = [heading];
   for (const r of rows) {
     const line = `${r.sourcePath ?? r.batchName}: ${r.reason ?? 'no reason given'}`;
     lines.push(`  ${line}`);
-    if (json) display.note(`failed: ${line}`, { workflowFailure: r });
+    if (json) display.note(`${status}: ${line}`, { [rowKey]: r });
   }
-  const unlisted = failed - rows.length;
+  const unlisted = count - rows.length;
   if (unlisted > 0) lines.push(`  … and ${formatCount(unlisted)} more, listed in ${results}.`);
   stderr.write(lines.join('\n') + '\n');
+}
+
+/**
+ * Says what the join left without a result: the files the Workflow failed on, the files with no
+ * prediction, and the prediction rows that could not be read. True when some file has no result
+ * (exit 2: not every file made it).
+ */
+export async function reportResultGaps(outDir: string, results: JoinSummary, display: ProgressDisplay, stderr: NodeJS.WritableStream, json: boolean): Promise<boolean> {
+  if (results.unreadable > 0) {
+    const exportDir = path.join(outDir, EXPORT_DIR);
+    const line = `warning: ${formatCount(results.unreadable)} prediction row(s) in ${exportDir} could not be read (not JSON, or no file-name field recognised) and were left out.`;
+    if (json) display.note(line, { unreadablePredictions: { count: results.unreadable, exportDir } });
+    stderr.write(line + '\n');
+  }
+  for (const status of ['failed', 'missing'] as const) {
+    if (results[status] > 0) await listRows(outDir, status, results[status], display, stderr, json);
+  }
+  return results.failed + results.missing > 0;
 }

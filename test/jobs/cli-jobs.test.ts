@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
 import { cliEnv, makeTree, readResults, spawnCli, startEmu } from './helpers';
+import { findPredictionFiles } from '../../main/engine/export/predictions';
 
 const CLI = path.resolve('dist/cli.js');
 let emu: Emulator | undefined;
@@ -99,6 +100,60 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     const listedByProcess = p.err.split('\n').filter((l) => l.startsWith('  ') && !l.startsWith('  …'));
     expect(listedByProcess).toHaveLength(20);
     expect(listedByProcess.every((l) => byBatchName.has(l))).toBe(true);
+  });
+
+  it('with the CSV aggregation, files the Workflow failed on (`name,` rows) are failed, listed, and exit 2', async () => {
+    emu = scratch.server(await startEmu({ seed: 11, imageFailureRate: 0.5 }));
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
+    makeTree(root, 40, { dirs: 2 });
+    const r = await cli(['run', root, '--workflow-id', 'wf', '--out', out, '--job-id', 'cli-csv-fail', '--aggregation-format', 'csv', '--max-image-failure-rate', '1'], data);
+    expect(r.code).toBe(2);
+    const rows = readResults(out);
+    const failed = rows.filter((x) => x.status === 'failed');
+    expect(failed.length).toBeGreaterThan(5);
+    expect(rows.filter((x) => x.status === 'ok').every((x) => x.prediction)).toBe(true);
+    expect(failed.every((x) => x.reason === 'no prediction returned' && x.prediction === undefined)).toBe(true);
+    expect(r.err).toContain(`The Workflow failed on ${failed.length} file(s)`);
+    expect(r.err).toContain(`  ${failed[0]!.sourcePath}: no prediction returned`);
+  });
+
+  it('export exits 2 and lists the files left without a prediction when the prediction rows cannot be read', async () => {
+    emu = scratch.server(await startEmu());
+    const root = scratch.dir('cli-src');
+    const data = scratch.dir('cli-data');
+    const out = scratch.dir('cli-out');
+    makeTree(root, 40, { dirs: 2 });
+    const r = await cli(['run', root, '--workflow-id', 'wf', '--out', scratch.dir('cli-run-out'), '--job-id', 'cli-missing'], data);
+    expect(r.code).toBe(0);
+    const first = await cli(['export', '--job-id', 'cli-missing', '--out', out], data);
+    expect(first.code).toBe(0);
+    // The predictions as another service might write them: a name column Batch Desk does not know,
+    // and a line that is not JSON (sizes kept, so exporting again keeps these files).
+    const files = findPredictionFiles(path.join(out, 'export'));
+    expect(files.length).toBeGreaterThan(0);
+    for (const f of files) {
+      const text = fs.readFileSync(f, 'utf8').replaceAll('"file_name"', '"file_nome"');
+      fs.writeFileSync(f, `#${text.slice(1)}`);
+    }
+
+    const e = await cli(['export', '--job-id', 'cli-missing', '--out', out, '--json'], data);
+    const missing = readResults(out).filter((x) => x.status === 'missing');
+    expect(missing).toHaveLength(40);
+    expect(e.code).toBe(2);
+    const results = path.join(out, 'results.jsonl');
+    expect(e.err).toContain(`40 file(s) have no prediction in the export; they have no result (status "missing" in ${results}):`);
+    const listed = e.err.split('\n').filter((l) => l.startsWith('  /'));
+    expect(listed).toHaveLength(20);
+    expect(listed[0]).toBe(`  ${missing[0]!.sourcePath}: no prediction in the export`);
+    expect(e.err).toContain(`… and 20 more, listed in ${results}.`);
+    expect(e.err).toContain(`warning: 40 prediction row(s) in ${path.join(out, 'export')} could not be read`);
+    const recs = records(e.out);
+    expect(recs.find((x) => x.results)).toMatchObject({ results: { missing: 40, unreadable: 40 } });
+    expect(recs.find((x) => x.unreadablePredictions)).toMatchObject({ unreadablePredictions: { count: 40 } });
+    expect(recs.find((x) => x.missingResults)).toMatchObject({ missingResults: { count: 40, listed: 20, results } });
+    expect(recs.filter((x) => x.missingResult).map((x) => x.missingResult)).toEqual(missing.slice(0, 20));
   });
 
   it('resume of a run killed while its job ran lists the files the Workflow failed on and exits 2, as the run would have', async () => {

@@ -9,9 +9,9 @@ import type { Emulator } from '../emulator/server';
 import { KEY, client as emuClient, minimalJob, start, uploadShard, waitTerminal } from '../emulator/testkit';
 import { makePngSet } from '../emulator/fixtures';
 import { RoboflowClient } from '../../main/engine/roboflow/client';
-import { exportBatch } from '../../main/engine/export/exporter';
+import { exportBatch, fileKey, type ExportJournalRecord } from '../../main/engine/export/exporter';
 import { toAppError } from '../../main/engine/pipeline/engine';
-import { readRecords } from '../../main/engine/journal';
+import { Journal, readRecords } from '../../main/engine/journal';
 import { expiryWarning } from '../../main/engine/jobs/expiry';
 
 let emu: Emulator | undefined;
@@ -146,6 +146,83 @@ describe('export resume after extracted files were lost', () => {
     const message = toAppError(err).message;
     expect(message).toMatch(/^Extracted files are missing/);
     for (const n of ['predictions-1.jsonl', 'predictions-2.jsonl']) expect(message).toContain(`export/predictions/${n}`);
+  });
+});
+
+describe('export of an archive whose bytes are damaged', () => {
+  // Its size is right, so no size check sees it: a body damaged in transit, or a copy a power cut
+  // left zero-filled after the journal called it complete. Extracting it fails ("invalid stored
+  // block lengths"); it must be fetched again, not extracted again on every retry forever.
+  const job = async () => {
+    emu = scratch.server(await start());
+    const c = emuClient(emu);
+    await uploadShard(c, 'dmg-in', makePngSet(300, 'dmg')); // two prediction files in one archive
+    expect((await c.post(c.bp('/dmg-job'), { json: minimalJob('dmg-in') })).status).toBe(200);
+    expect((await waitTerminal(c, 'dmg-job')).error).toBe(false);
+    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
+    const dest = scratch.dir('dmg-out');
+    const journal = path.join(scratch.dir('dmg-journal'), 'export.jsonl');
+    const run = () => exportBatch({ staging: client.staging, batchId: 'dmg-job-export', destDir: dest, journalPath: journal, signal: new AbortController().signal });
+    const archiveRequests = () => emu!.inspect.downloads().find((d) => d.fileName === 'export-1.tar.gz')?.requests ?? 0;
+    const predictionRows = () =>
+      ['predictions-1.jsonl', 'predictions-2.jsonl'].flatMap((n) => fs.readFileSync(path.join(dest, 'export', 'predictions', n), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown));
+    return { client, dest, journal, run, archiveRequests, predictionRows };
+  };
+
+  it('is downloaded again when it arrives damaged, and the export completes in the same run', async () => {
+    const { run, archiveRequests, predictionRows } = await job();
+    emu!.setFaults({ rules: [{ route: 'storage-get', kind: 'corrupt', afterBytes: 100, times: 1 }] });
+    await run();
+    expect(archiveRequests()).toBe(2);
+    expect(predictionRows()).toHaveLength(300);
+  });
+
+  it('is downloaded again on resume when the journal calls it complete but a power cut zeroed it', async () => {
+    const { client, dest, journal, run, archiveRequests, predictionRows } = await job();
+    // The state a power cut leaves: the `file` record synced, the archive's size kept, its data not.
+    const [f] = (await client.staging.listContent('dmg-job-export', { partName: 'export' })).items;
+    const bytes = Buffer.from(await (await fetch(f!.downloadURL)).arrayBuffer());
+    bytes.fill(0, 100);
+    fs.mkdirSync(path.join(dest, 'export'), { recursive: true });
+    fs.writeFileSync(path.join(dest, 'export', 'export-1.tar.gz'), bytes);
+    const j = Journal.open<ExportJournalRecord>(journal);
+    j.append({ t: 'file', key: fileKey('dmg-job-export', f!), rel: path.join('export', 'export-1.tar.gz'), size: bytes.length, archive: true });
+    await j.close();
+    const before = archiveRequests();
+    await run();
+    expect(archiveRequests()).toBe(before + 1);
+    expect(predictionRows()).toHaveLength(300);
+  });
+
+  it('fails naming the archive and its batch when a fresh copy is damaged too, and a later export fetches it again', async () => {
+    const { dest, run, archiveRequests, predictionRows } = await job();
+    emu!.setFaults({ rules: [{ route: 'storage-get', kind: 'corrupt', afterBytes: 100 }] });
+    const err = await run().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(toAppError(err).message).toMatch(/^The archive export\/export-1\.tar\.gz of batch dmg-job-export is damaged: a fresh download of it could not be extracted either \(.+\)/);
+    expect(archiveRequests()).toBe(2); // once, then once more
+    expect(fs.existsSync(path.join(dest, 'export', 'export-1.tar.gz'))).toBe(false);
+    emu!.setFaults({});
+    await run();
+    expect(archiveRequests()).toBe(3);
+    expect(predictionRows()).toHaveLength(300);
+  });
+});
+
+describe('export download errors', () => {
+  it('name the file and the batch', async () => {
+    emu = scratch.server(await start());
+    await uploadShard(emuClient(emu), 'gone-batch', makePngSet(1, 'gone'));
+    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
+    const dest = scratch.dir('gone-out');
+    emu.setFaults({ rules: [{ route: 'storage-get', kind: 'status', status: 404 }] });
+    const err = await exportBatch({ staging: client.staging, batchId: 'gone-batch', destDir: dest, journalPath: path.join(dest, 'export.jsonl'), signal: new AbortController().signal }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(toAppError(err)).toMatchObject({ code: 'remote', message: 'Could not download gone-0000.png of batch gone-batch: the storage answered 404.' });
   });
 });
 

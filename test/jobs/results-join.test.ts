@@ -72,3 +72,40 @@ describe.each([
     expect(preview.totalRows).toBe(7);
   });
 });
+
+describe('results.csv in a spreadsheet', () => {
+  // In watch mode a batch name is the dropped file's own name: whoever writes into the folder picks it.
+  const names = ['=HYPERLINK("http://evil.example/?x","open").png', '-cam1.jpg', '+1.png', '@x.png', 'Überwachung/東京-café.png', 'plain.png'];
+
+  it('starts with a BOM, neutralises formula-like cells, while results.jsonl and the preview keep the exact names', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-join-'));
+    dirs.push(out);
+    const preds = path.join(out, 'export', 'job-x', 'predictions');
+    fs.mkdirSync(preds, { recursive: true });
+    fs.writeFileSync(path.join(preds, 'predictions-1.jsonl'), names.map((n) => JSON.stringify({ file_name: n, predictions: { count: 1 } }) + '\n').join(''));
+    await joinResults(out, [path.join(out, 'export')], rows(names.map((n) => ({ sourcePath: `/in/${n}`, batchName: n }))));
+
+    const raw = fs.readFileSync(path.join(out, 'results.csv'));
+    expect([...raw.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // Excel then reads UTF-8, not cp1252
+    const csvRows: string[][] = [];
+    for await (const r of parseCsv(fs.createReadStream(path.join(out, 'results.csv'), 'utf8'))) csvRows.push(r);
+    expect(csvRows[0]).toEqual(['source_path', 'batch_name', 'status', 'reason', 'prediction']);
+    expect(csvRows.slice(1).map((r) => r[1])).toEqual([
+      `'=HYPERLINK("http://evil.example/?x","open").png`,
+      "'-cam1.jpg",
+      "'+1.png",
+      "'@x.png",
+      'Überwachung/東京-café.png',
+      'plain.png',
+    ]);
+    expect(csvRows.slice(1).map((r) => r[0])).toEqual(names.map((n) => `/in/${n}`)); // absolute paths start with /
+
+    const jsonl = fs.readFileSync(path.join(out, 'results.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as ResultRow);
+    expect(jsonl.map((r) => r.batchName)).toEqual(names);
+
+    const preview = readResultsPreview(out, 10);
+    expect(preview.columns).toEqual(['source_path', 'batch_name', 'status', 'reason', 'prediction']);
+    expect(preview.rows.map((r) => r[1])).toEqual(names);
+    expect(preview.rows[0]).toEqual([`/in/${names[0]}`, names[0], 'ok', '', '{"count":1}']);
+  });
+});

@@ -14,7 +14,7 @@ import { RoboflowClient } from '../../engine/roboflow/client';
 import { CliError, EXIT_OK, EXIT_REJECTIONS, intOption, parseCommandArgs, type Command } from '../command';
 import { resolveCredentials } from '../engine-factory';
 import { createProgressDisplay } from '../progress-display';
-import { reportWorkflowFailures } from '../workflow-failures';
+import { reportResultGaps } from '../workflow-failures';
 
 export const EXPORT_JOURNAL_NAME = '.batch-desk-export.jsonl';
 
@@ -25,8 +25,8 @@ export const exportCommand: Command = {
 
 Downloads the job's output batch (or the given batch) into <dir>/export, 8 files at a time,
 resuming partial downloads, and writes <dir>/results.jsonl and results.csv. Run it again to finish
-an interrupted export: complete files are skipped. Exits 2 when the Workflow failed on some files
-(listed on stderr with their reason).
+an interrupted export: complete files are skipped. Exits 2 when some files have no result: the
+Workflow failed on them, or the export has no prediction for them (listed on stderr with their reason).
 
 Options:
   --job-id <id>          the job whose results to export
@@ -83,9 +83,7 @@ Options:
         `Exported ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)} from batch ${batch.batchId} into ${path.join(outDir, 'export', batch.label)}; results: ${path.join(outDir, 'results.jsonl')} (${join.rows} rows).`,
         { batchId: batch.batchId, outDir, files: e.files, bytes: e.bytes, results: join },
       );
-      if (join.failed === 0) return EXIT_OK;
-      await reportWorkflowFailures(outDir, join.failed, display, ctx.stderr, global.json);
-      return EXIT_REJECTIONS;
+      return (await reportResultGaps(outDir, join, display, ctx.stderr, global.json)) ? EXIT_REJECTIONS : EXIT_OK;
     } finally {
       display.close();
     }

@@ -9,6 +9,24 @@ export function csvLine(cells: readonly string[]): string {
   return cells.map(csvCell).join(',') + '\r\n';
 }
 
+/** First in a CSV meant for spreadsheets: without it Excel on Windows reads UTF-8 as its ANSI code page. */
+export const CSV_BOM = '\uFEFF';
+
+const FORMULA_START = /^[=+\-@\t\r]/;
+
+/**
+ * A CSV line for spreadsheets: a cell that Excel or LibreOffice would run as a formula gets a leading
+ * `'` (OWASP "CSV injection"; file names come from whoever writes into a watched folder).
+ */
+export function spreadsheetLine(cells: readonly string[]): string {
+  return csvLine(cells.map((c) => (FORMULA_START.test(c) ? `'${c}` : c)));
+}
+
+/** Undoes spreadsheetLine's prefix, for a reader that shows the values (a name that really began with `'=` loses its `'`). */
+export function spreadsheetValue(cell: string): string {
+  return cell.startsWith("'") && FORMULA_START.test(cell.slice(1)) ? cell.slice(1) : cell;
+}
+
 export class CsvParser {
   private row: string[] = [];
   private cell = '';
@@ -16,11 +34,17 @@ export class CsvParser {
   private afterQuote = false;
   private pendingCr = false;
   private any = false;
+  private started = false;
 
-  /** Feeds text; returns the records completed by it. */
+  /** Feeds text; returns the records completed by it. A byte order mark opening the text is skipped. */
   push(text: string): string[][] {
     const out: string[][] = [];
-    for (let i = 0; i < text.length; i++) {
+    let i = 0;
+    if (!this.started && text.length > 0) {
+      this.started = true;
+      if (text.startsWith(CSV_BOM)) i = 1;
+    }
+    for (; i < text.length; i++) {
       const ch = text[i]!;
       if (this.quoted) {
         if (ch === '"') {

@@ -82,7 +82,8 @@ export async function downloadToPart(opts: DownloadOptions): Promise<number> {
     await sleep(wait ?? backoffDelay(Math.max(0, attempt), policy), opts.signal);
   }
   const reason = lastError instanceof Error ? lastError.message : String(lastError);
-  throw new DownloadError(`Download failed after ${policy.maxAttempts} attempts: ${reason}`, true);
+  // The caller names the file and batch: "Could not download <file> of batch <id>: gave up after …".
+  throw new DownloadError(`gave up after ${policy.maxAttempts} attempts (${reason})`, true);
 }
 
 class RetryAfter extends Error {

@@ -20,7 +20,9 @@ import type { BandwidthLimiter } from '../ingest/bandwidth';
 export type ExportJournalRecord =
   | { t: 'file'; key: string; rel: string; size: number; archive: boolean }
   // `members` (paths from destDir, sizes) lets a resume check them; older journals lack it.
-  | { t: 'extracted'; key: string; refused: RefusedMember[]; members?: Member[] };
+  | { t: 'extracted'; key: string; refused: RefusedMember[]; members?: Member[] }
+  // Undoes the key's `file` record: its archive could not be extracted and was deleted.
+  | { t: 'discarded'; key: string };
 
 interface Member {
   rel: string;
@@ -96,11 +98,17 @@ interface DoneState {
   members: Member[];
 }
 
-function readDone(journalPath: string): Map<string, DoneState> {
+/** What the journal calls complete, and the archives discarded as damaged and not extracted since. */
+function readDone(journalPath: string): { done: Map<string, DoneState>; discarded: Set<string> } {
   const done = new Map<string, DoneState>();
+  const discarded = new Set<string>();
   for (const r of readRecords<ExportJournalRecord>(journalPath)) {
     if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [], members: [] });
-    else if (r.t === 'extracted') {
+    else if (r.t === 'discarded') {
+      done.delete(r.key);
+      discarded.add(r.key);
+    } else if (r.t === 'extracted') {
+      discarded.delete(r.key);
       const d = done.get(r.key);
       if (d) {
         d.extracted = true;
@@ -109,7 +117,7 @@ function readDone(journalPath: string): Map<string, DoneState> {
       }
     }
   }
-  return done;
+  return { done, discarded };
 }
 
 function exists(p: string): boolean {
@@ -138,6 +146,11 @@ function linkSize(p: string): number {
   }
 }
 
+/** An error from our own disk (ENOSPC, EACCES…): system calls fail with `syscall`, zlib and tar errors do not. */
+function isLocalError(err: unknown): boolean {
+  return typeof (err as NodeJS.ErrnoException)?.syscall === 'string';
+}
+
 function listFiles(rels: string[]): string {
   return rels.slice(0, 10).join(', ') + (rels.length > 10 ? ` and ${rels.length - 10} more` : '');
 }
@@ -148,7 +161,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const root = path.resolve(opts.destDir);
   fs.mkdirSync(root, { recursive: true });
   const journal = Journal.open<ExportJournalRecord>(opts.journalPath);
-  const done = readDone(opts.journalPath);
+  const { done, discarded } = readDone(opts.journalPath);
   const meter = new RateMeter();
   const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
   // Extracted members now gone or short on disk (deleted, or lost to a power cut), by archive: the
@@ -190,8 +203,33 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     }
   };
 
-  const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string) => {
-    const res = await extractArchive(finalPath, dir, opts.signal);
+  /** Archives found damaged in this pass: the next pass downloads them again. */
+  let damaged = 0;
+
+  /** Extracts an archive; false when it was damaged, deleted and forgotten, to be downloaded again. */
+  const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string): Promise<boolean> => {
+    let res: Awaited<ReturnType<typeof extractArchive>>;
+    try {
+      res = await extractArchive(finalPath, dir, opts.signal);
+    } catch (err) {
+      if (opts.signal.aborted || isLocalError(err)) throw err;
+      // Its bytes are bad though its size is right (a power cut that kept the size, bad bytes in
+      // transit): extracting it again would fail forever. Delete it and undo its completion.
+      fs.rmSync(finalPath, { force: true });
+      await journal.appendDurably({ t: 'discarded', key });
+      done.delete(key);
+      const reason = (err as Error).message;
+      if (discarded.has(key)) {
+        throw new ApiError(
+          `The archive ${archiveRel} of batch ${opts.batchId} is damaged: a fresh download of it could not be extracted either (${reason}). It was deleted; retrying the export downloads it again.`,
+          'remote',
+          'export',
+        );
+      }
+      discarded.add(key);
+      log.warn('archive could not be extracted; downloading it again', { archive: archiveRel, batchId: opts.batchId, error: reason });
+      return false;
+    }
     const stats = res.files.map((p) => fs.lstatSync(p));
     // Extracted files are always made durable before the archive counts as extracted: the archive is
     // deleted next, so a power cut could not be repaired from it.
@@ -202,9 +240,11 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     const d = done.get(key);
     if (d) Object.assign(d, { extracted: true, refused: res.refused, members });
     lost.delete(key);
+    discarded.delete(key);
     for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
     if (res.refused.length) log.warn('archive members refused', { archive: archiveRel, refused: res.refused });
     fs.rmSync(finalPath, { force: true });
+    return true;
   };
 
   let failures: unknown[] = [];
@@ -231,11 +271,10 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       if (missing) log.warn('extracted files are missing or short; fetching their archive again', { archive: rel, missing });
       if (!prior.archive && fileSize(finalPath) === prior.size) return countDone(prior.size, [], rel);
       if (!exists(finalPath) && fileSize(partPath) === prior.size) fs.renameSync(partPath, finalPath);
-      if (fileSize(finalPath) === prior.size) {
-        if (prior.archive) await finishArchive(key, finalPath, rel, dir.path);
+      if (fileSize(finalPath) === prior.size && (!prior.archive || (await finishArchive(key, finalPath, rel, dir.path)))) {
         return countDone(prior.size, [], rel);
       }
-      fs.rmSync(finalPath, { force: true }); // short or gone (e.g. after a power loss): fetch again
+      fs.rmSync(finalPath, { force: true }); // short, gone (e.g. after a power loss) or damaged: fetch again
       done.delete(key); // the file vanished: fetch it again
     }
     fs.mkdirSync(path.dirname(finalPath), { recursive: true });
@@ -249,9 +288,11 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     } catch (err) {
       if (before > 0) bytesDone -= before;
       if (err instanceof UrlExpiredError) return 'expired';
-      // The bare download error would not say what the operator is missing.
-      if (missing && (err instanceof DownloadError || err instanceof StorageGetError)) {
-        throw new ApiError(`Extracted files are missing and could not be fetched again (${rel}: ${err.message}): ${listFiles(missing)}.`, 'remote', 'export', undefined, err.retryable);
+      // The bare download error ("the storage answered 404") would not say which file, nor what the operator is missing.
+      if (err instanceof DownloadError || err instanceof StorageGetError) {
+        const what = `${rel} of batch ${opts.batchId}: ${err.message}`;
+        const message = missing ? `Extracted files are missing and could not be fetched again (${what}): ${listFiles(missing)}.` : `Could not download ${what}.`;
+        throw new ApiError(message, 'remote', 'export', undefined, err.retryable);
       }
       throw err;
     }
@@ -263,7 +304,10 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       await journal.appendDurably({ t: 'file', key, rel, size, archive });
       fs.renameSync(partPath, finalPath);
       done.set(key, { rel, size, archive, extracted: false, refused: [], members: [] });
-      if (archive) await finishArchive(key, finalPath, rel, dir.path);
+      if (archive && !(await finishArchive(key, finalPath, rel, dir.path))) {
+        damaged++; // the next pass fetches it again
+        return;
+      }
       filesDone++;
       summary.files++;
       summary.bytes += size;
@@ -292,6 +336,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       summary.bytes = 0;
       summary.refused = [];
       let expired = 0;
+      damaged = 0;
       failures = [];
       const running = new Set<Promise<void>>();
       for (const part of parts) {
@@ -320,11 +365,12 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       await Promise.all(finishing);
       opts.signal.throwIfAborted();
       if (failures.length) throw failures[0];
-      if (expired === 0) break;
-      if (pass + 1 >= maxPasses) {
-        throw new DownloadError(`${expired} download links kept expiring; the results may be gone from the service. Try the export again.`, true);
+      if (expired === 0 && damaged === 0) break;
+      // A damaged archive is fetched again once per run (a second failure throws), so only expiries count here.
+      if (expired > 0 && pass + 1 >= maxPasses) {
+        throw new DownloadError(`${expired} download links of batch ${opts.batchId} kept expiring; the results may be gone from the service. Try the export again.`, true);
       }
-      log.info('download links expired; listing again', { expired, pass: pass + 1 });
+      log.info('listing the batch again', { expired, damaged, pass: pass + 1 });
     }
     // An archive the service no longer lists cannot be fetched again.
     if (lost.size) {

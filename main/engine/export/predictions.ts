@@ -69,10 +69,18 @@ function nameOf(row: Record<string, unknown>): { key: string; field: string } | 
   return null;
 }
 
+/** The service's error as text: a string, or an object such as {"message": …, "type": …}. */
+function errorText(e: unknown): string | undefined {
+  if (typeof e === 'string') return e || undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  const message = (e as Record<string, unknown>).message;
+  return typeof message === 'string' && message ? message : JSON.stringify(e);
+}
+
 export function toPredictionRow(row: Record<string, unknown>): PredictionRow | null {
   const name = nameOf(row);
   if (!name) return null;
-  const error = typeof row.error === 'string' && row.error ? row.error : undefined;
+  const error = errorText(row.error);
   let prediction: unknown;
   if ('predictions' in row) prediction = row.predictions;
   else {
@@ -80,7 +88,7 @@ export function toPredictionRow(row: Record<string, unknown>): PredictionRow | n
     delete rest[name.field];
     prediction = rest;
   }
-  return { key: name.key, prediction: prediction ?? null, error };
+  return { key: name.key, prediction: prediction === '' ? null : (prediction ?? null), error };
 }
 
 function maybeJson(v: string): unknown {
@@ -95,7 +103,13 @@ function maybeJson(v: string): unknown {
   return v === '' ? null : v;
 }
 
-export async function* readPredictionFile(file: string): AsyncIterable<PredictionRow> {
+/** `onUnreadable` is called for each row left out (not JSON, or no file name recognised), so it can be counted. */
+export async function* readPredictionFile(file: string, onUnreadable: () => void = () => undefined): AsyncIterable<PredictionRow> {
+  const rowOf = (row: unknown): PredictionRow | null => {
+    const r = row && typeof row === 'object' && !Array.isArray(row) ? toPredictionRow(row as Record<string, unknown>) : null;
+    if (!r) onUnreadable();
+    return r;
+  };
   if (/\.csv$/i.test(file)) {
     let header: string[] | null = null;
     for await (const cells of parseCsv(fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }))) {
@@ -105,27 +119,25 @@ export async function* readPredictionFile(file: string): AsyncIterable<Predictio
       }
       const row: Record<string, unknown> = {};
       header.forEach((h, i) => (row[h] = maybeJson(cells[i] ?? '')));
-      const r = toPredictionRow(row);
+      const r = rowOf(row);
       if (r) yield r;
     }
     return;
   }
   if (/\.json$/i.test(file) && fs.statSync(file).size < 256 * 1024 * 1024) {
-    // A plain JSON file may hold one array of rows rather than JSON lines.
-    const text = fs.readFileSync(file, 'utf8');
-    const trimmed = text.trimStart();
-    if (trimmed.startsWith('[')) {
-      try {
-        for (const row of JSON.parse(trimmed) as unknown[]) {
-          if (row && typeof row === 'object') {
-            const r = toPredictionRow(row as Record<string, unknown>);
-            if (r) yield r;
-          }
-        }
-        return;
-      } catch {
-        // fall through to JSON lines
+    // A plain JSON file may hold one array of rows, or one (pretty-printed) row, rather than JSON lines.
+    let whole: unknown;
+    try {
+      whole = JSON.parse(fs.readFileSync(file, 'utf8').trimStart()); // trimStart: a BOM
+    } catch {
+      // JSON lines then
+    }
+    if (whole && typeof whole === 'object') {
+      for (const row of Array.isArray(whole) ? whole : [whole]) {
+        const r = rowOf(row);
+        if (r) yield r;
       }
+      return;
     }
   }
   const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
@@ -135,11 +147,10 @@ export async function* readPredictionFile(file: string): AsyncIterable<Predictio
     try {
       row = JSON.parse(line);
     } catch {
+      onUnreadable();
       continue;
     }
-    if (row && typeof row === 'object' && !Array.isArray(row)) {
-      const r = toPredictionRow(row as Record<string, unknown>);
-      if (r) yield r;
-    }
+    const r = rowOf(row);
+    if (r) yield r;
   }
 }

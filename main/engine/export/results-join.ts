@@ -13,7 +13,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { replayRecords } from '../journal';
 import { writeJsonAtomic, fsyncDir } from '../atomic-file';
-import { csvLine } from './csv';
+import { CSV_BOM, csvLine, spreadsheetLine } from './csv';
 import { findPredictionFiles, readPredictionFile } from './predictions';
 
 export interface SourceRow {
@@ -41,6 +41,8 @@ export interface JoinSummary {
   missing: number;
   /** Predictions that matched no source file (still written, with a null source path). */
   unmatched: number;
+  /** Prediction rows left out: not JSON, or no file-name field recognised. */
+  unreadable: number;
   buckets: number;
 }
 
@@ -88,6 +90,14 @@ interface Indexed {
   value: unknown;
   error?: string;
   used: boolean;
+  /** `value` is the array of several rows' predictions (video frames). */
+  multi?: boolean;
+}
+
+/** A row without a prediction failed, whether or not the service said why (a CSV's `name,` says nothing). */
+function outcome(v: Indexed): Pick<ResultRow, 'status' | 'reason' | 'prediction'> {
+  if (v.value === null || v.value === undefined) return { status: 'failed', reason: v.error ?? 'no prediction returned' };
+  return { status: 'ok', prediction: v.value, ...(v.error ? { reason: v.error } : {}) };
 }
 
 /**
@@ -106,16 +116,17 @@ export async function joinResults(
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const buckets = Math.max(1, Math.ceil(totalBytes / bucketBytes));
   const tmpDir = fs.mkdtempSync(path.join(outDir, '.join-'));
-  const summary: JoinSummary = { rows: 0, ok: 0, failed: 0, rejected: 0, missing: 0, unmatched: 0, buckets };
+  const summary: JoinSummary = { rows: 0, ok: 0, failed: 0, rejected: 0, missing: 0, unmatched: 0, unreadable: 0, buckets };
   const jsonl = new Writer(path.join(outDir, `${RESULTS_JSONL}.partial`));
   const csv = new Writer(path.join(outDir, `${RESULTS_CSV}.partial`));
-  csv.write(csvLine(CSV_COLUMNS));
+  // results.csv is for spreadsheets (BOM, formula-like cells neutralised); results.jsonl is the exact record.
+  csv.write(CSV_BOM + csvLine(CSV_COLUMNS));
   const emit = (r: ResultRow) => {
     summary.rows++;
     summary[r.status]++;
     jsonl.write(JSON.stringify(r) + '\n');
     csv.write(
-      csvLine([r.sourcePath ?? '', r.batchName ?? '', r.status, r.reason ?? '', r.prediction === undefined ? '' : JSON.stringify(r.prediction)]),
+      spreadsheetLine([r.sourcePath ?? '', r.batchName ?? '', r.status, r.reason ?? '', r.prediction === undefined ? '' : JSON.stringify(r.prediction)]),
     );
   };
   try {
@@ -123,7 +134,7 @@ export async function joinResults(
     const predWriters = buckets > 1 ? Array.from({ length: buckets }, (_, i) => new Writer(path.join(tmpDir, `p${i}.jsonl`))) : [];
     let single: Map<string, Indexed> | undefined = buckets === 1 ? new Map() : undefined;
     for (const f of files) {
-      for await (const row of readPredictionFile(f)) {
+      for await (const row of readPredictionFile(f, () => summary.unreadable++)) {
         if (single) addPrediction(single, row.key, row.prediction, row.error);
         else predWriters[bucketOf(row.key, buckets)]!.write(JSON.stringify([row.key, row.prediction, row.error ?? null]) + '\n');
       }
@@ -136,10 +147,7 @@ export async function joinResults(
       const hit = s.batchName ? (map.get(s.batchName) ?? map.get(path.posix.basename(s.batchName))) : undefined;
       if (!hit) return emit({ sourcePath: s.sourcePath, batchName: s.batchName, status: 'missing', reason: 'no prediction in the export' });
       hit.used = true;
-      if (hit.error && (hit.value === null || hit.value === undefined)) {
-        return emit({ sourcePath: s.sourcePath, batchName: s.batchName, status: 'failed', reason: hit.error });
-      }
-      emit({ sourcePath: s.sourcePath, batchName: s.batchName, status: 'ok', prediction: hit.value, ...(hit.error ? { reason: hit.error } : {}) });
+      emit({ sourcePath: s.sourcePath, batchName: s.batchName, ...outcome(hit) });
     };
     const leftovers = (map: Map<string, Indexed>) => {
       const seen = new Set<Indexed>();
@@ -147,7 +155,7 @@ export async function joinResults(
         if (v.used || seen.has(v)) continue;
         seen.add(v);
         summary.unmatched++;
-        emit({ sourcePath: null, batchName: key, status: v.error && v.value == null ? 'failed' : 'ok', prediction: v.value, ...(v.error ? { reason: v.error } : {}) });
+        emit({ sourcePath: null, batchName: key, ...outcome(v) });
       }
     };
     if (single) {
@@ -183,9 +191,11 @@ export async function joinResults(
 function addPrediction(map: Map<string, Indexed>, key: string, value: unknown, error?: string): void {
   const prev = map.get(key);
   if (prev) {
-    // Several rows for one file (e.g. video frames): keep them all, in order.
-    prev.value = Array.isArray(prev.value) && (prev as { multi?: boolean }).multi ? [...(prev.value as unknown[]), value] : [prev.value, value];
-    (prev as { multi?: boolean }).multi = true;
+    // Several rows for one file (e.g. video frames): keep them all, in order, pushed in place (a
+    // copy per row would be quadratic in the frames of a long video).
+    if (prev.multi) (prev.value as unknown[]).push(value);
+    else prev.value = [prev.value, value];
+    prev.multi = true;
     if (error) prev.error = error;
     return;
   }

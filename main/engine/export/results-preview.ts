@@ -5,7 +5,7 @@ import path from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import type { ResultsPreview } from '../../../shared/domain';
 import { readJson } from '../atomic-file';
-import { CsvParser } from './csv';
+import { CsvParser, spreadsheetValue } from './csv';
 import { CSV_COLUMNS, RESULTS_CSV, RESULTS_META, type JoinSummary } from './results-join';
 
 export function readResultsPreview(outDir: string, rows: number): ResultsPreview {
@@ -36,7 +36,7 @@ export function readResultsPreview(outDir: string, rows: number): ResultsPreview
     fs.closeSync(fd);
   }
   if (records.length > 0) preview.columns = records[0]!;
-  preview.rows = records.slice(1, rows + 1);
+  preview.rows = records.slice(1, rows + 1).map((r) => r.map(spreadsheetValue));
   let meta: JoinSummary | undefined;
   try {
     meta = readJson<JoinSummary>(path.join(outDir, RESULTS_META));
