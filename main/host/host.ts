@@ -9,13 +9,12 @@ import { QUEUE_PAGE_DEFAULT } from '../../shared/contract';
 import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shared/domain';
 import { ok, type Result } from '../../shared/result';
 import { processBandwidth } from '../engine/ingest/bandwidth';
-import { abortItemJobs, restartForRetry, restartItemJobs } from '../engine/jobs/steps';
+import { abortItemJobs, restartForRetry, restartItemJobs, unfinishedJobs } from '../engine/jobs/steps';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
 import { toSummary } from '../engine/pipeline/item-record';
 import type { ProfileStore } from '../engine/profiles/profile-store';
 import { redactValue } from '../engine/secrets';
-import { ApiError } from '../engine/roboflow/http';
 import type { SettingsStore } from '../engine/settings';
 import { DEFAULT_PREVIEW_LIMITS, previewDrop, type PreviewLimits } from './drop-preview';
 import { HostError, toHostError } from './errors';
@@ -259,14 +258,12 @@ export class Host {
       'item:pause': async ({ id }) => engine.pause(this.item(id).id),
       'item:resume': async ({ id }) => engine.resume(this.item(id).id),
       'item:cancel': async ({ id }) => {
-        const r = this.item(id);
-        // Nobody would collect a cancelled item's results, and its job is paid for while it runs:
-        // it is aborted first. If that fails, the item is not cancelled, so the job is not lost from view.
-        if (r.stages.processing === 'active') {
-          await abortItemJobs(engine.itemDir(id), await engine.clientForItem(id)).catch((err: unknown) => {
-            if (!(err instanceof ApiError && err.code === 'not-found')) throw err; // no job created yet
-          });
-        }
+        const dir = engine.itemDir(this.item(id).id);
+        // Nobody would collect a cancelled item's results, and a job is paid for while it runs: every
+        // job not known to have ended is aborted first, whatever the item's stage (processing may
+        // have failed while the job ran on; a start's answer may have been lost). If that fails,
+        // the item is not cancelled, so the job is not lost from view.
+        if (unfinishedJobs(dir).length > 0) await abortItemJobs(dir, await engine.clientForItem(id));
         return engine.cancel(id);
       },
       'item:retry': async ({ id }) => {

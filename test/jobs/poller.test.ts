@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jitteredWait, nextInterval, pollUntil } from '../../main/engine/poll/poller';
+import { jitteredWait, nextInterval, pollFloor, pollUntil } from '../../main/engine/poll/poller';
 import { ApiError } from '../../main/engine/roboflow/http';
 import { taskCounts } from '../../main/engine/jobs/task-counts';
 
@@ -12,6 +12,13 @@ describe('poll interval', () => {
     for (let n = 0; n < 6; n++) seen.push((i = nextInterval(i, false, T)));
     expect(seen).toEqual([20, 40, 80, 80, 80, 80]);
     expect(nextInterval(80, true, T)).toBe(10);
+  });
+
+  it('never snaps back below a floor that grows with the time spent polling, up to the ceiling', () => {
+    const t = { ...T, ageShare: 0.1 };
+    expect([0, 500, 10_000].map((ms) => pollFloor(ms, t))).toEqual([10, 50, 80]);
+    expect(nextInterval(80, true, T, 50)).toBe(50);
+    expect(nextInterval(20, false, T, 50)).toBe(50);
   });
 
   it('jitters fully below the interval but never below half the floor', () => {

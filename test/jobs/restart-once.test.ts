@@ -113,3 +113,16 @@ it('when the job does not show whether a lost restart took, the operator is told
   expect(restartCalls(emu)).toBe(2);
   expect(serviceJob(emu).restarts).toBe(1);
 });
+
+it('a restart the service shows only later is not taken for its outcome: the failure it replaced is polled past', async () => {
+  const { emu, engine, itemId, itemDir, client } = await failedItem();
+  // For 300 ms after the restart, the job (and its stages) still read as the failure it replaced.
+  emu.setFaults({ restartLagMs: 300 });
+  expect(await restartForRetry(itemDir, client)).toEqual(['will-fail']);
+  engine.retry(itemId);
+  const after = await engine.waitFor(itemId);
+  await engine.close();
+  expect(after.error?.message).toBeUndefined();
+  expect(after.state).toBe('done');
+  expect(serviceJob(emu)).toMatchObject({ createCalls: 1, restarts: 1 });
+});

@@ -1,34 +1,63 @@
 // Abort and restart (roboflow-api.md 5.6, 5.7) of an item's jobs, journaled like the start so a
-// crash never sends a restart twice (restart-job.ts).
+// crash never sends a restart twice (restart-job.ts). A restart acts on the item's current jobs
+// only (start-job.ts, currentJobs): a superseded one would run again, paid, with nobody polling it.
+// An abort reaches every job the journal does not know to have ended, whatever its settings, and
+// also one whose start's answer was lost: it may well run.
 
 import type { RestartOverrides } from '../../../shared/domain';
 import { ApiError } from '../roboflow/http';
 import type { RoboflowClient } from '../roboflow/client';
+import type { Journal } from '../journal';
+import { readItemRecord } from '../pipeline/item-record';
 import { buildRestartBody } from './job-body';
-import { now, openJobJournal, readJobStates, type JobState } from './job-journal';
+import { now, openJobJournal, readJobStates, type JobJournalRecord, type JobState } from './job-journal';
 import { sendRestart, settleRestart } from './restart-job';
+import { currentJobs } from './start-job';
 
-function itemJobs(itemDir: string): JobState[] {
-  const jobs = readJobStates(itemDir).filter((j) => j.created || j.restartPending);
-  if (jobs.length === 0) throw new ApiError('This item has no job yet.', 'not-found', 'job');
-  return jobs;
+/** The item's jobs that may be running: every journaled one not known to have ended. */
+export function unfinishedJobs(itemDir: string): JobState[] {
+  return readJobStates(itemDir).filter((j) => !j.terminal);
 }
 
-/** Aborts every job of the item that is still running. */
+/** Aborts those of `jobs` not known to have ended; returns the ids the service aborted. */
+export async function abortJobs(
+  journal: Journal<JobJournalRecord>,
+  client: RoboflowClient,
+  jobs: readonly JobState[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const aborted: string[] = [];
+  for (const job of jobs) {
+    if (job.terminal) continue;
+    journal.append({ t: 'abort', jobId: job.jobId, at: now() });
+    try {
+      await client.processing.abort(job.jobId, signal);
+      aborted.push(job.jobId);
+    } catch (err) {
+      // no such job: its start never reached the service
+      if (!(err instanceof ApiError && err.code === 'not-found')) throw err;
+    }
+  }
+  return aborted;
+}
+
+/** Aborts every job of the item that may still be running. */
 export async function abortItemJobs(itemDir: string, client: RoboflowClient, signal?: AbortSignal): Promise<string[]> {
   const journal = openJobJournal(itemDir);
   try {
-    const aborted: string[] = [];
-    for (const job of itemJobs(itemDir)) {
-      if (job.terminal) continue;
-      journal.append({ t: 'abort', jobId: job.jobId, at: now() });
-      await client.processing.abort(job.jobId, signal);
-      aborted.push(job.jobId);
-    }
-    return aborted;
+    return await abortJobs(journal, client, readJobStates(itemDir), signal);
   } finally {
     journal.close();
   }
+}
+
+/** The item's current jobs that reached the service (or were restarted). */
+function restartableJobs(itemDir: string, workspace: string): JobState[] {
+  const options = readItemRecord(itemDir)?.spec.job;
+  const all = readJobStates(itemDir).filter((j) => j.created || j.restartPending);
+  const jobs = options ? currentJobs(all, options, workspace) : [];
+  if (jobs.length === 0) throw new ApiError('This item has no job yet.', 'not-found', 'job');
+  return jobs;
 }
 
 /**
@@ -44,7 +73,7 @@ export async function restartItemJobs(
   const journal = openJobJournal(itemDir);
   try {
     const restarted: string[] = [];
-    for (const job of itemJobs(itemDir)) {
+    for (const job of restartableJobs(itemDir, client.workspace)) {
       const remote = await client.processing.getJob(job.jobId, signal);
       if (job.restartPending) {
         // An earlier request's restart whose answer was lost: that one is this request's restart,

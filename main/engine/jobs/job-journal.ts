@@ -28,7 +28,10 @@ export interface JobState {
   terminal?: { error: boolean; message: string };
   /** A restart was journaled but neither its answer nor its outcome was. */
   restartPending: boolean;
-  /** The job's `lastUpdate` just before the pending restart was sent: a later one means it took. */
+  /**
+   * The job's `lastUpdate` just before its last restart (pending or taken) was sent: a later one
+   * means it took, and once it took, a failure no later than it is not the restarted run's.
+   */
   restartSeen?: string;
 }
 
@@ -63,7 +66,10 @@ export function readJobStates(itemDir: string): JobState[] {
       j.terminal = undefined;
     }
     // refused by the service, or not known to have taken (the operator was told): never re-sent
-    else if (r.t === 'restart-abandoned') j.restartPending = false;
+    else if (r.t === 'restart-abandoned') {
+      j.restartPending = false;
+      j.restartSeen = undefined;
+    }
   }
   return [...jobs.values()];
 }

@@ -54,13 +54,19 @@ export function combinedCounts(snaps: readonly JobSnapshot[]): TaskCounts | unde
   return list.length ? sumTaskCounts(list) : undefined;
 }
 
-/** Changes when anything an operator would notice changes; equal texts let the poller back off. */
+/**
+ * Changes when the job moves on (state, stage, tasks finished); equal texts let the poller back off.
+ * A running task's progress is left out, as it changes on nearly every poll.
+ */
 export function snapshotFingerprint(s: JobSnapshot): string {
   return JSON.stringify([
     s.job.isTerminal,
     s.job.error,
     s.job.currentStage,
-    s.stages.map((st) => [st.processingStageId, st.statusType, s.counts.get(st.processingStageId)]),
+    s.stages.map((st) => {
+      const c = s.counts.get(st.processingStageId);
+      return [st.processingStageId, st.statusType, c?.succeeded, c?.failed];
+    }),
   ]);
 }
 

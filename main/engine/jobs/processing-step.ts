@@ -11,9 +11,10 @@ import { notificationText } from '../roboflow/processing';
 import { pollUntil, type PollTimings } from '../poll/poller';
 import { noteExpiry } from './expiry';
 import { now, openJobJournal, readJobStates, type JobState } from './job-journal';
-import { settleRestart } from './restart-job';
+import { RESTART_SHOWN_WITHIN_MS, failedBeforeRestart, settleRestart } from './restart-job';
 import { JobReader, combinedCounts, outputBatchesOf, snapshotFingerprint, type JobSnapshot } from './job-snapshot';
-import { discoverTargets, ensureCreated, jobIdFor, journalIntent, sameDefinition } from './start-job';
+import { abortJobs } from './job-control';
+import { currentJobs, discoverTargets, ensureCreated, jobIdFor, journalIntent } from './start-job';
 import { logRow, stageRow, writeJobLogs, writeJobStages } from './job-view';
 
 export interface JobOutputs {
@@ -32,9 +33,11 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
   const journal = openJobJournal(ctx.itemDir);
   try {
     const all = readJobStates(ctx.itemDir);
-    let jobs = all.filter((j) => sameDefinition(j, options, client.workspace));
+    let jobs = currentJobs(all, options, client.workspace);
     if (jobs.length === 0) {
-      // First start (or new settings after a failed job): journal every intent before any POST.
+      // New settings: a job of the old ones that may still run is aborted, as nobody would collect it.
+      await abortJobs(journal, client, all, ctx.signal);
+      // First start (or new settings): journal every intent before any POST.
       const targets = await discoverTargets(client, { batchId: ctx.item.batchId, videoBatchId: ctx.item.videoBatchId }, ctx.signal);
       if (targets.length === 0) throw new ApiError(`Nothing to process: batch ${ctx.item.batchId} does not exist or holds no files.`, 'not-found', 'start job');
       const taken = new Set(all.map((j) => j.jobId));
@@ -57,6 +60,9 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
     }
 
     const readers = jobs.map((j) => new JobReader(client, j.jobId));
+    // A restarted job may still read as the failure it was restarted from: not its outcome yet.
+    const restartShownBy = Date.now() + RESTART_SHOWN_WITHIN_MS;
+    const ended = (s: JobSnapshot, i: number) => s.job.isTerminal && !(failedBeforeRestart(jobs[i]!, s.job) && Date.now() < restartShownBy);
     const stageRows = new Map<string, JobStageRow[]>();
     let lastRows = '';
     const final = await pollUntil<JobSnapshot[]>({
@@ -77,7 +83,7 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
         const tasks = combinedCounts(snaps);
         if (tasks) ctx.progress({ tasks });
       },
-      done: (snaps) => snaps.every((s) => s.job.isTerminal),
+      done: (snaps) => snaps.every(ended),
     });
 
     const failed = final.find((s) => s.job.error);

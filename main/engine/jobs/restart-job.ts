@@ -56,6 +56,21 @@ export function settleRestart(journal: Journal<JobJournalRecord>, job: JobState,
   );
 }
 
+/**
+ * How long after a restart took the job may still show the failure it replaced: the service may
+ * apply a restart some time after accepting it (the emulator's `restartLagMs`).
+ */
+export const RESTART_SHOWN_WITHIN_MS = 5 * 60_000;
+
+/**
+ * True when `remote` is the failure a restart that took was sent over (no later `lastUpdate`), not
+ * the restarted run's outcome: the caller polls on (for RESTART_SHOWN_WITHIN_MS at most).
+ */
+export function failedBeforeRestart(job: JobState, remote: JobMetadata): boolean {
+  if (!(remote.isTerminal && remote.error) || job.restartPending || !job.restartSeen) return false;
+  return Date.parse(remote.lastUpdate ?? '') <= Date.parse(job.restartSeen);
+}
+
 /** Running or finished again, or failed again since (a later `lastUpdate`); unknown times tell nothing. */
 function tookEffect(seen: string | undefined, remote: JobMetadata): boolean {
   if (!(remote.isTerminal && remote.error)) return true;
@@ -87,4 +102,5 @@ function taken(journal: Journal<JobJournalRecord>, job: JobState): void {
 function abandon(journal: Journal<JobJournalRecord>, job: JobState): void {
   journal.append({ t: 'restart-abandoned', jobId: job.jobId, at: now() });
   job.restartPending = false;
+  job.restartSeen = undefined;
 }

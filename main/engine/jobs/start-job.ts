@@ -71,6 +71,14 @@ export function sameDefinition(job: JobState, options: JobOptions, workspace: st
   return canonicalJson(body) === canonicalJson(job.body) && (options.jobName || undefined) === job.name;
 }
 
+/**
+ * The item's current jobs: those made from its current settings, which its processing step polls
+ * and exports. Jobs of earlier settings are superseded: never restarted, aborted when replaced.
+ */
+export function currentJobs(all: readonly JobState[], options: JobOptions, workspace: string): JobState[] {
+  return all.filter((j) => sameDefinition(j, options, workspace));
+}
+
 /** The id for the n-th job of an item: the operator's for the first, generated otherwise. */
 export function jobIdFor(options: JobOptions, index: number, taken: ReadonlySet<string>): string {
   if (index === 0 && options.jobId && !taken.has(options.jobId)) return options.jobId;

@@ -13,5 +13,5 @@ export function createJobSteps(opts: { pollTimings?: Partial<PollTimings> } = {}
 export const jobSteps: Step[] = createJobSteps();
 
 export { readJobStages, readJobLogs } from './job-view';
-export { abortItemJobs, restartForRetry, restartItemJobs } from './job-control';
+export { abortItemJobs, restartForRetry, restartItemJobs, unfinishedJobs } from './job-control';
 export { readResultsPreview } from '../export/results-preview';

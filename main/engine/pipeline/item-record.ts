@@ -103,6 +103,11 @@ export function toSummary(r: ItemRecord): ItemSummary {
   };
 }
 
+/** The record kept in an item's folder (steps read their item's settings from it). */
+export function readItemRecord(itemDir: string): ItemRecord | undefined {
+  return readJson<ItemRecord>(path.join(itemDir, 'item.json'));
+}
+
 export function isFinished(state: ItemState): boolean {
   return state === 'done' || state === 'failed' || state === 'cancelled';
 }
@@ -126,7 +131,7 @@ export class ItemStore {
   }
 
   load(id: string): ItemRecord | undefined {
-    return readJson<ItemRecord>(path.join(this.itemDir(id), 'item.json'));
+    return readItemRecord(this.itemDir(id));
   }
 
   /** Every item on disk, newest first. */

@@ -1,8 +1,10 @@
 // One poller for everything the service does on its own time (indexing, job state, stages, tasks).
 // The interval starts short, backs off towards a ceiling while nothing changes, and snaps back when
-// something does; each wait is fully jittered so many items do not poll in step. Transient errors
-// (network, 408/429/5xx after the HTTP layer's own retries, which honour Retry-After) are absorbed
-// and polling goes on; a permanent error, or transient ones lasting longer than a bound, ends it.
+// something does, but never below a floor that grows with the time spent polling: a long job that
+// keeps making progress is still polled less and less often. Each wait is fully jittered so many
+// items do not poll in step. Transient errors (network, 408/429/5xx after the HTTP layer's own
+// retries) are absorbed and polling goes on, never sooner than the service's Retry-After; a
+// permanent error, or transient ones lasting longer than a bound, ends it.
 
 import { ApiError } from '../roboflow/http';
 import { sleep } from '../retry';
@@ -15,6 +17,8 @@ export interface PollTimings {
   maxMs: number;
   /** Growth per unchanged poll. */
   factor: number;
+  /** The floor grows by this share of the time spent polling so far (capped at maxMs). */
+  ageShare: number;
   /** Give up after transient errors lasting this long without one success, ms. */
   errorBudgetMs: number;
   /** Source of jitter, [0, 1). */
@@ -25,6 +29,8 @@ export const DEFAULT_POLL_TIMINGS: PollTimings = {
   minMs: 2_000,
   maxMs: 60_000,
   factor: 1.5,
+  // 2 s for the first 40 s, 6 s after 2 min, the ceiling after 20 min
+  ageShare: 0.05,
   errorBudgetMs: 30 * 60_000,
   random: Math.random,
 };
@@ -65,9 +71,14 @@ export function isTransient(err: unknown): boolean {
   return typeof code === 'string' && /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN|UND_ERR)/.test(code);
 }
 
-/** The next interval: back off while unchanged, snap back on change. */
-export function nextInterval(current: number, changed: boolean, t: Pick<PollTimings, 'minMs' | 'maxMs' | 'factor'>): number {
-  return changed ? t.minMs : Math.min(t.maxMs, Math.max(t.minMs, current * t.factor));
+/** The shortest interval after `elapsedMs` of polling. */
+export function pollFloor(elapsedMs: number, t: Pick<PollTimings, 'minMs' | 'maxMs' | 'ageShare'>): number {
+  return Math.min(t.maxMs, Math.max(t.minMs, elapsedMs * t.ageShare));
+}
+
+/** The next interval: back off while unchanged, snap back to the floor on change. */
+export function nextInterval(current: number, changed: boolean, t: Pick<PollTimings, 'minMs' | 'maxMs' | 'factor'>, floor = t.minMs): number {
+  return changed ? floor : Math.min(t.maxMs, Math.max(floor, current * t.factor));
 }
 
 /** Full jitter below the interval, but never below half the floor (no busy loop). */
@@ -75,15 +86,22 @@ export function jitteredWait(interval: number, t: Pick<PollTimings, 'minMs' | 'r
   return Math.max(t.minMs / 2, Math.floor(t.random() * interval));
 }
 
+/** The wait the service asked for (a 429's or 503's Retry-After), ms, or 0. */
+function retryAfterOf(err: unknown): number {
+  return err instanceof ApiError ? (err.retryAfterMs ?? 0) : 0;
+}
+
 export async function pollUntil<T>(opts: PollOptions<T>): Promise<T> {
   const t: PollTimings = { ...DEFAULT_POLL_TIMINGS, ...opts.timings };
   const log = opts.log ?? silentLogger;
+  const started = Date.now();
   let interval = t.minMs;
   let last: string | undefined;
   let failingSince: number | undefined;
   for (;;) {
     opts.signal.throwIfAborted();
     let changed = false;
+    let notBefore = 0;
     try {
       const value = await opts.read(opts.signal);
       failingSince = undefined;
@@ -97,9 +115,11 @@ export async function pollUntil<T>(opts: PollOptions<T>): Promise<T> {
       if (!isTransient(err)) throw err;
       failingSince ??= Date.now();
       if (Date.now() - failingSince > t.errorBudgetMs) throw err;
-      log.warn('poll failed; polling on', { what: opts.what, error: (err as Error).message });
+      notBefore = retryAfterOf(err);
+      log.warn('poll failed; polling on', { what: opts.what, error: (err as Error).message, retryAfterMs: notBefore || undefined });
     }
-    interval = nextInterval(interval, changed, t);
-    await sleep(jitteredWait(interval, t), opts.signal);
+    const floor = pollFloor(Date.now() - started, t);
+    interval = nextInterval(interval, changed, t, floor);
+    await sleep(Math.max(notBefore, jitteredWait(interval, { minMs: floor, random: t.random })), opts.signal);
   }
 }
