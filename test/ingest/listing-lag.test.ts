@@ -4,30 +4,18 @@
 // listed is reported with a reason instead of counted as indexed.
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator, FaultConfig } from '../emulator/server';
 import type { Rejection } from '../../shared/domain';
 import { IngestState } from '../../main/engine/ingest/ingest-journal';
 import { readFileRows, readRejections } from '../../main/engine/ingest/item-files';
 import { DEFAULT_TUNING } from '../../main/engine/ingest/uploader';
-import { createEngine, expectExactlyOnce, makeTree, planEntries, runItem, startEmu, tmpDir } from './helpers';
+import { createEngine, expectExactlyOnce, makeTree, planEntries, runItem, startEmu } from './helpers';
 
-const dirs: string[] = [];
-const emus: Emulator[] = [];
-afterAll(async () => {
-  for (const e of emus) await e.stop();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function emulator(faults: FaultConfig): Promise<Emulator> {
-  const e = await startEmu(faults);
-  emus.push(e);
-  return e;
-}
-function dir(label: string): string {
-  const d = tmpDir(label);
-  dirs.push(d);
-  return d;
-}
+const scratch = useScratch('all');
+const emulator = async (faults: FaultConfig): Promise<Emulator> => scratch.server(await startEmu(faults));
+const dir = (label: string) => scratch.dir(label);
 async function rejectionsOf(itemDir: string): Promise<Rejection[]> {
   const out: Rejection[] = [];
   for await (const r of readRejections(itemDir)) out.push(r);

@@ -5,7 +5,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
+import { useScratch } from '../helpers/scratch';
 import type { Emulator } from '../emulator/server';
 import type { FaultConfig } from '../emulator/faults';
 import type { RetryingState, TransferSettings } from '../../shared/domain';
@@ -15,24 +16,11 @@ import type { Step } from '../../main/engine/pipeline/step';
 import { RoboflowClient } from '../../main/engine/roboflow/client';
 import type { HttpOptions } from '../../main/engine/roboflow/http';
 import { defaultSettings } from '../../main/engine/settings';
-import { FAST, KEY, makeTree, planEntries, startEmu, tmpDir } from './helpers';
+import { FAST, KEY, makeTree, planEntries, startEmu } from './helpers';
 
-const dirs: string[] = [];
-const emus: Emulator[] = [];
-afterAll(async () => {
-  for (const e of emus) await e.stop();
-  for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
-});
-async function emulator(...args: Parameters<typeof startEmu>): Promise<Emulator> {
-  const e = await startEmu(...args);
-  emus.push(e);
-  return e;
-}
-function dir(label: string): string {
-  const d = tmpDir(label);
-  dirs.push(d);
-  return d;
-}
+const scratch = useScratch('all');
+const emulator = async (...args: Parameters<typeof startEmu>): Promise<Emulator> => scratch.server(await startEmu(...args));
+const dir = (label: string) => scratch.dir(label);
 
 /** An engine with the real ingest steps; the API client tries each call once unless told otherwise, so the uploader's own retries are what runs. */
 function engineFor(emu: Emulator, data: string, opts: { http?: Partial<HttpOptions>; transfer?: Partial<TransferSettings>; upload?: (real: Step) => Step } = {}): Engine {
