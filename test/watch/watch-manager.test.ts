@@ -101,6 +101,21 @@ describe('WatchManager', () => {
     expect(batchesOf(engine)).toEqual([['once.jpg']]); // sent once, not once per watch
   });
 
+  it('refuses a watch on a folder inside or around one already watched: a watch covers its subfolders', async () => {
+    const { manager } = make(tempDir('data'));
+    await manager.start();
+    const outer = tempDir('in');
+    const inner = path.join(outer, 'north');
+    fs.mkdirSync(inner);
+    const first = manager.add(spec(inner, tempDir('out')));
+    expect(() => manager.add(spec(outer, tempDir('out')))).toThrow(`${inner} is inside ${outer}, and watch ${first.id} watches one of them`);
+    expect(() => manager.add(spec(path.join(inner, 'deeper'), tempDir('out')))).toThrow(/is inside .*files would be sent twice/);
+    // A sibling whose name starts the same is not inside.
+    const sibling = path.join(outer, 'north-2');
+    fs.mkdirSync(sibling);
+    expect(manager.add(spec(sibling, tempDir('out'))).id).not.toBe(first.id);
+  });
+
   it('two watches with the same batch prefix never close a batch under the same id', async () => {
     const { manager, engine } = make(tempDir('data'));
     await manager.start();

@@ -193,12 +193,26 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
     await e.runner.stop();
   }
 
-  /** Two watches on one folder would send every file twice (a symlinked path is the same folder). */
+  /**
+   * Two watches on one folder would send every file twice (a symlinked path is the same folder), and
+   * so would two on nested folders: a watch covers its subfolders.
+   */
   private refuseWatchedFolder(folder: string, except?: string): void {
     const real = realFolder(folder);
     for (const e of this.entries.values()) {
-      if (e.saved.id === except || realFolder(e.saved.spec.folder) !== real) continue;
-      throw new ApiError(`${folder} is already watched by watch ${e.saved.id}; edit that watch instead of adding another.`, 'conflict', 'watch');
+      if (e.saved.id === except) continue;
+      const watched = realFolder(e.saved.spec.folder);
+      if (watched === real) {
+        throw new ApiError(`${folder} is already watched by watch ${e.saved.id}; edit that watch instead of adding another.`, 'conflict', 'watch');
+      }
+      if (isWithin(real, watched) || isWithin(watched, real)) {
+        const [inner, outer] = isWithin(real, watched) ? [folder, e.saved.spec.folder] : [e.saved.spec.folder, folder];
+        throw new ApiError(
+          `${inner} is inside ${outer}, and watch ${e.saved.id} watches one of them: its files would be sent twice. Edit that watch instead.`,
+          'conflict',
+          'watch',
+        );
+      }
     }
   }
 
@@ -250,6 +264,11 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
     this.emit('changed', s);
     return s;
   }
+}
+
+/** Whether `p` lies strictly inside `folder`. */
+function isWithin(p: string, folder: string): boolean {
+  return p.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 }
 
 /** The folder with symlinks resolved, or as given when it cannot be resolved now (missing). */
