@@ -123,7 +123,8 @@ describe('ingest of a varied tree', () => {
     expect(all.total).toBe(2014 + 5);
     expect(all.rows.length).toBe(19);
     const csv = await rejectionsCsv(itemDir);
-    expect(csv.split('\n')[0]).toBe('source_path,reason,message');
+    // For spreadsheets, as results.csv: a byte order mark (Excel on Windows reads UTF-8 then), CRLF.
+    expect(csv.split('\r\n')[0]).toBe('\uFEFFsource_path,reason,message');
     expect(csv).toContain('too-large');
   });
 

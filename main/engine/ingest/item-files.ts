@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileRow, FileState, Rejection, ShardRow } from '../../../shared/domain';
 import { mediaKindOf } from '../../../shared/media';
+import { CSV_BOM, csvLine, spreadsheetLine } from '../export/csv';
 import { readRecords } from '../journal';
 import { NOT_LISTED } from './indexing';
 import { IngestState, shardPieceId, videoPieceId, type PieceStatus } from './ingest-journal';
@@ -114,12 +115,9 @@ export async function* readRejections(itemDir: string): AsyncIterable<Rejection>
   }
 }
 
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
-}
-
+/** The rejections as a CSV for spreadsheets, written as results.csv is (a BOM, formula-safe cells). */
 export async function rejectionsCsv(itemDir: string): Promise<string> {
-  const lines = ['source_path,reason,message'];
-  for await (const r of readRejections(itemDir)) lines.push([r.sourcePath, r.reason, r.message].map(csvCell).join(','));
-  return lines.join('\n') + '\n';
+  let out = CSV_BOM + csvLine(['source_path', 'reason', 'message']);
+  for await (const r of readRejections(itemDir)) out += spreadsheetLine([r.sourcePath, r.reason, r.message]);
+  return out;
 }
