@@ -14,7 +14,7 @@ export const serveCommand: Command = {
   summary: 'Run the operator console in a browser (web mode)',
   usage: `batch-desk serve [--port <n>] [--host 127.0.0.1] [--open]
 
-Prints one line: "Batch Desk is running at http://127.0.0.1:<port>/?token=<token>".
+Prints one line: "Batch Desk is running at http://127.0.0.1:<port>/?token=<token>" ({"url": …} with --json).
 Open it in a browser on this machine; every API call needs the token.
 Binds to loopback unless --host says otherwise (anyone who can reach the port and has the token can
 drive the app). Env BATCH_DESK_DEMO_API_URL + BATCH_DESK_DEMO_API_KEY offer an offline demo profile.`,
@@ -26,8 +26,12 @@ drive the app). Env BATCH_DESK_DEMO_API_URL + BATCH_DESK_DEMO_API_KEY offer an o
     });
     const port = intOption(values.port, 'port', 0, 65535) ?? 0;
     const hostname = String(values.host);
-    const app = createAppHost({ dataDir: global.dataDir, platform: { mode: 'web' }, env: ctx.env });
-    if (global.apiUrl !== app.settings.get().apiUrl && (values['api-url'] || ctx.env.ROBOFLOW_API_URL)) {
+    // --api-url is the operator's own word at launch, as ROBOFLOW_API_URL is: the key in
+    // ROBOFLOW_API_KEY may go there (Settings' address alone would not do; see profile-store.ts).
+    const explicitUrl = Boolean(values['api-url'] || ctx.env.ROBOFLOW_API_URL);
+    const env = explicitUrl ? { ...ctx.env, ROBOFLOW_API_URL: global.apiUrl } : ctx.env;
+    const app = createAppHost({ dataDir: global.dataDir, platform: { mode: 'web' }, env });
+    if (global.apiUrl !== app.settings.get().apiUrl && explicitUrl) {
       app.settings.update({ apiUrl: global.apiUrl });
     }
     let server;
@@ -39,7 +43,7 @@ drive the app). Env BATCH_DESK_DEMO_API_URL + BATCH_DESK_DEMO_API_KEY offer an o
       if (e.code === 'EADDRINUSE') throw new CliError(`Port ${port} is already in use; pick another with --port, or --port 0 for any free one.`);
       throw new CliError(`Could not start the web server on ${hostname}:${port}: ${e.message}`);
     }
-    ctx.stdout.write(`Batch Desk is running at ${server.openUrl}\n`);
+    ctx.stdout.write(global.json ? `${JSON.stringify({ url: server.openUrl })}\n` : `Batch Desk is running at ${server.openUrl}\n`);
     if (values.open) openBrowser(server.openUrl);
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) return resolve();
