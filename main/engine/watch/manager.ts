@@ -121,25 +121,11 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
   }
 
   pause(id: string): Promise<WatchSummary> {
-    return this.serially(id, async () => {
-      const e = this.require(id);
-      e.saved.paused = true;
-      this.save(e.saved);
-      await e.ready;
-      await e.runner.pause();
-      return this.emitNow(e);
-    });
+    return this.setPaused(id, true);
   }
 
   resume(id: string): Promise<WatchSummary> {
-    return this.serially(id, async () => {
-      const e = this.require(id);
-      e.saved.paused = false;
-      this.save(e.saved);
-      await e.ready;
-      await e.runner.resume();
-      return this.emitNow(e);
-    });
+    return this.setPaused(id, false);
   }
 
   /** Stops and forgets the watch; the items it created stay in the queue. */
@@ -183,6 +169,18 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
       if (this.queues.get(id) === tail) this.queues.delete(id);
     });
     return result;
+  }
+
+  /** Saves the paused flag first (a restart keeps it), then pauses or resumes the runner. */
+  private setPaused(id: string, paused: boolean): Promise<WatchSummary> {
+    return this.serially(id, async () => {
+      const e = this.require(id);
+      e.saved.paused = paused;
+      this.save(e.saved);
+      await e.ready;
+      await (paused ? e.runner.pause() : e.runner.resume());
+      return this.emitNow(e);
+    });
   }
 
   /** Unregisters a watch and stops its runner: an entry that is replaced or removed never keeps running. */
