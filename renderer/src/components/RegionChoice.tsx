@@ -2,6 +2,7 @@
 // Settings, so both offer the same choice and check an address the same way.
 
 import { REGIONS } from '../../../shared/regions';
+import { Segmented } from './Segmented';
 
 export type Region = (typeof REGIONS)[number]['id'] | 'custom';
 
@@ -23,17 +24,10 @@ export function apiUrlProblem(apiUrl: string): string | undefined {
   return undefined;
 }
 
+const CHOICES: readonly { value: Region; label: string }[] = [...REGIONS.map((r) => ({ value: r.id, label: r.label })), { value: 'custom', label: 'Custom' }];
+
 export function RegionChoice({ region, onChange }: { region: Region; onChange: (region: Region) => void }) {
-  const choices: { id: Region; label: string }[] = [...REGIONS, { id: 'custom', label: 'Custom' }];
-  return (
-    <div className="segmented" role="radiogroup" aria-label="Region">
-      {choices.map((c) => (
-        <button key={c.id} type="button" role="radio" aria-checked={region === c.id} className={`seg${region === c.id ? ' seg-active' : ''}`} onClick={() => onChange(c.id)}>
-          {c.label}
-        </button>
-      ))}
-    </div>
-  );
+  return <Segmented label="Region" options={CHOICES} value={region} onChange={onChange} />;
 }
 
 /** The address of a region; a custom one keeps what was typed, or starts from https://. */

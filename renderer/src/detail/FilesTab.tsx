@@ -9,6 +9,7 @@ import { formatBytes } from '../../../shared/format';
 import { formatCount } from '../util/fast-format';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
+import { Segmented } from '../components/Segmented';
 import { useApp, useAppStore } from '../store/store-context';
 import type { AppState } from '../store/types';
 
@@ -164,13 +165,7 @@ export function FilesTab({ item }: { item: ItemSummary }) {
   return (
     <div className="files-tab">
       <div className="files-tools">
-        <div className="segmented" role="radiogroup" aria-label="Show files">
-          {FILTERS.map((f) => (
-            <button key={f.value} type="button" role="radio" aria-checked={filter === f.value} className={`seg${filter === f.value ? ' seg-active' : ''}`} onClick={() => setFilter(f.value)}>
-              {f.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Show files" options={FILTERS} value={filter} onChange={setFilter} />
         <span className="num muted">{total != null ? `${formatCount(total)} files` : ''}</span>
         <button type="button" className="btn-icon" onClick={reset} aria-label="Refresh files">
           ↻

@@ -7,6 +7,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { ItemSummary, ShardRow } from '../../../shared/domain';
 import { formatBytes } from '../../../shared/format';
 import { ErrorView } from '../components/ErrorView';
+import { Segmented } from '../components/Segmented';
 import { useApp } from '../store/store-context';
 import { formatCount } from '../util/fast-format';
 
@@ -48,13 +49,7 @@ export function ShardsTab({ item }: { item: ItemSummary }) {
   return (
     <div className="files-tab">
       <div className="files-tools">
-        <div className="segmented" role="radiogroup" aria-label="Show shards">
-          {FILTERS.map((f) => (
-            <button key={f.value} type="button" role="radio" aria-checked={filter === f.value} className={`seg${filter === f.value ? ' seg-active' : ''}`} onClick={() => setFilter(f.value)}>
-              {f.label}
-            </button>
-          ))}
-        </div>
+        <Segmented label="Show shards" options={FILTERS} value={filter} onChange={setFilter} />
         <span className="num muted">{all.length > 0 ? `${formatCount(done)} of ${formatCount(all.length)} shards sent` : ''}</span>
       </div>
       {shards.length === 0 ? (
