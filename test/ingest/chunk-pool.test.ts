@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { extract } from 'tar-stream';
 import { isPooled, releaseChunk, SLAB_BYTES, SlabPool, sliceChunk, uploadSlabs } from '../../main/engine/ingest/chunk-pool';
 import { putStream } from '../../main/engine/ingest/put';
 import { tarStream } from '../../main/engine/ingest/tar-pack';
 import { tarSize } from '../../main/engine/ingest/tar-size';
+import { slowTarReceiver } from './slow-tar-receiver';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bd-pool-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -82,29 +82,8 @@ describe('pooled upload bodies over real sockets', () => {
       }),
     );
     const received = new Map<string, Buffer>();
-    const server = http.createServer((req, res) => {
-      const ex = extract();
-      ex.on('entry', (h, stream, next) => {
-        const parts: Buffer[] = [];
-        stream.on('data', (c: unknown) => parts.push(c as Buffer));
-        stream.on('end', () => {
-          received.set(h.name, Buffer.concat(parts));
-          next();
-        });
-      });
-      ex.on('finish', () => res.end('ok'));
-      ex.on('error', (e) => {
-        res.statusCode = 400;
-        res.end(String(e));
-      });
-      // read slowly: pause for a few ms every chunk, so the client's socket fills and its writes complete late
-      req.on('data', (c: Buffer) => {
-        req.pause();
-        ex.write(c);
-        setTimeout(() => req.resume(), 2);
-      });
-      req.on('end', () => ex.end(undefined));
-    });
+    // read slowly: pause for a few ms every chunk, so the client's socket fills and its writes complete late
+    const server = http.createServer(slowTarReceiver(received, () => 2));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     const port = (server.address() as AddressInfo).port;
     const allocatedBefore = uploadSlabs.allocated;

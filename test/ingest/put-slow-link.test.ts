@@ -11,12 +11,12 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { extract } from 'tar-stream';
 import { Agent } from 'undici';
 import { trackedConnector } from '../../main/engine/ingest/chunk-pool';
 import { PutError, putStream } from '../../main/engine/ingest/put';
 import { tarStream } from '../../main/engine/ingest/tar-pack';
 import { tarSize } from '../../main/engine/ingest/tar-size';
+import { slowTarReceiver } from './slow-tar-receiver';
 
 const RATE = 512 * 1024; // bytes/s the server reads: a 1 MiB chunk drains in ~2 s, 256 KiB in ~0.5 s
 const STALL_MS = 1200;
@@ -31,25 +31,11 @@ const members = [1000_000, 1048_000, 2 * 1024 * 1024 + 5].map((size, i) => {
 
 const received = new Map<string, Buffer>();
 let mode: 'slow' | 'silent' = 'slow';
+// throttled: after each chunk, wait as long as RATE allows before reading on
+const receive = slowTarReceiver(received, (c) => (c.length / RATE) * 1000);
 const server = http.createServer((req, res) => {
   if (mode === 'silent') return req.pause(); // reads nothing, answers nothing
-  const ex = extract();
-  ex.on('entry', (h, stream, next) => {
-    const parts: Buffer[] = [];
-    stream.on('data', (c: unknown) => parts.push(c as Buffer));
-    stream.on('end', () => {
-      received.set(h.name, Buffer.concat(parts));
-      next();
-    });
-  });
-  ex.on('finish', () => res.end('ok'));
-  // throttled: after each chunk, wait as long as RATE allows before reading on
-  req.on('data', (c: Buffer) => {
-    req.pause();
-    ex.write(c);
-    setTimeout(() => req.resume(), (c.length / RATE) * 1000);
-  });
-  req.on('end', () => ex.end(undefined));
+  receive(req, res);
 });
 const socketPath = path.join(dir, 'storage.sock');
 const dispatcher = new Agent({ connect: trackedConnector({ socketPath, timeout: 5000 }), headersTimeout: 0, bodyTimeout: 0 });
