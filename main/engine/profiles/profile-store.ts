@@ -65,8 +65,6 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   /** When a workspace may be looked up again: Infinity while a lookup runs, later after one failed. */
   private readonly nextLookup = new Map<string, number>();
   private clientCache: { key: string; client: Promise<RoboflowClient> } | undefined;
-  /** Environment profiles whose key must not go to their current address, and why (envKeyRefusal). */
-  private readonly refusals = new Map<string, string>();
 
   constructor(private readonly opts: ProfileStoreOptions) {
     super();
@@ -188,7 +186,7 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
   async activeCredentials(): Promise<Credentials | undefined> {
     const p = this.activeProfile(this.all());
     if (!p) return undefined;
-    const refusal = this.refusals.get(p.id);
+    const refusal = p.id === ENVIRONMENT_PROFILE_ID ? this.envKeyRefusal(p.apiUrl) : undefined;
     if (refusal) throw new ApiError(refusal, 'invalid-argument', 'connect');
     const apiKey = await this.keyOf(p);
     if (!apiKey) return undefined;
@@ -220,7 +218,7 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
     const envKey = this.env[ENV_API_KEY];
     if (envKey) {
       const apiUrl = (this.env[ENV_API_URL] ?? this.opts.defaultApiUrl()).replace(/\/+$/, '');
-      out.push(this.virtual(ENVIRONMENT_PROFILE_ID, `Environment (${ENV_API_KEY})`, apiUrl, envKey, ENV_API_KEY, this.envKeyRefusal(apiUrl)));
+      out.push(this.virtual(ENVIRONMENT_PROFILE_ID, `Environment (${ENV_API_KEY})`, apiUrl, envKey, ENV_API_KEY, this.envKeyRefusal(apiUrl) === undefined));
     }
     const file = readProfilesFile(this.opts.dataDir);
     if (this.demoAvailable && file.activeId === DEMO_PROFILE_ID) {
@@ -244,16 +242,14 @@ export class ProfileStore extends EventEmitter<{ changed: [ProfileSummary[]] }> 
     );
   }
 
-  /** A profile whose key is in an environment variable; its workspace is resolved in the background. */
-  private virtual(id: string, name: string, apiUrl: string, key: string, variable: string, refusal?: string): StoredProfile {
+  /**
+   * A profile whose key is in an environment variable; its workspace is resolved in the background,
+   * unless the key may not go to `apiUrl` (`mayConnect` false: envKeyRefusal).
+   */
+  private virtual(id: string, name: string, apiUrl: string, key: string, variable: string, mayConnect = true): StoredProfile {
     const cacheKey = `${apiUrl}\n${key}`;
-    if (refusal) {
-      this.refusals.set(id, refusal);
-      return { id, name, workspace: '', apiUrl, maskedKey: maskKey(key), storage: 'environment', keyVariable: variable, createdAt: '' };
-    }
-    this.refusals.delete(id);
     const workspace = this.resolvedWorkspaces.get(cacheKey);
-    if (workspace === undefined && Date.now() >= (this.nextLookup.get(cacheKey) ?? 0)) {
+    if (mayConnect && workspace === undefined && Date.now() >= (this.nextLookup.get(cacheKey) ?? 0)) {
       this.nextLookup.set(cacheKey, Infinity);
       this.checkKey(apiUrl, key).then(
         (ws) => {
