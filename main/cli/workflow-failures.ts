@@ -21,19 +21,24 @@ const LISTINGS: Record<NoResult, { heading: (count: string) => string; countKey:
   missing: { heading: (n) => `${n} file(s) have no prediction in the export`, countKey: 'missingResults', rowKey: 'missingResult' },
 };
 
-/** The first `limit` rows of results.jsonl with this status, read without parsing every prediction. */
-export async function readRowsWithStatus(outDir: string, status: NoResult, limit: number): Promise<ResultRow[]> {
-  const rows: ResultRow[] = [];
-  const marker = `"status":"${status}"`;
+/**
+ * The first `limit` rows of results.jsonl of each status wanted, in one pass (the file may hold
+ * gigabytes of predictions), without parsing the rows of other statuses.
+ */
+async function readRowsWithStatus(outDir: string, wanted: readonly NoResult[], limit: number): Promise<Record<NoResult, ResultRow[]>> {
+  const rows: Record<NoResult, ResultRow[]> = { failed: [], missing: [] };
+  const open = new Set(wanted);
   const input = fs.createReadStream(path.join(outDir, RESULTS_JSONL), 'utf8');
   try {
     for await (const line of readline.createInterface({ input, crlfDelay: Infinity })) {
-      // Cheap filter first: the file may hold gigabytes of predictions.
-      if (!line.includes(marker)) continue;
+      // Cheap filter first: a row of no wanted status is not parsed.
+      const status = [...open].find((st) => line.includes(`"status":"${st}"`));
+      if (!status) continue;
       const row = JSON.parse(line) as ResultRow;
       if (row.status !== status) continue;
-      rows.push(row);
-      if (rows.length >= limit) break;
+      rows[status].push(row);
+      if (rows[status].length >= limit) open.delete(status);
+      if (open.size === 0) break;
     }
   } finally {
     input.destroy(); // stopping early leaves the file open otherwise
@@ -45,9 +50,8 @@ export async function readRowsWithStatus(outDir: string, status: NoResult, limit
  * Lists the rows with this status: on stderr always, and as JSON records too with --json.
  * `count` is the join summary's, so the list can say how many it leaves out.
  */
-async function listRows(outDir: string, status: NoResult, count: number, display: ProgressDisplay, stderr: NodeJS.WritableStream, json: boolean): Promise<void> {
+function listRows(outDir: string, status: NoResult, count: number, rows: ResultRow[], display: ProgressDisplay, stderr: NodeJS.WritableStream, json: boolean): void {
   const { heading: headingOf, countKey, rowKey } = LISTINGS[status];
-  const rows = await readRowsWithStatus(outDir, status, FAILED_FILES_LISTED);
   const results = path.join(outDir, RESULTS_JSONL);
   const heading = `${headingOf(formatCount(count))}; they have no result (status "${status}" in ${results}):`;
   if (json) display.note(heading, { [countKey]: { count, listed: rows.length, results } });
@@ -74,8 +78,9 @@ export async function reportResultGaps(outDir: string, results: JoinSummary, dis
     if (json) display.note(line, { unreadablePredictions: { count: results.unreadable, exportDir } });
     stderr.write(line + '\n');
   }
-  for (const status of ['failed', 'missing'] as const) {
-    if (results[status] > 0) await listRows(outDir, status, results[status], display, stderr, json);
-  }
-  return results.failed + results.missing > 0;
+  const wanted = (['failed', 'missing'] as const).filter((status) => results[status] > 0);
+  if (wanted.length === 0) return false;
+  const rows = await readRowsWithStatus(outDir, wanted, FAILED_FILES_LISTED);
+  for (const status of wanted) listRows(outDir, status, results[status], rows[status], display, stderr, json);
+  return true;
 }
