@@ -10,6 +10,7 @@ import { type ItemSummary, type JobOptions, type WatchSummary } from '../../shar
 import { ok, type Result } from '../../shared/result';
 import { processBandwidth } from '../engine/ingest/bandwidth';
 import { abortItemJobs, restartForRetry, restartItemJobs, unfinishedJobs } from '../engine/jobs/steps';
+import { KeyedSerial } from '../engine/keyed-serial';
 import { silentLogger, type Logger } from '../engine/log';
 import type { Engine } from '../engine/pipeline/engine';
 import { toSummary } from '../engine/pipeline/item-record';
@@ -54,6 +55,7 @@ export class Host {
   private readonly listeners = new Set<HostEventListener>();
   private readonly throughput = new ThroughputHistory();
   private readonly lastState = new Map<string, ItemSummary['state']>();
+  private readonly jobOperations = new KeyedSerial();
   private readonly readers: ItemReaders;
   private readonly log: Logger;
   private readonly detach: (() => void)[] = [];
@@ -172,6 +174,10 @@ export class Host {
   private buildHandlers(): ChannelHandlers {
     const { engine, settings, profiles, platform } = this.deps;
     const itemDir = (id: string) => engine.itemDir(this.item(id).id);
+    // An item's job operations (cancel's abort, retry's and restart's restart, abort) one at a time:
+    // two at once (a double click, two browser tabs) would both read the journal before either
+    // wrote to it, and a paid job would be restarted twice.
+    const jobOperation = <T>(id: string, fn: () => Promise<T>): Promise<T> => this.jobOperations.run(id, fn);
     const watches = () => {
       if (!this.deps.watches) throw new HostError('unsupported', 'Watches are not available in this build.');
       return this.deps.watches;
@@ -257,42 +263,47 @@ export class Host {
       'item:rejections-csv': async ({ id }) => this.readers.rejectionsCsv(itemDir(id)),
       'item:pause': async ({ id }) => engine.pause(this.item(id).id),
       'item:resume': async ({ id }) => engine.resume(this.item(id).id),
-      'item:cancel': async ({ id }) => {
+      'item:cancel': ({ id }) => jobOperation(id, async () => {
         const dir = engine.itemDir(this.item(id).id);
         // Nobody would collect a cancelled item's results, and a job is paid for while it runs: every
         // job not known to have ended is aborted first, whatever the item's stage (processing may
         // have failed while the job ran on; a start's answer may have been lost). If that fails,
         // the item is not cancelled, so the job is not lost from view.
         if (unfinishedJobs(dir).length > 0) await abortItemJobs(dir, await engine.clientForItem(id));
-        return engine.cancel(id);
-      },
-      'item:retry': async ({ id }) => {
+        engine.cancel(id);
+        // A start under way meanwhile (its intent journaled, its POST in flight) reaches the service
+        // after that abort: once the run has stopped and can start nothing more, it is aborted too.
+        await engine.waitFor(id);
+        if (unfinishedJobs(dir).some((j) => !j.abortTaken)) await abortItemJobs(dir, await engine.clientForItem(id), undefined, true);
+        return toSummary(this.item(id));
+      }),
+      'item:retry': ({ id }) => jobOperation(id, async () => {
         const r = this.item(id);
         // The console asked first ("Restart job"): only here does a failed job run again.
         if (r.state === 'failed' && r.error?.failedJobId) await restartForRetry(engine.itemDir(id), await engine.clientForItem(id));
         return engine.retry(id);
-      },
+      }),
       'item:start-job': async ({ id, job, outDir }) => {
         this.item(id);
         await checkOutDir(outDir, 'outDir');
         await requireProfile();
         return engine.startJob(id, job, outDir);
       },
-      'item:abort-job': async ({ id }) => {
+      'item:abort-job': ({ id }) => jobOperation(id, async () => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet, so there is nothing to abort.');
         const aborted = await abortItemJobs(engine.itemDir(id), await engine.clientForItem(id));
         if (aborted.length === 0) throw new HostError('conflict', 'The job has already finished; there is nothing to abort.');
         return toSummary(this.item(id));
-      },
-      'item:restart-job': async ({ id, overrides }) => {
+      }),
+      'item:restart-job': ({ id, overrides }) => jobOperation(id, async () => {
         const r = this.item(id);
         if (!r.jobId) throw new HostError('not-found', 'This item has no job yet; start one instead.');
         await restartItemJobs(engine.itemDir(id), await engine.clientForItem(id), overrides);
         // The processing step polls the restarted job again (its journal knows the job id).
         const now = this.item(id);
         return now.state === 'failed' || now.state === 'cancelled' ? engine.retry(id) : toSummary(now);
-      },
+      }),
       'item:logs': async ({ id }) => this.readers.logs(itemDir(id)),
       'item:results-preview': async ({ id, rows }) => {
         const r = this.item(id);

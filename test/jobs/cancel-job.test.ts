@@ -71,3 +71,25 @@ it('cancelling an item whose processing failed while its job ran aborts the job'
     await app.close();
   }
 });
+
+it('cancelling while the job is being started aborts the job that start creates, once the run has stopped', async () => {
+  // The first abort reaches the service before the job exists (404), and its answer is slow; the
+  // start, sent meanwhile (the batch is read just before the POST), creates the job.
+  const { emu, app, id } = await itemWithJob({
+    rules: [
+      { route: 'get-batch', kind: 'latency', ms: 200 },
+      { route: 'abort', kind: 'latency', ms: 1500, times: 1 },
+      { route: 'abort', kind: 'status', status: 404, times: 1 },
+    ],
+  });
+  try {
+    await vi.waitFor(() => expect(readJobStates(app.engine.itemDir(id))).toMatchObject([{ created: false }]), { timeout: 30_000, interval: 5 });
+    expect(emu.inspect.jobs()).toEqual([]);
+
+    const cancelled = await app.host.invoke('item:cancel', { id });
+    expect(cancelled.ok && (cancelled.value as ItemSummary).state).toBe('cancelled');
+    expect(emu.inspect.jobs()).toMatchObject([{ createCalls: 1, aborts: 1, job: { isTerminal: true, error: true } }]);
+  } finally {
+    await app.close();
+  }
+});

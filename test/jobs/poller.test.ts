@@ -74,6 +74,24 @@ describe('pollUntil', () => {
     ).rejects.toThrow(/down/);
   });
 
+  it('polls an operation that began long ago (a job resumed after a restart of the app) at the floor its age sets', async () => {
+    const gapsFor = async (since?: number) => {
+      const at: number[] = [];
+      await pollUntil({
+        signal: new AbortController().signal,
+        timings: { minMs: 2, maxMs: 200, factor: 2, ageShare: 0.1, random: () => 0.999 },
+        since,
+        read: async () => at.push(Date.now()),
+        done: (n) => n >= 3,
+      });
+      return at.slice(1).map((t, i) => t - at[i]!);
+    };
+    // Begun 100 s ago: the floor is at the 200 ms ceiling from the first wait.
+    for (const gap of await gapsFor(Date.now() - 100_000)) expect(gap).toBeGreaterThanOrEqual(195);
+    // Begun now: the first waits are a few milliseconds.
+    expect((await gapsFor())[0]).toBeLessThan(100);
+  });
+
   it('stops when aborted', async () => {
     const c = new AbortController();
     const p = pollUntil({ signal: c.signal, timings: { ...fast, minMs: 1000, maxMs: 1000 }, read: async () => 1, done: () => false });

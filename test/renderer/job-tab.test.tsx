@@ -78,8 +78,31 @@ describe('job tab', () => {
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Restart job…' }));
     await user.type(screen.getByLabelText('Workers per machine'), '65');
-    expect(screen.getByText('Workers must be a whole number from 1 to 64.')).toBeTruthy();
+    expect(screen.getByText('Workers must be a whole number from 1 to 8.')).toBeTruthy(); // the largest count offered
     await user.click(screen.getByRole('button', { name: 'Restart' }));
     expect(api.fake.calls.some((c) => c.channel === 'item:restart-job')).toBe(false);
+  });
+
+  it('sends one restart however often Restart is clicked while it is on its way', async () => {
+    const error = { code: 'remote' as const, message: 'Job job-9 failed: out of memory.', failedJobId: 'job-9' };
+    const { api } = await open({ name: 'site-e', jobId: 'job-9', state: 'failed', stage: 'processing', stages: stagesFor('processing', 'full', true), error });
+    await screen.findByRole('table');
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    const restart = api['item:restart-job'];
+    api['item:restart-job'] = async (args) => {
+      await answered;
+      return restart(args);
+    };
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('button', { name: 'Restart job…' }));
+    const button = screen.getByRole('button', { name: 'Restart' });
+    fireEvent.click(button);
+    fireEvent.click(button);
+    fireEvent.submit(button.closest('form')!);
+    expect(screen.getByRole('button', { name: 'Restarting…' }).hasAttribute('disabled')).toBe(true);
+    await act(async () => answer());
+    await waitFor(() => expect(screen.queryByRole('form', { name: 'Restart job' })).toBeNull());
+    expect(api.fake.calls.filter((c) => c.channel === 'item:restart-job')).toHaveLength(1);
   });
 });

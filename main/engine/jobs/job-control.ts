@@ -32,6 +32,7 @@ export async function abortJobs(
     journal.append({ t: 'abort', jobId: job.jobId, at: now() });
     try {
       await client.processing.abort(job.jobId, signal);
+      journal.append({ t: 'aborted', jobId: job.jobId, at: now() });
       aborted.push(job.jobId);
     } catch (err) {
       // no such job: its start never reached the service
@@ -41,11 +42,14 @@ export async function abortJobs(
   return aborted;
 }
 
-/** Aborts every job of the item that may still be running. */
-export async function abortItemJobs(itemDir: string, client: RoboflowClient, signal?: AbortSignal): Promise<string[]> {
+/**
+ * Aborts every job of the item that may still be running; with `unlessTaken`, not those whose
+ * abort the service already took.
+ */
+export async function abortItemJobs(itemDir: string, client: RoboflowClient, signal?: AbortSignal, unlessTaken = false): Promise<string[]> {
   const journal = openJobJournal(itemDir);
   try {
-    return await abortJobs(journal, client, readJobStates(itemDir), signal);
+    return await abortJobs(journal, client, readJobStates(itemDir).filter((j) => !(unlessTaken && j.abortTaken)), signal);
   } finally {
     journal.close();
   }

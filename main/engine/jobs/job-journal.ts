@@ -15,7 +15,8 @@ export type JobJournalRecord =
   | { t: 'restart-intent'; jobId: string; body?: Record<string, unknown>; seen?: string; at: string }
   | { t: 'restarted'; jobId: string; at: string }
   | { t: 'restart-abandoned'; jobId: string; at: string }
-  | { t: 'abort'; jobId: string; at: string };
+  | { t: 'abort'; jobId: string; at: string }
+  | { t: 'aborted'; jobId: string; at: string };
 
 export interface JobState {
   jobId: string;
@@ -33,6 +34,10 @@ export interface JobState {
    * means it took, and once it took, a failure no later than it is not the restarted run's.
    */
   restartSeen?: string;
+  /** When the job was created or last restarted (ISO), as journaled: how long it has been running. */
+  runningSince?: string;
+  /** The service took an abort of it (an abort sent before the job existed does not count). */
+  abortTaken: boolean;
 }
 
 export function jobJournalPath(itemDir: string): string {
@@ -49,13 +54,16 @@ export function readJobStates(itemDir: string): JobState[] {
   for (const r of readRecords<JobJournalRecord>(jobJournalPath(itemDir))) {
     if (r.t === 'intent') {
       if (!jobs.has(r.jobId)) {
-        jobs.set(r.jobId, { jobId: r.jobId, kind: r.kind, batchId: r.batchId, body: r.body, name: r.name, created: false, restartPending: false });
+        jobs.set(r.jobId, { jobId: r.jobId, kind: r.kind, batchId: r.batchId, body: r.body, name: r.name, created: false, restartPending: false, abortTaken: false });
       }
       continue;
     }
     const j = jobs.get(r.jobId);
     if (!j) continue;
-    if (r.t === 'created') j.created = true;
+    if (r.t === 'created') {
+      j.created = true;
+      j.runningSince ??= r.at;
+    }
     else if (r.t === 'terminal') j.terminal = { error: r.error, message: r.message };
     else if (r.t === 'restart-intent') {
       j.restartPending = true;
@@ -64,7 +72,9 @@ export function readJobStates(itemDir: string): JobState[] {
     else if (r.t === 'restarted') {
       j.restartPending = false;
       j.terminal = undefined;
+      j.runningSince = r.at;
     }
+    else if (r.t === 'aborted') j.abortTaken = true;
     // refused by the service, or not known to have taken (the operator was told): never re-sent
     else if (r.t === 'restart-abandoned') {
       j.restartPending = false;

@@ -69,6 +69,7 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
       what: 'job',
       signal: ctx.signal,
       timings,
+      since: runningSince(jobs),
       log: ctx.log,
       read: async (signal) => Promise.all(readers.map((r) => r.read(signal))),
       fingerprint: (snaps) => snaps.map(snapshotFingerprint).join('|'),
@@ -102,6 +103,12 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
   } finally {
     journal.close();
   }
+}
+
+/** When the earliest of the jobs began running, epoch ms, if the journal says. */
+function runningSince(jobs: readonly JobState[]): number | undefined {
+  const times = jobs.map((j) => Date.parse(j.runningSince ?? '')).filter(Number.isFinite);
+  return times.length > 0 ? Math.min(...times) : undefined;
 }
 
 /**

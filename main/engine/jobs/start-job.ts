@@ -49,7 +49,7 @@ export function journalIntent(
   const body = buildJobBody(options, { batchId: target.batchId, workspace, kind: target.kind });
   const name = options.jobName || undefined;
   journal.append({ t: 'intent', jobId, kind: target.kind, batchId: target.batchId, body, name, at: now() });
-  return { jobId, kind: target.kind, batchId: target.batchId, body, name, created: false, restartPending: false };
+  return { jobId, kind: target.kind, batchId: target.batchId, body, name, created: false, restartPending: false, abortTaken: false };
 }
 
 /** Sends the journaled start (again, if its answer was lost) and journals the answer. */
@@ -61,8 +61,10 @@ export async function ensureCreated(
 ): Promise<void> {
   if (job.created) return;
   await client.processing.createJob(job.jobId, job.body, job.name, signal);
-  journal.append({ t: 'created', jobId: job.jobId, at: now() });
+  const at = now();
+  journal.append({ t: 'created', jobId: job.jobId, at });
   job.created = true;
+  job.runningSince = at;
 }
 
 /** True when the journaled job was made from the same options (so a retry keeps using it). */

@@ -62,6 +62,11 @@ export interface PollOptions<T> {
   log?: Logger;
   /** Describes the operation in logs. */
   what?: string;
+  /**
+   * When the awaited operation began (epoch ms), if before this call: a job resumed after a
+   * restart of the app is polled as the old job it is, not as a new one. Default: now.
+   */
+  since?: number;
 }
 
 /** True for errors worth polling through. */
@@ -94,7 +99,7 @@ function retryAfterOf(err: unknown): number {
 export async function pollUntil<T>(opts: PollOptions<T>): Promise<T> {
   const t: PollTimings = { ...DEFAULT_POLL_TIMINGS, ...opts.timings };
   const log = opts.log ?? silentLogger;
-  const started = Date.now();
+  const started = Math.min(Date.now(), opts.since ?? Date.now());
   let interval = t.minMs;
   let last: string | undefined;
   let failingSince: number | undefined;

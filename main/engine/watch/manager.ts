@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { WatchSpec, WatchSummary } from '../../../shared/domain';
 import { randomSuffix } from '../../../shared/ids';
 import { readJson, writeJsonAtomic } from '../atomic-file';
+import { KeyedSerial } from '../keyed-serial';
 import { silentLogger, type Logger } from '../log';
 import { ApiError } from '../roboflow/http';
 import { ruleProblem } from './batching-rule';
@@ -50,7 +51,7 @@ interface Entry {
 export class WatchManager extends EventEmitter<WatchManagerEvents> {
   private readonly entries = new Map<string, Entry>();
   /** Per watch id, the tail of its operations: update, pause, resume and remove run one at a time. */
-  private readonly queues = new Map<string, Promise<unknown>>();
+  private readonly queues = new KeyedSerial();
   private readonly root: string;
   private readonly log: Logger;
   private closed = false;
@@ -147,7 +148,7 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all(this.queues.values()); // an update under way launches its runner first
+    await this.queues.settled(); // an update under way launches its runner first
     const all = [...this.entries.values()];
     await Promise.all(
       all.map(async (e) => {
@@ -162,13 +163,7 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
 
   /** Runs one operation on a watch after the ones before it (two updates at once would each launch a runner). */
   private serially<T>(id: string, fn: () => Promise<T>): Promise<T> {
-    const result = (this.queues.get(id) ?? Promise.resolve()).then(fn);
-    const tail = result.catch(() => undefined);
-    this.queues.set(id, tail);
-    void tail.then(() => {
-      if (this.queues.get(id) === tail) this.queues.delete(id);
-    });
-    return result;
+    return this.queues.run(id, fn);
   }
 
   /** Saves the paused flag first (a restart keeps it), then pauses or resumes the runner. */

@@ -154,15 +154,19 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
   const [machineType, setMachineType] = useState<'' | 'cpu' | 'gpu'>('');
   const [workers, setWorkers] = useState('');
   const [failure, setFailure] = useState<AppError | null>(null);
+  // A restart runs the job again, paid: one request at a time, whatever the clicks.
+  const [sending, setSending] = useState(false);
   const invalid = workers.trim() !== '' && !(/^[1-9]\d*$/.test(workers.trim()) && Number(workers) <= JOB_LIMITS.workersPerMachine);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (invalid) return;
+    if (invalid || sending) return;
     const overrides: RestartOverrides = {};
     if (machineType) overrides.machineType = machineType;
     if (workers.trim()) overrides.workersPerMachine = Number(workers.trim());
     const { api, applyItem } = store.getState();
+    setSending(true);
     const result = await api['item:restart-job']({ id: itemId, overrides });
+    setSending(false);
     if (!result.ok) return setFailure(result.error);
     applyItem(result.value);
     onDone();
@@ -183,8 +187,8 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
       </label>
       {invalid ? <p className="field-error">Workers must be a whole number from 1 to {JOB_LIMITS.workersPerMachine}.</p> : null}
       {failure ? <ErrorView error={failure} compact /> : null}
-      <button type="submit" className="btn btn-primary btn-small">
-        Restart
+      <button type="submit" className="btn btn-primary btn-small" disabled={sending}>
+        {sending ? 'Restarting…' : 'Restart'}
       </button>
     </form>
   );
