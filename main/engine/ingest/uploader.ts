@@ -140,6 +140,18 @@ export class Uploader {
   private async runPhase(source: AsyncIterable<Piece[]>, concurrency: number): Promise<void> {
     const slots = new Slots(concurrency);
     const running = new Set<Promise<void>>();
+    try {
+      await this.startPieces(source, slots, running);
+    } finally {
+      // Even when reading the plan fails: no PUT may outlive this run (and its journal, closed next).
+      await Promise.all(running);
+    }
+    if (this.fatal) throw this.fatal;
+    if (this.ctx.signal.aborted) throw this.ctx.signal.reason ?? new Error('cancelled');
+  }
+
+  /** Starts each group of pieces as a slot frees up, until the source ends, a PUT fails for good, or the run stops. */
+  private async startPieces(source: AsyncIterable<Piece[]>, slots: Slots, running: Set<Promise<void>>): Promise<void> {
     for await (const group of source) {
       if (this.fatal) break;
       if (this.signal.aborted) break;
@@ -166,9 +178,6 @@ export class Uploader {
       running.add(task);
       void task.finally(() => running.delete(task));
     }
-    await Promise.all(running);
-    if (this.fatal) throw this.fatal;
-    if (this.ctx.signal.aborted) throw this.ctx.signal.reason ?? new Error('cancelled');
   }
 
   /** Image pieces shard by shard, following any split the journal recorded. */
