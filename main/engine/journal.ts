@@ -15,6 +15,12 @@ export class Journal<R> {
   private flushing = false;
   /** Called once the writes under way are done (close waits there). */
   private afterFlush: (() => void)[] = [];
+  /**
+   * The error of a write that failed (disk full, I/O error), which may have left part of a line
+   * behind: nothing more is written after it, or a later record would land on that line and be
+   * lost on replay though reported durable. Opening the journal again repairs the tail.
+   */
+  private broken: unknown;
 
   private constructor(readonly filePath: string) {
     this.fd = fs.openSync(filePath, 'a');
@@ -36,9 +42,15 @@ export class Journal<R> {
   appendMany(records: readonly R[]): void {
     if (records.length === 0) return;
     if (this.flushing || this.queue.length > 0) throw new Error('Journal.appendMany while appendDurably writes are under way');
+    if (this.broken) throw this.broken;
     const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
-    writeFully(this.fd, Buffer.from(text));
-    fs.fsyncSync(this.fd);
+    try {
+      writeFully(this.fd, Buffer.from(text));
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      this.broken = err;
+      throw err;
+    }
   }
 
   /**
@@ -61,8 +73,14 @@ export class Journal<R> {
       const batch = this.queue.splice(0);
       try {
         if (this.fd < 0) throw new Error('journal is closed');
-        await writeAll(this.fd, Buffer.from(batch.map((b) => b.text).join('')));
-        await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+        if (this.broken) throw this.broken;
+        try {
+          await writeAll(this.fd, Buffer.from(batch.map((b) => b.text).join('')));
+          await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
+        } catch (err) {
+          this.broken = err;
+          throw err;
+        }
         for (const b of batch) b.done();
       } catch (err) {
         for (const b of batch) b.fail(err);

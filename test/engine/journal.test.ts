@@ -4,7 +4,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Journal, readRecords, replayRecords } from '../../main/engine/journal';
 import { openAfterClose, openOn } from '../helpers/open-files';
 import { useScratch } from '../helpers/scratch';
@@ -53,6 +53,36 @@ describe('Journal.appendDurably', () => {
     journal.append({ n: 2 });
     await journal.close();
     expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1, 2]);
+  });
+});
+
+describe('a write that fails', () => {
+  it('leaves no record reported durable unreadable: nothing more is written after a part-written line', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const journal = Journal.open<{ n: number }>(file);
+    await journal.appendDurably({ n: 1 });
+    // The disk fills halfway through the next line.
+    const realWrite = fs.write;
+    const write = vi.spyOn(fs, 'write').mockImplementationOnce(((fd: number, buf: Buffer, off: number, len: number, pos: null, cb: (err: Error | null, n: number) => void) =>
+      realWrite(fd, buf, off, Math.floor(len / 2), pos, (err, n) => {
+        if (err) return cb(err, 0);
+        write.mockImplementationOnce(((...args: unknown[]) => (args.at(-1) as (e: Error) => void)(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }))) as typeof fs.write);
+        cb(null, n);
+      })) as typeof fs.write);
+    await expect(journal.appendDurably({ n: 2 })).rejects.toThrow(/ENOSPC/);
+    write.mockRestore();
+    // Space is back: an append either fails or is read back, never reported durable and then lost.
+    const durable: number[] = [1];
+    await journal.appendDurably({ n: 3 }).then(() => durable.push(3), () => undefined);
+    expect(() => journal.append({ n: 4 })).toThrow(/ENOSPC/);
+    await journal.close();
+    const readBack = readRecords<{ n: number }>(file).map((r) => r.n);
+    for (const n of durable) expect(readBack).toContain(n);
+    // Opened again, the torn line is dropped and the journal takes records again.
+    const reopened = Journal.open<{ n: number }>(file);
+    await reopened.appendDurably({ n: 5 });
+    await reopened.close();
+    expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1, 5]);
   });
 });
 
