@@ -109,3 +109,15 @@ describe('results.csv in a spreadsheet', () => {
     expect(preview.rows[0]).toEqual([`/in/${names[0]}`, names[0], 'ok', '', '{"count":1}']);
   });
 });
+
+describe('a join killed midway', () => {
+  it('leaves no working folder behind once the next join of the output folder has run', async () => {
+    const { out } = setup();
+    // What a kill -9 during the join leaves: its working folder with bucket copies, and partial outputs.
+    fs.mkdirSync(path.join(out, '.join-Ab12Cd', 'b0'), { recursive: true });
+    fs.writeFileSync(path.join(out, '.join-Ab12Cd', 'b0', 'bucket.jsonl'), '{"file_name":"a.png"}\n');
+    fs.writeFileSync(path.join(out, 'results.jsonl.partial'), '{"sourcePath":');
+    await joinResults(out, [path.join(out, 'export')], rows(sources));
+    expect(fs.readdirSync(out).sort()).toEqual(['.results-meta.json', 'export', 'results.csv', 'results.jsonl']);
+  });
+});

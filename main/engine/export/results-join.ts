@@ -115,7 +115,8 @@ export async function joinResults(
   const files = predictionsDirs.flatMap(findPredictionFiles);
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const buckets = Math.max(1, Math.ceil(totalBytes / bucketBytes));
-  const tmpDir = fs.mkdtempSync(path.join(outDir, '.join-'));
+  removeStaleJoinFolders(outDir);
+  const tmpDir = fs.mkdtempSync(path.join(outDir, JOIN_TMP_PREFIX));
   const summary: JoinSummary = { rows: 0, ok: 0, failed: 0, rejected: 0, missing: 0, unmatched: 0, unreadable: 0, buckets };
   const jsonl = new Writer(path.join(outDir, `${RESULTS_JSONL}.partial`));
   const csv = new Writer(path.join(outDir, `${RESULTS_CSV}.partial`));
@@ -184,6 +185,19 @@ export async function joinResults(
     return summary;
   } finally {
     fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
+}
+
+const JOIN_TMP_PREFIX = '.join-';
+
+/**
+ * A join killed midway leaves its working folder (bucket copies of every prediction) in the
+ * operator's output folder; the next join of that folder removes it (results.*.partial, the
+ * join's other leftovers, are rewritten from the start anyway).
+ */
+function removeStaleJoinFolders(outDir: string): void {
+  for (const e of fs.readdirSync(outDir, { withFileTypes: true })) {
+    if (e.isDirectory() && e.name.startsWith(JOIN_TMP_PREFIX)) fs.rmSync(path.join(outDir, e.name), { recursive: true, force: true });
   }
 }
 
