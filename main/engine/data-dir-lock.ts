@@ -1,7 +1,12 @@
 // One engine per data folder. Two processes running the same items (the desktop app and a
 // `batch-desk resume`, say) would each send what the other is sending, so the second one is
 // refused with a plain message. A lock left by a process that died (kill -9, power loss) is
-// taken over: its pid no longer runs.
+// taken over: its pid no longer runs, or (Linux) the machine has booted since, or the pid now
+// belongs to another process (pids are reused, often in the same order after a reboot).
+//
+// The lock file appears whole (written aside, then hard-linked into place), so a reader never
+// sees it empty; and a stale one is removed only under a second, short-lived lock, and only if it
+// is still the one found stale, so two processes taking over at once never both end up owners.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,32 +17,22 @@ interface LockOwner {
   pid: number;
   host: string;
   startedAt: string;
+  /** Linux: the boot the process ran in. */
+  bootId?: string;
+  /** Linux: when the process started, in clock ticks since boot (/proc/<pid>/stat). */
+  pidStart?: string;
 }
+
+const ATTEMPTS = 5;
 
 export function acquireDataDirLock(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'engine.lock');
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString() };
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = fs.openSync(file, 'wx', 0o600);
-      fs.writeSync(fd, JSON.stringify(me));
-      fs.fsyncSync(fd);
-      fs.closeSync(fd);
-      return () => releaseIfMine(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const owner = readOwner(file);
-    // Same process (a second engine in tests or after a reload) or a dead one: take it over.
-    if (owner && owner.pid !== process.pid && owner.host === me.host && isRunning(owner.pid)) {
-      throw new ApiError(
-        `Another Batch Desk process (pid ${owner.pid}, since ${owner.startedAt}) is using the data folder ${dataDir}. ` +
-          'Close it first, or give this one its own folder with --data-dir.',
-        'conflict',
-        'open data folder',
-      );
-    }
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), bootId: bootId(), pidStart: pidStart(process.pid) };
+  for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+    if (createWhole(file, me)) return () => releaseIfMine(file);
+    const seen = readText(file);
+    const owner = parseOwner(seen);
     if (owner && owner.host !== me.host) {
       throw new ApiError(
         `The data folder ${dataDir} is in use by Batch Desk on ${owner.host} (pid ${owner.pid}). Use a folder of this machine's own.`,
@@ -45,17 +40,81 @@ export function acquireDataDirLock(dataDir: string): () => void {
         'open data folder',
       );
     }
-    fs.rmSync(file, { force: true });
+    // Same process (a second engine in tests or after a reload) or a dead one: take it over.
+    if (owner && owner.pid !== process.pid && isAlive(owner)) {
+      throw new ApiError(
+        `Another Batch Desk process (pid ${owner.pid}, since ${owner.startedAt}) is using the data folder ${dataDir}. ` +
+          'Close it first, or give this one its own folder with --data-dir.',
+        'conflict',
+        'open data folder',
+      );
+    }
+    if (seen !== undefined) removeIfUnchanged(file, seen, me);
   }
-  throw new ApiError(`Could not lock the data folder ${dataDir}.`, 'io', 'open data folder');
+  throw new ApiError(`Could not lock the data folder ${dataDir}: other processes kept taking it. Try again.`, 'io', 'open data folder');
 }
 
-function readOwner(file: string): LockOwner | undefined {
+/** Creates `file` with the owner in it, whole, unless it exists. */
+function createWhole(file: string, owner: LockOwner): boolean {
+  const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  const fd = fs.openSync(aside, 'wx', 0o600);
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
-  } catch {
-    return undefined; // torn or vanished: treat as stale
+    fs.writeSync(fd, JSON.stringify(owner));
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
+  try {
+    fs.linkSync(aside, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    fs.rmSync(aside, { force: true });
+  }
+}
+
+/** Removes the stale lock `seen`, under the takeover lock, unless another process replaced it meanwhile. */
+function removeIfUnchanged(file: string, seen: string, me: LockOwner): void {
+  const guard = `${file}.takeover`;
+  if (!createWhole(guard, me)) {
+    // Another process is taking over; its guard lives for a few system calls, unless it died holding it.
+    const holder = parseOwner(readText(guard));
+    if (!holder || !isAlive(holder)) fs.rmSync(guard, { force: true });
+    return;
+  }
+  try {
+    if (readText(file) === seen) fs.rmSync(file, { force: true });
+  } finally {
+    fs.rmSync(guard, { force: true });
+  }
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined; // vanished
+  }
+}
+
+function parseOwner(text: string | undefined): LockOwner | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as LockOwner;
+  } catch {
+    return undefined; // unreadable: stale
+  }
+}
+
+/** Whether the owner still runs: its pid runs, in this boot, and is the same process (Linux tells). */
+function isAlive(owner: LockOwner): boolean {
+  const boot = bootId();
+  if (owner.bootId && boot && owner.bootId !== boot) return false;
+  if (!isRunning(owner.pid)) return false;
+  const start = pidStart(owner.pid);
+  return !(owner.pidStart && start && owner.pidStart !== start);
 }
 
 function isRunning(pid: number): boolean {
@@ -67,6 +126,17 @@ function isRunning(pid: number): boolean {
   }
 }
 
+function bootId(): string | undefined {
+  return readText('/proc/sys/kernel/random/boot_id')?.trim() || undefined;
+}
+
+/** Field 22 of /proc/<pid>/stat, counted after the command name (which may hold spaces and parentheses). */
+function pidStart(pid: number): string | undefined {
+  const stat = readText(`/proc/${pid}/stat`);
+  if (!stat) return undefined;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+}
+
 function releaseIfMine(file: string): void {
-  if (readOwner(file)?.pid === process.pid) fs.rmSync(file, { force: true });
+  if (parseOwner(readText(file))?.pid === process.pid) fs.rmSync(file, { force: true });
 }
