@@ -78,6 +78,9 @@ describe('first run', () => {
     await user.click(screen.getByRole('button', { name: 'Open the queue' }));
     await user.click(screen.getByRole('button', { name: 'Settings' }));
     expect(screen.getByText('https://api.roboflow.eu', { selector: '.profile *' })).toBeTruthy();
+    // And it is the region for profiles added later.
+    expect(screen.getByRole('radio', { name: 'Europe' }).getAttribute('aria-checked')).toBe('true');
+    expect(api.fake.settings.apiUrl).toBe('https://api.roboflow.eu');
   });
 
   it('takes a custom address, checked as Settings checks it', async () => {

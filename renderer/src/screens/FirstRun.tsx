@@ -16,6 +16,7 @@ export function FirstRun() {
   const addProfile = useApp((s) => s.addProfile);
   const useDemo = useApp((s) => s.useDemo);
   const finishFirstRun = useApp((s) => s.finishFirstRun);
+  const saveSettings = useApp((s) => s.saveSettings);
   const settingsUrl = useApp((s) => s.settings?.apiUrl ?? REGIONS[0].url);
   const [apiKey, setApiKey] = useState('');
   const [apiUrl, setApiUrl] = useState(settingsUrl);
@@ -43,7 +44,10 @@ export function FirstRun() {
     setBusy(true);
     setError(null);
     // The key is checked against, and later sent only to, this address (main keeps it with the profile).
-    const result = await addProfile({ apiKey: apiKey.trim(), apiUrl: apiUrl.trim().replace(/\/+$/, ''), storage: needsMemoryChoice ? 'memory' : 'keychain' });
+    const url = apiUrl.trim().replace(/\/+$/, '');
+    const result = await addProfile({ apiKey: apiKey.trim(), apiUrl: url, storage: needsMemoryChoice ? 'memory' : 'keychain' });
+    // The region chosen here is the operator's: profiles added later start from it too.
+    if (result.ok && url !== settingsUrl) await saveSettings({ apiUrl: url });
     setBusy(false);
     if (result.ok) {
       setApiKey('');
