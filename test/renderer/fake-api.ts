@@ -169,6 +169,8 @@ export function createFakeApi(options: FakeOptions = {}): FakeApi {
       error: partial.error,
       expiresAt: partial.expiresAt,
       watchId: partial.watchId,
+      workspace: partial.workspace,
+      videoBatchId: partial.videoBatchId,
     };
     items.set(id, item);
     return item;

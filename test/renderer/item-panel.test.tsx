@@ -31,6 +31,16 @@ describe('item panel', () => {
     expect(screen.getByText(/Inputs expire in 5h 00m/)).toBeTruthy();
   });
 
+  it("names the item's workspace, and flags it when the profile in use is another workspace's", async () => {
+    await open({ name: 'site-w', workspace: 'acme-vision' });
+    const meta = screen.getByText(/Created/).textContent!;
+    expect(meta).toContain('Workspace acme-vision');
+    expect(meta).not.toContain('not the profile in use');
+    cleanup();
+    await open({ name: 'site-x', workspace: 'other-co' });
+    expect(screen.getByText(/Created/).textContent).toContain('Workspace other-co (not the profile in use)');
+  });
+
   it('says nothing about expiry while more than a day is left', async () => {
     await open({ name: 'site-b', expiresAt: new Date(Date.now() + 6 * 86_400_000).toISOString() });
     expect(screen.queryByText(/expire/)).toBeNull();

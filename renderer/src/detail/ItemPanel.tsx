@@ -32,6 +32,7 @@ export function ItemPanel() {
   const tab = useApp((s) => s.tab);
   const setTab = useApp((s) => s.setTab);
   const closeItem = useApp((s) => s.closeItem);
+  const activeWorkspace = useApp((s) => s.profiles.find((p) => p.active)?.workspace);
   const refreshDetail = useApp((s) => s.refreshDetail);
   const now = useNow(1000);
   const tabRefs = useRef<(HTMLButtonElement | null)[]>([]);
@@ -109,6 +110,7 @@ export function ItemPanel() {
         ) : null}
         <p className="panel-meta">
           Created <time dateTime={item.createdAt}>{new Date(item.createdAt).toLocaleString()}</time>
+          {item.workspace ? <WorkspaceNote workspace={item.workspace} active={activeWorkspace} /> : null}
           {expiresIn != null && expiresIn < 24 * 3600 ? (
             <span className={`expiry${expiresIn <= 0 ? ' text-failed' : ' text-waiting'}`}>
               {expiresIn > 0 ? ` · Inputs expire in ${formatDuration(expiresIn)}` : ' · Inputs have expired on the service'}
@@ -160,5 +162,17 @@ export function ItemPanel() {
         )}
       </div>
     </aside>
+  );
+}
+
+/** The item's workspace; flagged when the profile in use is another's, as the item then cannot go on. */
+function WorkspaceNote({ workspace, active }: { workspace: string; active: string | undefined }) {
+  const other = active !== undefined && active !== workspace;
+  return (
+    <span className={other ? 'text-waiting' : undefined} title={other ? `The profile in use is for workspace "${active}"; switch profiles in Settings to go on with this item.` : undefined}>
+      {' · Workspace '}
+      <strong>{workspace}</strong>
+      {other ? ' (not the profile in use)' : null}
+    </span>
   );
 }
