@@ -30,6 +30,18 @@ describe('electron-builder.yml', () => {
     expect(config.productName).toBe('Batch Desk');
   });
 
+  it('ships no packages beside the bundles but the native keychain module (electron-builder copies every dependency)', () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+    expect(Object.keys(pkg.dependencies)).toEqual(['@napi-rs/keyring']);
+  });
+
+  it("gives the app a command of its own on Linux, not the npm command line's name, and leaves the CLI bundle out", () => {
+    const pkg = JSON.parse(fs.readFileSync('package.json', 'utf8'));
+    expect(Object.keys(pkg.bin)).toEqual(['batch-desk']);
+    expect(config.linux.executableName).toBe('batch-desk-app');
+    expect(config.files).toContain('!dist/cli.js');
+  });
+
   it('flips the fuses that close the usual doors', () => {
     expect(config.electronFuses).toMatchObject({
       runAsNode: false,
