@@ -1,4 +1,5 @@
-// File kinds the service accepts (roboflow-api.md 7.3), matched case-insensitively.
+// File kinds the official client discovers and sends (roboflow-api.md 7.3), matched case-insensitively.
+// The service's own accepted types are undocumented: a type it refuses is reported per file.
 
 export const IMAGE_EXTENSIONS = ['bmp', 'dib', 'jpeg', 'jpg', 'jpe', 'jp2', 'png', 'webp'] as const;
 export const VIDEO_EXTENSIONS = [

@@ -6,7 +6,7 @@ import type { InvokeArgs, InvokeChannel } from '../../shared/contract';
 import { INVOKE_CHANNELS, PROGRESS_FOCUS_MAX, QUEUE_PAGE_MAX } from '../../shared/contract';
 import type { JobOptions, RestartOverrides, Settings, TransferSettings, WatchSpec } from '../../shared/domain';
 import { BATCH_ID_MAX, WORKFLOW_ID_MAX, WORKFLOW_ID_PATTERN, batchIdProblem, jobIdProblem } from '../../shared/ids';
-import { JOB_LIMITS, TRANSFER_LIMITS, VIDEO_FPS } from '../../shared/limits';
+import { JOB_LIMITS, TRANSFER_LIMITS, VIDEO_FPS, WORKERS_PER_MACHINE, isWorkersPerMachine } from '../../shared/limits';
 import {
   ValidationError,
   absolutePath,
@@ -39,12 +39,18 @@ const isoTime = str({ min: 1, max: 40, pattern: /^\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d
 const name = str({ min: 1, max: 200 });
 const MAX_ROOTS = 1000;
 
+/** Only the worker counts the service offers, not any number up to the largest. */
+const workersPerMachine: Check<number> = (v, field) => {
+  if (isWorkersPerMachine(v)) return v;
+  throw new ValidationError(`${field} must be one of ${WORKERS_PER_MACHINE.join(', ')}.`);
+};
+
 const jobFields = {
   workflowId: str({ min: 1, max: WORKFLOW_ID_MAX, pattern: WORKFLOW_ID_PATTERN, rule: 'may contain only letters, digits, ".", "/", "-" and "_"' }),
   workflowParameters: optional(jsonObject(64 * 1024)),
   imageInputName: optional(str({ min: 1, max: 200 })),
   machineType: optional(oneOf(['cpu', 'gpu'] as const)),
-  workersPerMachine: optional(int(1, JOB_LIMITS.workersPerMachine)),
+  workersPerMachine: optional(workersPerMachine),
   maxParallelTasks: optional(int(1, JOB_LIMITS.maxParallelTasks)),
   maxRuntimeSeconds: optional(int(1, JOB_LIMITS.maxRuntimeSeconds)),
   maxImageFailureRate: optional(num(0, 1)),

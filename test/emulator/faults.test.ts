@@ -52,6 +52,8 @@ describe('FaultEngine', () => {
     expect(() => validateFaultConfig({ rules: [{ route: '*', kind: 'status' }] })).toThrow(/status/);
     expect(() => validateFaultConfig({ rules: [{ route: '*', kind: 'latency', rate: 2 }] })).toThrow(/rate/);
     expect(() => validateFaultConfig({ seeed: 1 })).toThrow(/seeed/);
+    expect(validateFaultConfig({ listPartName: true, shardIsTerminal: false })).toEqual({ listPartName: true, shardIsTerminal: false });
+    expect(() => validateFaultConfig({ shardIsTerminal: 'yes' })).toThrow(/shardIsTerminal must be true or false/);
     expect(validateFaultConfig({ seed: 42, signedUrlTtlSeconds: 3600, imageFailureRate: 0, rules: [{ route: 'storage-put', rate: 0.2, kind: 'reset-request', afterBytes: 50000, times: 100 }] })).toBeTruthy();
   });
 });

@@ -73,6 +73,10 @@ export interface FaultConfig {
   listingLagMs?: number;
   /** Real ms (not scaled) after a restart during which the job, its stages and tasks still read as before it (failed). */
   restartLagMs?: number;
+  /** Listed files carry their part's name (`partName`, optional in 3.5). Default: left out. */
+  listPartName?: boolean;
+  /** Shards carry `isTerminal`, which only older CLI versions expected (3.6). Default: left out. */
+  shardIsTerminal?: boolean;
   rules?: FaultRule[];
 }
 
@@ -94,7 +98,9 @@ export function validateFaultConfig(input: unknown): FaultConfig {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new Error('fault config must be a JSON object');
   const o = input as Record<string, unknown>;
   for (const k of Object.keys(o)) {
-    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'listingLagMs', 'restartLagMs', 'rules'].includes(k)) throw new Error(`unknown fault config key "${k}"`);
+    if (!['seed', 'signedUrlTtlSeconds', 'imageFailureRate', 'listingLagMs', 'restartLagMs', 'listPartName', 'shardIsTerminal', 'rules'].includes(k)) {
+      throw new Error(`unknown fault config key "${k}"`);
+    }
   }
   const num = (v: unknown, name: string, min: number, max = Infinity): number | undefined => {
     if (v === undefined) return undefined;
@@ -112,6 +118,12 @@ export function validateFaultConfig(input: unknown): FaultConfig {
   if (lag !== undefined) cfg.listingLagMs = lag;
   const restartLag = num(o.restartLagMs, 'restartLagMs', 0);
   if (restartLag !== undefined) cfg.restartLagMs = restartLag;
+  for (const flag of ['listPartName', 'shardIsTerminal'] as const) {
+    const on = o[flag];
+    if (on === undefined) continue;
+    if (typeof on !== 'boolean') throw new Error(`${flag} must be true or false`);
+    cfg[flag] = on;
+  }
   if (o.rules !== undefined) {
     if (!Array.isArray(o.rules)) throw new Error('rules must be an array');
     cfg.rules = o.rules.map((r: unknown, i: number) => {
@@ -196,6 +208,14 @@ export class FaultEngine {
 
   get restartLagMs(): number {
     return this.cfg.restartLagMs ?? 0;
+  }
+
+  get listPartName(): boolean {
+    return this.cfg.listPartName === true;
+  }
+
+  get shardIsTerminal(): boolean {
+    return this.cfg.shardIsTerminal === true;
   }
 
   /** Draw the decision for one request on `route`. */

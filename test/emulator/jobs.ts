@@ -29,6 +29,8 @@ export const TIMINGS = {
 export const IMAGES_PER_TASK = 256;
 export const PREDICTION_FILES_PER_ARCHIVE = 100;
 export const DEFAULT_MAX_PARALLEL_TASKS = 4;
+/** The only worker counts a job may ask for (agent docs, 5.1 [SECONDARY]; strict where unknown). */
+export const WORKERS_PER_MACHINE: readonly number[] = [1, 2, 4, 8];
 /** Without maxImageFailureRate a task tolerates this many failed images. */
 export const DEFAULT_MAX_FAILED_IMAGES_PER_TASK = 10;
 
@@ -144,7 +146,9 @@ function computeConfiguration(v: unknown, where: string): void {
   checkKeys(v, `${where}.`, ['type', 'machineType', 'workersPerMachine'], ['type']);
   str(v, 'type', `${where}.`, { oneOf: ['compute-configuration-v2'] });
   str(v, 'machineType', `${where}.`, { oneOf: ['cpu', 'gpu'] });
-  posInt(v, 'workersPerMachine', `${where}.`);
+  if ('workersPerMachine' in v && !WORKERS_PER_MACHINE.includes(v.workersPerMachine as number)) {
+    bad(`"${where}.workersPerMachine" must be one of ${WORKERS_PER_MACHINE.join(', ')}`);
+  }
 }
 
 export function checkId(kind: 'batch' | 'job', id: string): void {
@@ -221,10 +225,11 @@ export function validateJobBody(body: unknown, workspace: string): void {
   }
 }
 
-/** Validates a restart body (`parameters-override-v1`). */
-export function validateRestartBody(body: unknown): void {
+/** Validates a restart body (`parameters-override-v1`) for a job of that kind: the failure rate is for image jobs only (5.1). */
+export function validateRestartBody(body: unknown, kind: 'images' | 'videos'): void {
   if (!isObj(body)) bad('request body must be a JSON object');
-  checkKeys(body, '', ['type', 'computeConfiguration', 'maxParallelTasks', 'processingTimeoutSeconds', 'maxImageFailureRate'], ['type']);
+  const allowed = ['type', 'computeConfiguration', 'maxParallelTasks', 'processingTimeoutSeconds', ...(kind === 'images' ? ['maxImageFailureRate'] : [])];
+  checkKeys(body, '', allowed, ['type']);
   str(body, 'type', '', { oneOf: ['parameters-override-v1'] });
   if ('computeConfiguration' in body) computeConfiguration(body.computeConfiguration, 'computeConfiguration');
   posInt(body, 'maxParallelTasks', '');
@@ -701,6 +706,11 @@ export class JobEngine {
     this.log(job, 'info', 'job-restarted', { jobId, override });
     this.schedule(job);
     return { status: 'ok', message: `job ${jobId} restarted` };
+  }
+
+  /** What the job processes, from its definition. */
+  kindOf(job: Job): 'images' | 'videos' {
+    return job.definition.type === 'simple-video-processing-v1' ? 'videos' : 'images';
   }
 
   mustGet(jobId: string): Job {

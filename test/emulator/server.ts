@@ -162,6 +162,7 @@ interface UploadGrant {
   inFlight: boolean;
 }
 
+/** The guide's suggested default (1.7); the maximum is the emulator's own choice. */
 const DEFAULT_PAGE = 100;
 const MAX_PAGE = 1000;
 const DEFAULT_UPLOAD_TTL_S = 3600;
@@ -393,7 +394,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     let size = DEFAULT_PAGE;
     if (ps !== null) {
       if (!/^\d+$/.test(ps) || Number(ps) < 1) throw new ApiError(400, '"pageSize" must be a positive integer');
-      size = Math.min(Number(ps), MAX_PAGE);
+      // Refused, not capped: the real maximum is unknown (1.7), so a client must not rely on one.
+      if (Number(ps) > MAX_PAGE) throw new ApiError(400, `"pageSize" must be at most ${MAX_PAGE}`);
+      size = Number(ps);
     }
     let offset = 0;
     const tok = ctx.url.searchParams.get('nextPageToken');
@@ -434,7 +437,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       downloadURL: downloadUrl(base, f),
       fileName: f.name,
       contentType: f.contentType,
-      ...(multipart && f.partName ? { partName: f.partName } : {}),
+      // optional in 3.5, and the CLI exports by the part it lists: sent only when asked for
+      ...(multipart && f.partName && faults.listPartName ? { partName: f.partName } : {}),
       ...(f.shardId ? { shardId: f.shardId } : {}),
       ...(f.nestedContentType ? { nestedContentType: f.nestedContentType } : {}),
     };
@@ -447,7 +451,8 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
       statusType: s.statusType,
       eventTimestamp: iso(s.eventTimestamp),
       shardObjectsCount: s.shardObjectsCount,
-      isTerminal: s.statusType !== 'info',
+      // not in 3.6 (older CLI versions expected it): sent only when asked for
+      ...(faults.shardIsTerminal ? { isTerminal: s.statusType !== 'info' } : {}),
       ...(s.statusMetadata ? { statusMetadata: s.statusMetadata } : {}),
     };
   }
@@ -875,7 +880,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<Emulator> {
     auth(ctx, ctx.params[0]);
     const id = jobParam(ctx);
     const body = await readJson(ctx.req, { optional: true });
-    if (body !== undefined) validateRestartBody(body);
+    if (body !== undefined) validateRestartBody(body, jobs.kindOf(jobs.mustGet(id)));
     return jobs.restart(id, (body as Obj | undefined) ?? null);
   };
 

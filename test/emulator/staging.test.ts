@@ -235,6 +235,11 @@ describe('bulk tar upload and indexing', () => {
       expect(done.eventTimestamp).toMatch(ISO_TZ);
       expect(new Date(done.eventTimestamp).getTime()).toBeGreaterThanOrEqual(new Date(early.shards[0].eventTimestamp).getTime());
       expect((await sc.get(sc.ds('/slow/count'))).body.count).toBe(5);
+      // isTerminal is not in 3.6 (only older CLI versions expected it): sent only when asked for
+      expect(early.shards[0]).not.toHaveProperty('isTerminal');
+      expect(done).not.toHaveProperty('isTerminal');
+      slow.setFaults({ shardIsTerminal: true });
+      expect((await sc.get(sc.ds('/slow/shards'))).body.shards[0].isTerminal).toBe(true);
     } finally {
       await slow.stop();
     }
@@ -350,6 +355,13 @@ describe('bulk tar upload and indexing', () => {
     }
     expect((await c.get(c.ds('/bulk-pages/list'), { nextPageToken: 'garbage' })).status).toBe(400);
     expect((await c.get(c.ds('/bulk-pages/list'), { pageSize: '0' })).status).toBe(400);
+    // above the maximum: refused, never silently capped
+    for (const route of ['/bulk-pages/list', '/bulk-pages/shards', '']) {
+      expect((await c.get(c.ds(route), { pageSize: '1001' })).status).toBe(400);
+      expect((await c.get(c.ds(route), { pageSize: '1000' })).status).toBe(200);
+    }
+    expect((await c.get(c.bp(''), { pageSize: '1001' })).status).toBe(400);
+    expect((await c.get(c.bp(''), { pageSize: '10' })).status).toBe(200); // what the CLI sends
     expect((await c.get(c.ds('/bulk-pages/list'), { nextPageToken: sh.body.nextPageToken })).status).toBe(400); // token of another listing
   });
 
@@ -360,6 +372,29 @@ describe('bulk tar upload and indexing', () => {
     expect((await c.get(c.ds('/nonmulti/list'), { partName: 'x' })).status).toBe(400);
     expect((await c.get(c.ds('/missing-batch/count'))).status).toBe(404);
     expect((await c.get(c.ds('/nonmulti/shards'))).body).toEqual({ status: 'ok', shards: [], nextPageToken: null });
+  });
+
+  it('indexes only the types a secondary source lists (guide 7.3), refusing the rest of the CLI’s as unsupported', async () => {
+    const jpeg = makeJpeg({ width: 8, height: 8, seed: 'types' });
+    const shard = await uploadShard(c, 'bulk-types', [
+      { name: 'a.jpg', data: jpeg },
+      { name: 'b.JPEG', data: jpeg },
+      { name: 'c.jpe', data: jpeg }, // the CLI discovers jpe and dib; the service may not take them
+      { name: 'd.dib', data: makePng({ seed: 'dib' }) },
+      { name: 'e.png', data: makePng({ seed: 'png' }) },
+    ]);
+    expect(shard.statusType).toBe('success');
+    const failed = (shard.statusMetadata.failedFiles as { type: string; fileName: string }[]).map((f) => `${f.fileName}:${f.type}`).sort();
+    expect(failed).toEqual(['c.jpe:unsupported-file-type', 'd.dib:unsupported-file-type']);
+    expect((await c.get(c.ds('/bulk-types/count'))).body.count).toBe(3);
+    for (const name of ['clip.webm', 'clip.3gp', 'clip.mpeg', 'clip.mpg', 'clip.ogg', 'clip.m4a']) {
+      const r = await c.post(c.ds('/vid-types/upload/video'), { query: { fileName: name } });
+      expect(r.status, name).toBe(400);
+      expect(r.body.error).toBe('unsupported-file-type');
+    }
+    for (const name of ['clip.mp4', 'clip.MOV', 'clip.avi', 'clip.mkv', 'clip.flv', 'clip.wmv', 'clip.m4v']) {
+      expect((await c.post(c.ds('/vid-types/upload/video'), { query: { fileName: name } })).status, name).toBe(200);
+    }
   });
 
   it('bulk upload url takes no body', async () => {

@@ -13,10 +13,10 @@ export const MAX_IMAGE_BYTES = 20_971_520;
 export const MAX_FILES_PER_ARCHIVE = 500;
 export const BATCH_TTL_MS = 7 * 24 * 3600 * 1000;
 
-export const IMAGE_EXTENSIONS = ['bmp', 'dib', 'jpeg', 'jpg', 'jpe', 'jp2', 'png', 'webp'];
-export const VIDEO_EXTENSIONS = [
-  'mp4', 'm4a', 'm4p', 'm4b', 'm4r', 'm4v', 'avi', 'mov', 'mkv', 'flv', 'wmv', 'mpeg', 'mpg', '3gp', 'webm', 'ogg',
-];
+// What the service indexes. Undocumented (roboflow-api.md 7.3): a secondary source's list, plus jpeg,
+// strictly; the CLI discovers more (dib, jpe, m4a, webm, …), which are rejected as unsupported.
+export const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'bmp', 'jp2'];
+export const VIDEO_EXTENSIONS = ['mp4', 'mov', 'avi', 'mkv', 'flv', 'wmv', 'm4v'];
 
 export function extensionOf(name: string): string {
   const i = name.lastIndexOf('.');

@@ -107,9 +107,11 @@ const CASES: Record<InvokeChannel, Case> = {
   'item:cancel': { good: [{ id: ID }], bad: [[{ id: '..' }, /must be an id/]] },
   'item:retry': { good: [{ id: ID }], bad: [[null, /id is required|must be an object/]] },
   'item:start-job': {
-    good: [{ id: ID, job: { workflowId: 'wf' }, outDir: '/out' }],
+    good: [{ id: ID, job: { workflowId: 'wf' }, outDir: '/out' }, ...[1, 2, 4, 8].map((w) => ({ id: ID, job: { workflowId: 'wf', workersPerMachine: w }, outDir: '/out' }))],
     bad: [
       [{ id: ID, job: {}, outDir: '/out' }, /workflowId is required/],
+      [{ id: ID, job: { workflowId: 'wf', workersPerMachine: 3 }, outDir: '/out' }, /workersPerMachine must be one of 1, 2, 4, 8/],
+      [{ id: ID, job: { workflowId: 'wf', workersPerMachine: 16 }, outDir: '/out' }, /workersPerMachine must be one of 1, 2, 4, 8/],
       [{ id: ID, job: { workflowId: 'wf' } }, /outDir is required/],
       [{ id: ID, job: { workflowId: 'wf', machineType: 'tpu' }, outDir: '/out' }, /machineType must be one of cpu, gpu/],
     ],
@@ -117,7 +119,11 @@ const CASES: Record<InvokeChannel, Case> = {
   'item:abort-job': { good: [{ id: ID }], bad: [[{ id: ID, force: true }, /not a known field/]] },
   'item:restart-job': {
     good: [{ id: ID, overrides: {} }, { id: ID, overrides: { machineType: 'gpu', maxParallelTasks: 4 } }],
-    bad: [[{ id: ID }, /overrides is required/], [{ id: ID, overrides: { workflowId: 'x' } }, /workflowId is not a known field/]],
+    bad: [
+      [{ id: ID }, /overrides is required/],
+      [{ id: ID, overrides: { workflowId: 'x' } }, /workflowId is not a known field/],
+      [{ id: ID, overrides: { workersPerMachine: 6 } }, /overrides.workersPerMachine must be one of 1, 2, 4, 8/],
+    ],
   },
   'item:logs': { good: [{ id: ID }], bad: [[{ id: 7 }, /must be text/]] },
   'item:results-preview': { good: [{ id: ID, rows: 20 }], bad: [[{ id: ID, rows: 0 }, /rows must be from 1 to 1000/]] },

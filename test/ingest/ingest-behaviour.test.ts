@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Emulator } from '../emulator/server';
 import type { Rejection } from '../../shared/domain';
+import { MIB } from '../../shared/limits';
 import { BandwidthLimiter } from '../../main/engine/ingest/bandwidth';
 import { IngestState, INGEST_JOURNAL } from '../../main/engine/ingest/ingest-journal';
 import { readRejections } from '../../main/engine/ingest/item-files';
@@ -34,9 +35,10 @@ function dir(label: string): string {
 
 describe('ingest behaviour', () => {
   it('splits a planned shard deterministically when the signed URL allows less, and journals the split', async () => {
-    const emu = await emulator(undefined, { maxTarBytes: 40 * 1024 });
+    // A limit of 2 MiB (smaller ones are not taken for bytes): the first shard of 100 × 50 KB needs three tars.
+    const emu = await emulator(undefined, { maxTarBytes: 2 * MIB });
     const src = dir('split-src');
-    makeTree(src, 120, { bytes: 2000 });
+    makeTree(src, 120, { bytes: 50_000 });
     const engine = createEngine(emu, dir('split-data'), {}, { shardFiles: 100 });
     const s = await runItem(engine, { roots: [src], batchId: 'split-batch' });
     await engine.close();
@@ -48,7 +50,7 @@ describe('ingest behaviour', () => {
     const names = (await planEntries(itemDir)).map((e) => e.batchName);
     expect(await expectExactlyOnce(emu, 'split-batch', names)).toEqual({ missing: [], duplicated: [], unexpected: [] });
     // Every tar the storage accepted respected the limit.
-    expect(emu.inspect.uploads().every((u) => (u.contentLength ?? 0) <= 40 * 1024 || u.status !== 200)).toBe(true);
+    expect(emu.inspect.uploads().every((u) => (u.contentLength ?? 0) <= 2 * MIB || u.status !== 200)).toBe(true);
   });
 
   it('leaves out files that changed or vanished after planning, with a reason, and still sends their shard', async () => {
@@ -116,11 +118,11 @@ describe('ingest behaviour', () => {
   });
 
   it('reports a video larger than the service accepts instead of failing the item', async () => {
-    const emu = await emulator(undefined, { maxVideoBytes: 10_000 });
+    const emu = await emulator(undefined, { maxVideoBytes: 2 * MIB }); // smaller limits are not taken for bytes
     const src = dir('video-src');
     makeTree(src, 3);
     fs.writeFileSync(path.join(src, 'small.mp4'), Buffer.alloc(5_000, 1));
-    fs.writeFileSync(path.join(src, 'big.mp4'), Buffer.alloc(50_000, 1));
+    fs.writeFileSync(path.join(src, 'big.mp4'), Buffer.alloc(3 * MIB, 1));
     const engine = createEngine(emu, dir('video-data'));
     const s = await runItem(engine, { roots: [src], batchId: 'video-limit' });
     await engine.close();

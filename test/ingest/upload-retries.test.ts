@@ -93,16 +93,16 @@ const endedOtherwise: Record<string, { faults: FaultConfig; limits?: Parameters<
   // the one shard waits after a 503, then the next URL is too small for it: its parts go instead
   'the waiting shard was split to fit the URL': {
     faults: { rules: [{ route: 'bulk-upload-url', kind: 'status', status: 503, times: 1 }] },
-    limits: { maxTarBytes: 40 * 1024 },
-    files: (src) => makeTree(src, 20, { bytes: 2000 }),
+    limits: { maxTarBytes: 2 * 1024 * 1024 }, // the smallest limit taken for bytes is 1 MiB
+    files: (src) => makeTree(src, 20, { bytes: 120_000 }),
     transfer: { shardFiles: 20, concurrency: 1 },
   },
   // the big video waits after a 503, then is left out as too large; the small one goes after it
   'the waiting video was too large for the service': {
     faults: { rules: [{ route: 'upload-video-url', kind: 'status', status: 503, times: 1 }] },
-    limits: { maxVideoBytes: 10_000 },
+    limits: { maxVideoBytes: 2 * 1024 * 1024 }, // the smallest limit taken for bytes is 1 MiB
     files: (src) => {
-      fs.writeFileSync(path.join(src, 'a-big.mp4'), Buffer.alloc(50_000, 1));
+      fs.writeFileSync(path.join(src, 'a-big.mp4'), Buffer.alloc(3 * 1024 * 1024, 1));
       fs.writeFileSync(path.join(src, 'b-small.mp4'), Buffer.alloc(5_000, 1));
     },
     transfer: { videoConcurrency: 1 },

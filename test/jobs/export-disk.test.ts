@@ -186,7 +186,7 @@ describe('export of an archive whose bytes are damaged', () => {
     fs.mkdirSync(path.join(dest, 'export'), { recursive: true });
     fs.writeFileSync(path.join(dest, 'export', 'export-1.tar.gz'), bytes);
     const j = Journal.open<ExportJournalRecord>(journal);
-    j.append({ t: 'file', key: fileKey('dmg-job-export', f!), rel: path.join('export', 'export-1.tar.gz'), size: bytes.length, archive: true });
+    j.append({ t: 'file', key: fileKey('dmg-job-export', { ...f!, partName: 'export' }), rel: path.join('export', 'export-1.tar.gz'), size: bytes.length, archive: true });
     await j.close();
     const before = archiveRequests();
     await run();

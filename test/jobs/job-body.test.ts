@@ -63,17 +63,22 @@ describe('job body (roboflow-api.md 5.1)', () => {
 
 describe('restart body (5.7)', () => {
   it('is absent without overrides, so no body is sent', () => {
-    expect(buildRestartBody({})).toBeUndefined();
-    expect(buildRestartBody({ workersPerMachine: 0 })).toBeUndefined();
+    expect(buildRestartBody({}, 'images')).toBeUndefined();
+    expect(buildRestartBody({ workersPerMachine: 0 }, 'images')).toBeUndefined();
   });
 
   it('carries only the overrides given', () => {
-    expect(buildRestartBody({ machineType: 'gpu', maxParallelTasks: 4, maxRuntimeSeconds: 600, maxImageFailureRate: 0.1 })).toEqual({
+    expect(buildRestartBody({ machineType: 'gpu', maxParallelTasks: 4, maxRuntimeSeconds: 600, maxImageFailureRate: 0.1 }, 'images')).toEqual({
       type: 'parameters-override-v1',
       computeConfiguration: { type: 'compute-configuration-v2', machineType: 'gpu' },
       maxParallelTasks: 4,
       processingTimeoutSeconds: 600,
       maxImageFailureRate: 0.1,
     });
+  });
+
+  it('never carries maxImageFailureRate for a video job (5.1: refused there)', () => {
+    expect(buildRestartBody({ maxParallelTasks: 4, maxImageFailureRate: 0.1 }, 'videos')).toEqual({ type: 'parameters-override-v1', maxParallelTasks: 4 });
+    expect(buildRestartBody({ maxImageFailureRate: 0.1 }, 'videos')).toBeUndefined();
   });
 });

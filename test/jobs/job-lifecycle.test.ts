@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
-import type { Emulator } from '../emulator/server';
-import { connect, fullEngine, makeTree, readResults, startEmu } from './helpers';
+import { startEmulator, type Emulator } from '../emulator/server';
+import { KEY, connect, fullEngine, makeTree, readResults, startEmu } from './helpers';
 import { openJobJournal, readJobStates } from '../../main/engine/jobs/job-journal';
 import { ensureCreated, journalIntent } from '../../main/engine/jobs/start-job';
 import { readJobLogs, readJobStages } from '../../main/engine/jobs/job-view';
@@ -110,5 +110,30 @@ describe('a failed job', () => {
     ]);
     expect(readResults(out).filter((r) => r.status === 'ok')).toHaveLength(30);
     expect(fs.existsSync(path.join(out, 'results.csv'))).toBe(true);
+  });
+});
+
+describe('an aborted video job', () => {
+  it('restarts without the image failure rate, which a video job refuses (5.1)', async () => {
+    // A fifth of real time: the job waits a second for compute, time enough to abort it.
+    emu = scratch.server(await startEmulator({ apiKeys: [KEY], timeScale: 0.2 }));
+    const root = scratch.dir('life-src');
+    fs.writeFileSync(path.join(root, 'clip.mp4'), Buffer.alloc(2_000, 1));
+    const engine = fullEngine(emu, scratch.dir('life-data'));
+    const item = engine.add({ roots: [root], pipeline: 'full', job: { workflowId: 'wf', jobId: 'video-abort' }, outDir: scratch.dir('life-out') });
+    const client = await connect(emu);
+    for (const deadline = Date.now() + 20_000; emu.inspect.jobs().length === 0; await new Promise((r) => setTimeout(r, 5))) {
+      if (Date.now() > deadline) throw new Error('the job was never created');
+    }
+    await client.processing.abort('video-abort');
+    const failed = await engine.waitFor(item.id);
+    expect(failed.state).toBe('failed');
+
+    const restarted = await restartItemJobs(engine.itemDir(item.id), client, { maxImageFailureRate: 0.2, maxParallelTasks: 2 });
+    await engine.close();
+    expect(restarted).toEqual(['video-abort']);
+    const [job] = emu.inspect.jobs();
+    expect(job).toMatchObject({ restarts: 1 });
+    expect((job!.job as { restartParametersOverride: unknown[] }).restartParametersOverride).toEqual([{ type: 'parameters-override-v1', maxParallelTasks: 2 }]);
   });
 });

@@ -8,14 +8,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { JobForm } from '../../renderer/src/detail/JobForm';
 import { validateJobForm, formValuesFrom } from '../../renderer/src/util/job-form';
 import { validateArgs } from '../../main/host/validate';
+import type { JobOptions } from '../../shared/domain';
 import { createFakeApi } from './fake-api';
 import { renderReady } from './render-helpers';
 
 afterEach(cleanup);
 
-async function setup() {
+async function setup(defaultJob: Partial<JobOptions> = { workflowId: 'detect-and-count', machineType: 'gpu' }) {
   const api = createFakeApi({ signedIn: true });
-  api.fake.settings.defaultJob = { workflowId: 'detect-and-count', machineType: 'gpu' };
+  api.fake.settings.defaultJob = defaultJob;
   const item = api.fake.seedItem({ name: 'ingested', pipeline: 'ingest', stage: 'indexing', state: 'waiting', outDir: undefined });
   let done = 0;
   const result = await renderReady(<JobForm itemId={item.id} onDone={() => done++} onCancel={() => {}} />, api);
@@ -87,18 +88,45 @@ describe('job form', () => {
     const user = userEvent.setup();
     await user.clear(screen.getByLabelText('Output folder'));
     await user.type(screen.getByLabelText('Output folder'), 'results/site-a');
-    await user.type(screen.getByLabelText('Workers per machine'), '65');
     await user.click(screen.getByRole('button', { name: 'More options' }));
     await user.type(screen.getByLabelText('Parallel tasks'), '10001');
     await user.type(screen.getByLabelText('Runtime budget (s)'), '604801');
     await user.type(screen.getByLabelText('Max video FPS'), '500');
     await user.click(screen.getByRole('button', { name: 'Start job' }));
     expect(screen.getByText('Give the full path of the output folder, like /data/results.')).toBeTruthy();
-    expect(screen.getByText('Workers per machine must be a whole number from 1 to 64.')).toBeTruthy();
     expect(screen.getByText('Parallel tasks must be a whole number from 1 to 10,000.')).toBeTruthy();
     expect(screen.getByText('Runtime budget (seconds) must be a whole number from 1 to 604,800.')).toBeTruthy();
     expect(screen.getByText('Frames per second must be a number from 0.01 to 240.')).toBeTruthy();
     expect(api.fake.calls.some((c) => c.channel === 'item:start-job')).toBe(false);
+  });
+
+  it('offers only the worker counts the service accepts, as a choice', async () => {
+    const { api } = await setup();
+    const user = userEvent.setup();
+    const workers = screen.getByLabelText('Workers per machine') as HTMLSelectElement;
+    expect(workers.tagName).toBe('SELECT');
+    expect([...workers.options].map((o) => o.value)).toEqual(['', '1', '2', '4', '8']);
+    expect(workers.value).toBe(''); // the service's default until chosen
+    await user.selectOptions(workers, '4');
+    await user.click(screen.getByRole('button', { name: 'Start job' }));
+    await waitFor(() => expect(api.fake.calls.some((c) => c.channel === 'item:start-job')).toBe(true));
+    const call = api.fake.calls.find((c) => c.channel === 'item:start-job')!;
+    expect((call.args as { job: JobOptions }).job.workersPerMachine).toBe(4);
+  });
+
+  it('shows a remembered worker count the service does not offer, and sends nothing until it is changed', async () => {
+    const { api } = await setup({ workflowId: 'detect-and-count', workersPerMachine: 3 });
+    const user = userEvent.setup();
+    const workers = screen.getByLabelText('Workers per machine') as HTMLSelectElement;
+    expect(workers.value).toBe('3');
+    expect(workers.selectedOptions[0]!.textContent).toBe('3 (not offered)');
+    await user.click(screen.getByRole('button', { name: 'Start job' }));
+    expect(screen.getByText('Workers per machine must be one of 1, 2, 4, 8.')).toBeTruthy();
+    expect(api.fake.calls.some((c) => c.channel === 'item:start-job')).toBe(false);
+    await user.selectOptions(workers, '2');
+    expect(screen.queryByText(/Workers per machine must/)).toBeNull();
+    await user.click(screen.getByRole('button', { name: 'Start job' }));
+    await waitFor(() => expect(api.fake.calls.some((c) => c.channel === 'item:start-job')).toBe(true));
   });
 
   it('shows the service’s refusal in plain words and keeps the form', async () => {
@@ -112,7 +140,7 @@ describe('job form', () => {
 
 describe('job form validation', () => {
   it('accepts exactly what main accepts at the limits', () => {
-    const values = { ...formValuesFrom({ workflowId: 'wf' }, '/out'), workersPerMachine: '64', maxParallelTasks: '10000', maxRuntimeSeconds: '604800', maxVideoFps: '240' };
+    const values = { ...formValuesFrom({ workflowId: 'wf' }, '/out'), workersPerMachine: '8', maxParallelTasks: '10000', maxRuntimeSeconds: '604800', maxVideoFps: '240' };
     const { job, errors } = validateJobForm(values);
     expect(errors).toEqual({});
     expect(() => validateArgs('item:start-job', { id: 'item-1', job, outDir: '/out' })).not.toThrow();

@@ -1,6 +1,6 @@
 // @vitest-environment jsdom
 // The Job tab: changing a planned job's options starts from that job (not Settings' default), the
-// logs come back after a failed load, and a restart asks for no more workers than main allows.
+// logs come back after a failed load, and a restart offers only the worker counts the service takes.
 
 import { act, cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -71,16 +71,17 @@ describe('job tab', () => {
     expect(screen.queryByText('The service could not be reached.')).toBeNull();
   });
 
-  it('asks a restart for no more workers than main allows', async () => {
+  it('offers a restart only the worker counts the service takes, and sends the one chosen', async () => {
     const error = { code: 'remote' as const, message: 'Job job-8 failed: out of memory.', failedJobId: 'job-8' };
     const { api } = await open({ name: 'site-d', jobId: 'job-8', state: 'failed', stage: 'processing', stages: stagesFor('processing', 'full', true), error });
     await screen.findByRole('table');
     const user = userEvent.setup();
     await user.click(screen.getByRole('button', { name: 'Restart job…' }));
-    await user.type(screen.getByLabelText('Workers per machine'), '65');
-    expect(screen.getByText('Workers must be a whole number from 1 to 8.')).toBeTruthy(); // the largest count offered
+    const workers = screen.getByLabelText('Workers per machine') as HTMLSelectElement;
+    expect([...workers.options].map((o) => o.textContent)).toEqual(['As before', '1', '2', '4', '8']);
+    await user.selectOptions(workers, '4');
     await user.click(screen.getByRole('button', { name: 'Restart' }));
-    expect(api.fake.calls.some((c) => c.channel === 'item:restart-job')).toBe(false);
+    await waitFor(() => expect(api.fake.calls.find((c) => c.channel === 'item:restart-job')?.args).toEqual({ id: expect.any(String), overrides: { workersPerMachine: 4 } }));
   });
 
   it('sends one restart however often Restart is clicked while it is on its way', async () => {

@@ -250,8 +250,12 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   let failures: unknown[] = [];
   const finishing = new Set<Promise<void>>();
 
-  /** Handles one listed file; returns 'expired' when its URL must be refreshed. */
-  const handle = async (f: FileMetadata): Promise<'ok' | 'expired'> => {
+  /**
+   * Handles one listed file of `part` (undefined: not a multipart batch); returns 'expired' when its
+   * URL must be refreshed. The listing's own partName is optional (3.5): the part listed stands in.
+   */
+  const handle = async (listed: FileMetadata, part: string | undefined): Promise<'ok' | 'expired'> => {
+    const f = { ...listed, partName: listed.partName ?? part };
     const key = fileKey(opts.batchId, f);
     const dir = f.partName ? memberTarget(root, f.partName) : { path: root };
     if ('reason' in dir) throw new ApiError(`Refused part name "${f.partName}": ${dir.reason}.`, 'remote', 'export');
@@ -346,7 +350,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
           for (const f of page.items) {
             while (running.size >= concurrency) await Promise.race(running);
             if (failures.length) break;
-            const p: Promise<void> = handle(f).then(
+            const p: Promise<void> = handle(f, part).then(
               (r) => {
                 if (r === 'expired') expired++;
               },

@@ -113,6 +113,8 @@ export async function waitForIndexing(
     if (e.kind === 'video') {
       const uploaded = state.pieces.get(videoPieceId(e.index))?.state === 'uploaded';
       if (uploaded && videosListed && !videosListed.has(e.batchName)) miss = { type: NOT_LISTED, reason: `the service never listed it in batch ${videoBatchId}` };
+      // refused when its URL was asked for (uploader.ts): journaled then, counted here with the rest
+      else if (!uploaded) miss = state.serviceRejected.get(e.index);
     } else {
       miss = failures.get(e.batchName);
       if (!miss && listed && !listed.has(e.batchName) && wasSent(e.index, e.shard, state)) {
@@ -143,6 +145,6 @@ function wasSent(index: number, shard: number | null, state: IngestState): boole
 
 async function listedNames(staging: StagingApi, batchId: string, signal: AbortSignal): Promise<Set<string>> {
   const names = new Set<string>();
-  for await (const f of staging.iterateContent(batchId, { pageSize: 1000, signal })) names.add(f.fileName);
+  for await (const f of staging.iterateContent(batchId, { signal })) names.add(f.fileName);
   return names;
 }

@@ -81,7 +81,7 @@ export class Reconciler {
     const unsearched = asked.filter((q) => !found.has(q) && q.searched !== state);
     if (count > 0 && unsearched.length > 0) {
       let hits = 0;
-      for await (const f of this.staging.iterateContent(this.batchId, { pageSize: 1000, signal })) {
+      for await (const f of this.staging.iterateContent(this.batchId, { signal })) {
         for (const q of unsearched) {
           if (found.has(q) || !q.names.has(f.fileName)) continue;
           found.add(q);

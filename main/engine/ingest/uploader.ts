@@ -84,6 +84,8 @@ export class Uploader {
   private readonly controller = new AbortController();
   private fatal: unknown;
   private readonly retries = new RetryBoard((retrying) => this.ctx.progress({ retrying }));
+  /** Piece kinds whose signed-URL limits were logged (once each: they rarely change). */
+  private readonly limitsLogged = new Set<Piece['kind']>();
 
   constructor(
     private readonly ctx: StepContext,
@@ -200,7 +202,19 @@ export class Uploader {
 
   private finished(p: Piece): boolean {
     const s = this.state.pieces.get(p.id);
-    return s?.state === 'uploaded' || (s?.state === 'failed' && this.live(p).length === 0);
+    // failed for good: every file left out, or refused by the service (a video's type)
+    return s?.state === 'uploaded' || (s?.state === 'failed' && this.live(p).every((m) => this.state.serviceRejected.has(m.index)));
+  }
+
+  /**
+   * The service refused a video's type when asked for its URL (the types it takes are undocumented,
+   * 7.3; we send what the official client finds): reported for that file, the rest goes on.
+   */
+  private async refuseVideo(piece: Piece, video: PlanEntry, err: ApiError): Promise<void> {
+    const reason = err.body || err.message;
+    await this.record({ t: 'service-rejected', index: video.index, batchName: video.batchName, type: 'unsupported-file-type', reason, at: now() });
+    await this.record({ t: 'failed', piece: piece.id, error: `the service refused this video: ${reason}`, permanent: true, at: now() });
+    this.progress.exclude(1, video.size);
   }
 
   private countFinished(p: Piece): void {
@@ -245,6 +259,7 @@ export class Uploader {
           continue;
         }
         this.retries.settled(piece.id);
+        if (piece.kind === 'video' && typeRefused(err)) return this.refuseVideo(piece, live[0]!, err);
         throw err;
       }
       const wire = piece.kind === 'image' ? tarSize(live) : live[0]!.size;
@@ -336,10 +351,22 @@ export class Uploader {
     return delivered;
   }
 
-  private requestUrl(piece: Piece, live: PlanEntry[]): Promise<SignedUrlDetails> {
+  private async requestUrl(piece: Piece, live: PlanEntry[]): Promise<SignedUrlDetails> {
     const display = this.ctx.item.spec.batchName || undefined;
-    if (piece.kind === 'image') return this.staging.requestBulkUploadUrl(this.ctx.item.batchId, display, this.signal);
-    return this.staging.requestVideoUploadUrl(this.ctx.item.videoBatchId!, live[0]!.batchName, display, this.signal);
+    const url =
+      piece.kind === 'image'
+        ? await this.staging.requestBulkUploadUrl(this.ctx.item.batchId, display, this.signal)
+        : await this.staging.requestVideoUploadUrl(this.ctx.item.videoBatchId!, live[0]!.batchName, display, this.signal);
+    this.logLimits(piece.kind, url);
+    return url;
+  }
+
+  /** The limits as the service sent them and as taken, once per kind: their names and units are unconfirmed. */
+  private logLimits(kind: Piece['kind'], url: SignedUrlDetails): void {
+    if (this.limitsLogged.has(kind)) return;
+    this.limitsLogged.add(kind);
+    // Only the limit fields: never the URL, whose query is its credential.
+    this.ctx.log.info('signed URL limits', { kind, sent: url.rawLimits, maxFileSizeBytes: url.maxFileSizeBytes ?? null, maxFilesPerArchive: url.maxFilesPerArchive ?? null });
   }
 
   private tooBig(url: SignedUrlDetails, files: number, bytes: number): boolean {
@@ -396,6 +423,12 @@ export class Uploader {
     this.progress.exclude(excluded.length, excluded.reduce((a, e) => a + e.size, 0));
     return live.filter((m) => !this.state.excluded.has(m.index));
   }
+}
+
+/** A refusal of the file's type (400/415 saying so), as opposed to any other refusal, which fails the item. */
+function typeRefused(err: unknown): err is ApiError {
+  if (!(err instanceof ApiError) || (err.status !== 400 && err.status !== 415)) return false;
+  return /unsupported|not supported|file type|extension/i.test(err.body || err.message);
 }
 
 /** Synchronous on purpose: a stat and an access check cost far less than two thread-pool round trips. */

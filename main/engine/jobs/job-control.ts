@@ -87,7 +87,7 @@ export async function restartItemJobs(
         continue;
       }
       if (!(remote.isTerminal && remote.error)) continue;
-      await sendRestart(journal, client, job, remote, buildRestartBody(overrides), signal);
+      await sendRestart(journal, client, job, remote, buildRestartBody(overrides, job.kind), signal);
       restarted.push(job.jobId);
     }
     if (restarted.length === 0) throw new ApiError('No job of this item has failed or been aborted; nothing to restart.', 'conflict', 'restart job');

@@ -27,3 +27,19 @@ export function requiredString(v: unknown, field: string): string {
   if (s === undefined) throw new ApiError(`The service sent a response without "${field}".`, 'remote', 'parse response');
   return s;
 }
+
+/** Pydantic's line between epoch seconds and epoch milliseconds. */
+const EPOCH_MS_ABOVE = 2e10;
+
+/**
+ * A datetime field as an ISO 8601 string, so Date.parse reads it. The service sends ISO strings,
+ * but the official client's parser (pydantic) also takes Unix epoch numbers (roboflow-api.md 1.6),
+ * as numbers or numeric text: seconds, or milliseconds beyond 2e10 as pydantic reads them.
+ */
+export function optionalTimestamp(v: unknown): string | undefined {
+  const epoch = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(v) ? Number(v) : undefined;
+  if (epoch === undefined) return typeof v === 'string' ? v : undefined;
+  if (!Number.isFinite(epoch)) return undefined;
+  const at = new Date(Math.abs(epoch) > EPOCH_MS_ABOVE ? epoch : epoch * 1000);
+  return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
+}

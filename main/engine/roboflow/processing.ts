@@ -2,7 +2,7 @@
 // are ignored, missing optional ones get the defaults the official client uses.
 
 import { ApiError, type RoboflowHttp } from './http';
-import { arrayOf, asRecord, optionalString, requiredString, tokenOf } from './parse';
+import { arrayOf, asRecord, optionalString, optionalTimestamp, requiredString, tokenOf } from './parse';
 
 export interface JobMetadata {
   jobId: string;
@@ -169,8 +169,8 @@ function parseJob(v: unknown): JobMetadata {
     error: j.error === true,
     isTerminal: j.isTerminal === true,
     lastNotification: j.lastNotification ?? null,
-    createdAt: optionalString(j.createdAt),
-    lastUpdate: optionalString(j.lastUpdate),
+    createdAt: optionalTimestamp(j.createdAt),
+    lastUpdate: optionalTimestamp(j.lastUpdate),
     restartParametersOverride: arrayOf(j.restartParametersOverride).map(asRecord),
   };
 }
@@ -184,10 +184,10 @@ function parseStage(v: unknown): JobStage {
     // The official client divides by it; never let a 0 through.
     tasksNumber: Number.isFinite(tasksNumber) && tasksNumber > 0 ? Math.floor(tasksNumber) : 1,
     outputBatches: arrayOf(s.outputBatches).filter((b): b is string => typeof b === 'string'),
-    startTimestamp: optionalString(s.startTimestamp),
+    startTimestamp: optionalTimestamp(s.startTimestamp),
     notification: s.notification ?? null,
     statusType: optionalString(s.statusType) ?? 'info',
-    lastEventTimestamp: optionalString(s.lastEventTimestamp),
+    lastEventTimestamp: optionalTimestamp(s.lastEventTimestamp),
   };
 }
 
@@ -199,7 +199,7 @@ function parseTask(v: unknown): JobTask {
     notification: t.notification ?? null,
     statusType: optionalString(t.statusType) ?? 'info',
     progress: p,
-    eventTimestamp: optionalString(t.eventTimestamp),
+    eventTimestamp: optionalTimestamp(t.eventTimestamp),
   };
 }
 
@@ -207,7 +207,7 @@ function parseLog(v: unknown): JobLog {
   const l = asRecord(v);
   const sev = optionalString(l.severity);
   return {
-    createdAt: optionalString(l.createdAt) ?? '',
+    createdAt: optionalTimestamp(l.createdAt) ?? '',
     processingStageId: optionalString(l.processingStageId) ?? null,
     taskId: optionalString(l.taskId) ?? null,
     severity: sev === 'error' || sev === 'warning' ? sev : 'info',

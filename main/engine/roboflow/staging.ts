@@ -3,7 +3,8 @@
 
 import { request, type Dispatcher } from 'undici';
 import { httpError, toApiError, type RoboflowHttp } from './http';
-import { arrayOf, asRecord, optionalString, requiredString, tokenOf } from './parse';
+import { SERVICE_BYTE_LIMIT_FLOOR } from '../../../shared/limits';
+import { arrayOf, asRecord, optionalString, optionalTimestamp, requiredString, tokenOf } from './parse';
 
 export interface BatchMetadata {
   batchId: string;
@@ -51,6 +52,8 @@ export interface SignedUrlDetails {
   maxFileSizeBytes?: number;
   /** Most files one archive may hold, when the service says. */
   maxFilesPerArchive?: number;
+  /** Every limit-like field as the service sent it (names starting with "max"), for the log. */
+  rawLimits: Record<string, number | string>;
 }
 
 export interface Page<T> {
@@ -63,6 +66,9 @@ export interface PageQuery {
   nextPageToken?: string | null;
   signal?: AbortSignal;
 }
+
+/** The content list's query: a part, a page token, never a page size. */
+export type ContentQuery = Omit<PageQuery, 'pageSize'> & { partName?: string };
 
 export class StagingApi {
   constructor(
@@ -124,16 +130,20 @@ export class StagingApi {
     }));
   }
 
-  async listContent(batchId: string, q: PageQuery & { partName?: string } = {}): Promise<Page<FileMetadata>> {
+  /**
+   * One page of the batch's files. No page size is sent, as the official client sends none (1.7):
+   * the service's default and maximum are not documented, and one above its maximum may be refused.
+   */
+  async listContent(batchId: string, q: ContentQuery = {}): Promise<Page<FileMetadata>> {
     const body = await this.http.json<Record<string, unknown>>('list batch content', 'GET', this.batchPath(batchId, '/list'), {
-      query: { partName: q.partName, pageSize: q.pageSize, nextPageToken: q.nextPageToken ?? undefined },
+      query: { partName: q.partName, nextPageToken: q.nextPageToken ?? undefined },
       signal: q.signal,
     });
     return { items: arrayOf(body.filesMetadata).map(parseFile), nextPageToken: tokenOf(body.nextPageToken) };
   }
 
   /** Every file of the batch (or one part), page by page. */
-  async *iterateContent(batchId: string, q: Omit<PageQuery, 'nextPageToken'> & { partName?: string } = {}): AsyncIterable<FileMetadata> {
+  async *iterateContent(batchId: string, q: Omit<ContentQuery, 'nextPageToken'> = {}): AsyncIterable<FileMetadata> {
     let token: string | null = null;
     do {
       const page: Page<FileMetadata> = await this.listContent(batchId, { ...q, nextPageToken: token });
@@ -238,8 +248,8 @@ function parseBatch(v: unknown): BatchMetadata {
     displayName: optionalString(b.displayName) ?? batchId,
     batchType: optionalString(b.batchType) ?? 'simple-batch',
     batchContentType: optionalString(b.batchContentType) ?? 'mixed',
-    createdDate: optionalString(b.createdDate),
-    expiryDate: optionalString(b.expiryDate),
+    createdDate: optionalTimestamp(b.createdDate),
+    expiryDate: optionalTimestamp(b.expiryDate),
   };
 }
 
@@ -262,22 +272,25 @@ function parseShard(v: unknown): ShardDetails {
     shardId: requiredString(s.shardId, 'shardId'),
     statusName: optionalString(s.statusName) ?? '',
     statusType: optionalString(s.statusType) ?? '',
-    eventTimestamp: optionalString(s.eventTimestamp),
+    eventTimestamp: optionalTimestamp(s.eventTimestamp),
     shardObjectsCount: numberOf(s.shardObjectsCount) ?? 0,
     statusMetadata: meta && typeof meta === 'object' && !Array.isArray(meta) ? (meta as Record<string, unknown>) : undefined,
     isTerminal: typeof s.isTerminal === 'boolean' ? s.isTerminal : undefined,
   };
 }
 
-/** Reads `signedURLDetails`, including any limit the service sends under one of its likely names. */
+/**
+ * Reads `signedURLDetails`, including any limit the service sends under one of its likely names. A
+ * byte limit below SERVICE_BYTE_LIMIT_FLOOR is ignored: its unit is unconfirmed (3.8, 11).
+ */
 export function parseSignedUrl(body: Record<string, unknown>): SignedUrlDetails {
   const d = asRecord(body.signedURLDetails ?? body);
   const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(asRecord(d.extensionHeaders))) if (v !== undefined && v !== null) headers[k] = String(v);
-  const pick = (...names: string[]) => {
+  const pick = (floor: number, ...names: string[]) => {
     for (const n of names) {
       const x = numberOf(d[n] ?? body[n]);
-      if (x !== undefined && x > 0) return x;
+      if (x !== undefined && x > 0) return x >= floor ? x : undefined;
     }
     return undefined;
   };
@@ -285,9 +298,20 @@ export function parseSignedUrl(body: Record<string, unknown>): SignedUrlDetails 
     uploadURL: requiredString(d.uploadURL, 'signedURLDetails.uploadURL'),
     extensionHeaders: headers,
     method: (optionalString(d.method) ?? 'PUT').toUpperCase(),
-    maxFileSizeBytes: pick('maxFileSizeBytes', 'maxFileSize', 'maxArchiveSizeBytes', 'maxSizeBytes'),
-    maxFilesPerArchive: pick('maxFilesPerArchive', 'maxFilesInArchive', 'maxFiles', 'maxImagesPerArchive'),
+    maxFileSizeBytes: pick(SERVICE_BYTE_LIMIT_FLOOR, 'maxFileSizeBytes', 'maxFileSize', 'maxArchiveSizeBytes', 'maxSizeBytes'),
+    maxFilesPerArchive: pick(1, 'maxFilesPerArchive', 'maxFilesInArchive', 'maxFiles', 'maxImagesPerArchive'),
+    rawLimits: { ...limitFields(body), ...limitFields(d) },
   };
+}
+
+/** Fields named like a limit, numbers and short plain text only (never a URL or a header). */
+function limitFields(o: Record<string, unknown>): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const [k, v] of Object.entries(o)) {
+    if (!/^max/i.test(k)) continue;
+    if (typeof v === 'number' || (typeof v === 'string' && /^[\w .,-]{1,40}$/.test(v))) out[k] = v;
+  }
+  return out;
 }
 
 /** Per-file outcomes a shard's statusMetadata reports (emulator: `{ ingestedFiles, failedFiles: [...] }`). */

@@ -6,7 +6,8 @@ import type { JobOptions } from '../../../shared/domain';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { useApp, useAppStore } from '../store/store-context';
-import { formValuesFrom, rememberedJob, validateJobForm, type JobFormValues } from '../util/job-form';
+import { formValuesFrom, rememberedJob, validateJobForm, workersChoice, type JobFormValues } from '../util/job-form';
+import { WORKERS_PER_MACHINE } from '../../../shared/limits';
 import { itemOutDir } from '../util/item-spec';
 
 const ADVANCED: (keyof JobFormValues)[] = ['jobName', 'maxParallelTasks', 'maxRuntimeSeconds', 'maxImageFailureRate', 'workflowParameters', 'maxVideoFps'];
@@ -101,7 +102,28 @@ export function JobForm({ itemId, job, onDone, onCancel }: { itemId: string; job
             <option value="gpu">GPU</option>
           </select>,
         )}
-        {field('workersPerMachine', 'Workers per machine', text('workersPerMachine', { inputMode: 'numeric', placeholder: 'default' }))}
+        {field(
+          'workersPerMachine',
+          'Workers per machine',
+          <select
+            id={`${base}-workersPerMachine`}
+            className="input"
+            value={values.workersPerMachine}
+            onChange={(e) => set('workersPerMachine', e.target.value)}
+            onBlur={() => blur('workersPerMachine')}
+            aria-invalid={shown('workersPerMachine') ? true : undefined}
+            aria-describedby={shown('workersPerMachine') ? `${base}-workersPerMachine-error` : undefined}
+          >
+            <option value="">Service default</option>
+            {WORKERS_PER_MACHINE.map((w) => (
+              <option key={w} value={String(w)}>
+                {w}
+              </option>
+            ))}
+            {/* A remembered choice the service does not offer stays visible, marked, until changed. */}
+            {workersChoice(values.workersPerMachine)[1] ? <option value={values.workersPerMachine}>{values.workersPerMachine} (not offered)</option> : null}
+          </select>,
+        )}
       </div>
       {field('jobId', 'Job id', text('jobId', { className: 'mono', placeholder: 'generated' }), 'Leave empty for a generated id (job-…). Up to 20 of a–z, 0–9, - and _.')}
       <button type="button" className="btn-link disclosure" aria-expanded={showAdvanced} onClick={() => setShowAdvanced((s) => !s)}>
@@ -173,3 +195,4 @@ export function JobForm({ itemId, job, onDone, onCancel }: { itemId: string; job
     </form>
   );
 }
+

@@ -3,7 +3,7 @@
 
 import { useEffect, useState } from 'react';
 import type { ItemSummary, JobLogRow, JobOptions, RestartOverrides } from '../../../shared/domain';
-import { JOB_LIMITS } from '../../../shared/limits';
+import { WORKERS_PER_MACHINE } from '../../../shared/limits';
 import type { AppError } from '../../../shared/result';
 import { ErrorView } from '../components/ErrorView';
 import { ProgressBar } from '../components/ProgressBar';
@@ -156,10 +156,10 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
   const [failure, setFailure] = useState<AppError | null>(null);
   // A restart runs the job again, paid: one request at a time, whatever the clicks.
   const [sending, setSending] = useState(false);
-  const invalid = workers.trim() !== '' && !(/^[1-9]\d*$/.test(workers.trim()) && Number(workers) <= JOB_LIMITS.workersPerMachine);
+
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (invalid || sending) return;
+    if (sending) return;
     const overrides: RestartOverrides = {};
     if (machineType) overrides.machineType = machineType;
     if (workers.trim()) overrides.workersPerMachine = Number(workers.trim());
@@ -183,9 +183,15 @@ function RestartForm({ itemId, onDone }: { itemId: string; onDone: () => void })
       </label>
       <label>
         Workers per machine
-        <input className="input" value={workers} onChange={(e) => setWorkers(e.target.value)} inputMode="numeric" placeholder="as before" aria-invalid={invalid || undefined} />
+        <select className="input" value={workers} onChange={(e) => setWorkers(e.target.value)}>
+          <option value="">As before</option>
+          {WORKERS_PER_MACHINE.map((w) => (
+            <option key={w} value={String(w)}>
+              {w}
+            </option>
+          ))}
+        </select>
       </label>
-      {invalid ? <p className="field-error">Workers must be a whole number from 1 to {JOB_LIMITS.workersPerMachine}.</p> : null}
       {failure ? <ErrorView error={failure} compact /> : null}
       <button type="submit" className="btn btn-primary btn-small" disabled={sending}>
         {sending ? 'Restarting…' : 'Restart'}

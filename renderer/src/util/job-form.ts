@@ -3,7 +3,7 @@
 
 import { jobIdProblem, workflowIdProblem } from '../../../shared/ids';
 import type { JobOptions } from '../../../shared/domain';
-import { JOB_LIMITS, VIDEO_FPS } from '../../../shared/limits';
+import { JOB_LIMITS, VIDEO_FPS, WORKERS_PER_MACHINE, isWorkersPerMachine } from '../../../shared/limits';
 
 export interface JobFormValues {
   workflowId: string;
@@ -57,6 +57,14 @@ function positiveInt(text: string, label: string, max: number): [number | undefi
   return [Number(t), undefined];
 }
 
+/** Empty (the service's default) or one of the worker counts the service offers (shared/limits.ts). */
+export function workersChoice(text: string): [number | undefined, string | undefined] {
+  const t = text.trim();
+  if (!t) return [undefined, undefined];
+  const n = Number(t);
+  return isWorkersPerMachine(n) ? [n, undefined] : [undefined, `Workers per machine must be one of ${WORKERS_PER_MACHINE.join(', ')}.`];
+}
+
 /** An absolute path on POSIX (/data) or Windows (C:\data, \\server\share); main checks it again on its own platform. */
 export function isAbsolutePath(p: string): boolean {
   return /^(\/|[A-Za-z]:[\\/]|\\\\)/.test(p);
@@ -79,8 +87,11 @@ export function validateJobForm(v: JobFormValues): { job?: JobOptions; outDir?: 
   if (v.jobName.trim()) job.jobName = v.jobName.trim();
   if (v.machineType) job.machineType = v.machineType;
 
+  const [workers, workersError] = workersChoice(v.workersPerMachine);
+  if (workersError) errors.workersPerMachine = workersError;
+  else if (workers != null) job.workersPerMachine = workers;
+
   const ints = [
-    ['workersPerMachine', 'Workers per machine'],
     ['maxParallelTasks', 'Parallel tasks'],
     ['maxRuntimeSeconds', 'Runtime budget (seconds)'],
   ] as const;
