@@ -23,7 +23,7 @@ export interface CliContext {
   stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   env: NodeJS.ProcessEnv;
-  /** Aborted on SIGINT/SIGTERM: finish the current step, journal, exit. */
+  /** Aborted on SIGINT/SIGTERM: the running step stops at once (its journal keeps what it did), then exit. */
   signal: AbortSignal;
 }
 
@@ -31,8 +31,17 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** What to do after Ctrl-C stopped it; RESUME_HINT when absent. */
+  interruptedHint?: string;
   run(ctx: CliContext): Promise<number>;
 }
+
+/**
+ * Said when Ctrl-C stops a command that runs items: the step under way is aborted, not finished.
+ * Not "run the same command again": `run`, `ingest` and `process` would add a second item (a second
+ * upload, a second paid job) rather than continue the first.
+ */
+export const RESUME_HINT = 'everything done so far is journaled — run `batch-desk resume` to go on';
 
 /** A failure with a message meant for the operator (no stack trace). */
 export class CliError extends Error {
@@ -53,7 +62,8 @@ export const GLOBAL_OPTIONS = {
 
 export const GLOBAL_USAGE = `Global options:
   --api-url <url>    Roboflow API (env ROBOFLOW_API_URL; default ${DEFAULT_API_URL})
-  --data-dir <dir>   where plans and journals live (env BATCH_DESK_DATA_DIR)
+  --data-dir <dir>   where plans and journals live (env BATCH_DESK_DATA_DIR; default
+                     ${defaultDataDir()}, the desktop app's folder too)
   --json             JSON lines instead of a progress display
   -h, --help         help for the command
 The API key comes from env ROBOFLOW_API_KEY, else the app's active profile in the OS keychain (or the
@@ -77,7 +87,7 @@ export function globalOptions(values: Record<string, unknown>, env: NodeJS.Proce
   };
 }
 
-/** The per-user data folder used by the command line (the desktop app uses its own user-data folder). */
+/** The per-user data folder, shared by the command line and the desktop app (main/electron/app.ts). */
 export function defaultDataDir(): string {
   const home = os.homedir();
   if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'Batch Desk');

@@ -7,6 +7,7 @@ import { Engine } from '../engine/pipeline/engine';
 import type { Step } from '../engine/pipeline/step';
 import { createIngestSteps } from '../engine/ingest/steps';
 import type { IngestTuning } from '../engine/ingest/uploader';
+import type { TransferSettings } from '../../shared/domain';
 import { jobSteps } from '../engine/jobs/steps';
 import { AmbiguousProfileError, describeProfile, readActiveProfileKey, type Keychain } from '../engine/keychain';
 import { createLogger, fileSink } from '../engine/log';
@@ -90,7 +91,16 @@ export function cliSteps(env: NodeJS.ProcessEnv): Step[] {
   return [...createIngestSteps(tuningFromEnv(env)), ...jobSteps];
 }
 
-export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, opts: { maxConcurrentItems?: number } = {}): CliEngine {
+export interface CliEngineOptions {
+  maxConcurrentItems?: number;
+  /**
+   * Transfer flags for every item this process runs, over the saved settings (not saved). For
+   * `watch`, whose items are created by the watch, not by the command line.
+   */
+  transfer?: Partial<TransferSettings>;
+}
+
+export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, opts: CliEngineOptions = {}): CliEngine {
   const settings = new SettingsStore(global.dataDir);
   const log = createLogger([fileSink(path.join(global.dataDir, 'logs', 'cli.log'))], env.BATCH_DESK_DEBUG ? 'debug' : 'info', 'cli');
   let client: Promise<RoboflowClient> | undefined;
@@ -104,7 +114,10 @@ export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, o
     dataDir: global.dataDir,
     steps: cliSteps(env),
     client: connect,
-    settings: () => settings.get(),
+    settings: () => {
+      const saved = settings.get();
+      return opts.transfer ? { ...saved, transfer: { ...saved.transfer, ...opts.transfer } } : saved;
+    },
     log,
     maxConcurrentItems: opts.maxConcurrentItems,
   });

@@ -1,7 +1,7 @@
 // `batch-desk`: the headless command line. The same engine runs in the desktop app and web mode.
 
 import { COMMANDS } from './commands';
-import { CliError, EXIT_FAILURE, GLOBAL_USAGE, type CliContext } from './command';
+import { CliError, EXIT_FAILURE, GLOBAL_USAGE, RESUME_HINT, type CliContext } from './command';
 import { redact } from '../engine/secrets';
 
 declare const __BATCH_DESK_VERSION__: string;
@@ -43,11 +43,15 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const controller = new AbortController();
+  const hint = command.interruptedHint ?? RESUME_HINT;
+  let interruptedBy: NodeJS.Signals | undefined;
   let interrupts = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     interrupts++;
     if (interrupts > 1) process.exit(130);
-    process.stderr.write(`\n${sig}: finishing the current step; press Ctrl-C again to quit at once.\n`);
+    interruptedBy = sig;
+    // The abort stops the step under way at once (engine.close()); its journal keeps what it did.
+    process.stderr.write(`\n${sig}: stopping; ${hint}. Press Ctrl-C again to quit at once.\n`);
     controller.abort(new Error(sig));
   };
   process.on('SIGINT', onSignal);
@@ -55,7 +59,9 @@ export async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = { argv: rest, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
   try {
     return await command.run(ctx);
-  } catch (err) {
+  } catch (caught) {
+    // Whatever the abort surfaced as (its bare reason "SIGINT", a cancelled request), say what happened and what next.
+    const err = interruptedBy && !(caught instanceof CliError) ? new CliError(`Interrupted by ${interruptedBy}; ${hint}.`) : caught;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`batch-desk ${name}: ${redact(message)}\n`);
     if (!(err instanceof CliError) && process.env.BATCH_DESK_DEBUG) process.stderr.write(redact(String((err as Error).stack)) + '\n');

@@ -7,12 +7,31 @@ import type { ItemProgressEvent } from '../../shared/contract';
 import { formatBytes, formatCount, formatDuration, formatRate } from '../../shared/format';
 import type { Engine } from '../engine/pipeline/engine';
 
+/**
+ * With `--json`, every record has a `type` ("item", "progress", "note"…), and `id` is always the
+ * item's id when the record is about an item; the whole item, where sent, is under `item`.
+ */
 export interface ProgressDisplay {
   item(summary: ItemSummary): void;
   progress(event: ItemProgressEvent): void;
   /** A line of text (or a JSON record with `--json`). */
   note(text: string, record?: Record<string, unknown>): void;
   close(): void;
+}
+
+/** The JSON line of an item: the record `status --json`, `run` and `watch` print alike. */
+export function itemRecord(summary: ItemSummary): { type: 'item'; id: string; item: ItemSummary } {
+  return { type: 'item', id: summary.id, item: summary };
+}
+
+/** The same display, with every note's record naming the item (`id`). */
+export function forItem(display: ProgressDisplay, itemId: string): ProgressDisplay {
+  return {
+    item: (s) => display.item(s),
+    progress: (e) => display.progress(e),
+    note: (text, record) => display.note(text, { id: itemId, ...record }),
+    close: () => display.close(),
+  };
 }
 
 export interface DisplayOptions {
@@ -42,6 +61,8 @@ export function progressLine(name: string, stage: StageName, p: ItemProgress, wi
       fraction = p.exportFiles.total > 0 ? p.exportFiles.done / p.exportFiles.total : 0;
       parts.push(`files ${formatCount(p.exportFiles.done)}/${formatCount(p.exportFiles.total)}`);
       if (p.exportBytes) parts.push(`${formatBytes(p.exportBytes.done)}/${formatBytes(p.exportBytes.total)}`);
+      // The exporter measures its own rate and time left (exporter.ts), as the upload does.
+      parts.push(formatRate(p.throughput), `ETA ${formatDuration(p.etaSeconds)}`);
     }
   } else {
     fraction = p.bytes.total > 0 ? p.bytes.done / p.bytes.total : p.files.total > 0 ? p.files.done / p.files.total : 0;
@@ -73,7 +94,7 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
 
   if (opts.json) {
     return {
-      item: (s) => out.write(JSON.stringify({ type: 'item', item: s }) + '\n'),
+      item: (s) => out.write(JSON.stringify(itemRecord(s)) + '\n'),
       progress: (e) => out.write(JSON.stringify({ type: 'progress', id: e.id, stage: e.stage, progress: e.progress }) + '\n'),
       note: (text, record) => out.write(JSON.stringify({ type: 'note', message: text, ...record }) + '\n'),
       close: () => undefined,

@@ -8,7 +8,7 @@ import { RESULTS_JSONL, RESULTS_META, type JoinSummary } from '../engine/export/
 import { CliError, EXIT_FAILURE, EXIT_OK, EXIT_REJECTIONS, type CliContext, type GlobalOptions } from './command';
 import { createCliEngine, resolveCredentials } from './engine-factory';
 import { reportOutcome } from './ingest-outcome';
-import { attachDisplay, createProgressDisplay, type ProgressDisplay } from './progress-display';
+import { attachDisplay, createProgressDisplay, forItem, type ProgressDisplay } from './progress-display';
 import { reportResultGaps } from './workflow-failures';
 
 /** Creates the item, shows its progress until it ends, and reports the outcome with exit codes 0 / 2 / 1. */
@@ -33,7 +33,7 @@ export async function runItemToEnd(
     const summary = await engine.waitFor(itemId);
     display.close();
     if (ctx.signal.aborted) {
-      display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { item: itemId, state: 'interrupted' });
+      display.note(`Interrupted; run \`batch-desk resume\` to continue item ${itemId}.`, { id: itemId, state: 'interrupted' });
       return EXIT_FAILURE;
     }
     return await reportJobOutcome(summary, engine.itemDir(itemId), display, ctx.stderr, global.json);
@@ -53,18 +53,21 @@ export async function reportJobOutcome(
   stderr: NodeJS.WritableStream,
   json: boolean,
 ): Promise<number> {
-  let code = await reportOutcome(summary, itemDir, display, json);
+  // Every record of this outcome names the item (`id`), whichever helper writes it.
+  const itemDisplay = forItem(display, summary.id);
+  let code = await reportOutcome(summary, itemDir, itemDisplay, json);
   // Said for an ingest too (roots left out because another root covers them, say).
-  for (const w of summary.warnings) display.note(`warning: ${w}`, { warning: w });
+  for (const w of summary.warnings) itemDisplay.note(`warning: ${w}`, { warning: w });
   if (summary.state !== 'done' || !summary.outDir) return code;
   const results = readJson<JoinSummary>(path.join(summary.outDir, RESULTS_META));
   if (results) {
-    display.note(
-      `Results: ${path.join(summary.outDir, RESULTS_JSONL)} — ${results.rows} row(s): ${results.ok} with predictions, ${results.failed} failed, ${results.rejected} rejected, ${results.missing} without a prediction.`,
-      { item: summary.id, jobId: summary.jobId, outDir: summary.outDir, results },
+    itemDisplay.note(
+      // The job id is what `batch-desk logs --job-id` and `export --job-id` take.
+      `Results${summary.jobId ? ` of job ${summary.jobId}` : ''}: ${path.join(summary.outDir, RESULTS_JSONL)} — ${results.rows} row(s): ${results.ok} with predictions, ${results.failed} failed, ${results.rejected} rejected, ${results.missing} without a prediction.`,
+      { jobId: summary.jobId, outDir: summary.outDir, results },
     );
   }
   // A file the Workflow failed on, or with no prediction, has no result, like a rejected file: exit 2, not 0.
-  if (results && (await reportResultGaps(summary.outDir, results, display, stderr, json)) && code === EXIT_OK) code = EXIT_REJECTIONS;
+  if (results && (await reportResultGaps(summary.outDir, results, itemDisplay, stderr, json)) && code === EXIT_OK) code = EXIT_REJECTIONS;
   return code;
 }

@@ -1,8 +1,11 @@
 // Ctrl-C while the command line is still reading the key (a slow keychain) stops it before anything
 // starts. The signal used to be listened to only after that, so the whole ingest ran regardless.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { afterAll, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ingestCommand } from '../../main/cli/commands/ingest';
 import { makeTree, tmpDir } from './helpers';
 
@@ -28,4 +31,62 @@ it('an ingest interrupted before it starts creates no item and says so', async (
   await expect(ingestCommand.run(ctx)).rejects.toThrow('Interrupted before anything started.');
   const items = path.join(data, 'items');
   expect(fs.existsSync(items) ? fs.readdirSync(items) : []).toEqual([]);
+});
+
+// Ctrl-C on a command waiting for the service: it says what really happens (the step stops at once,
+// what was done is journaled) and how to go on, instead of the bare abort reason ("SIGINT").
+describe('Ctrl-C on a real batch-desk process', () => {
+  const CLI = path.resolve('dist/cli.js');
+
+  /** A service that takes requests and never answers them. */
+  async function silentService(): Promise<{ url: string; requests: () => number; close: () => Promise<void> }> {
+    let requests = 0;
+    const server = http.createServer(() => void requests++);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      requests: () => requests,
+      close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+    };
+  }
+
+  async function interrupt(args: string[]): Promise<{ code: number | null; stderr: string }> {
+    const service = await silentService();
+    const data = tmpDir('interrupt-child');
+    dirs.push(data);
+    try {
+      const child = spawn(process.execPath, [CLI, ...args, '--api-url', service.url, '--data-dir', data], {
+        env: { ...process.env, ROBOFLOW_API_KEY: 'interrupt-test-key' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (c) => (stderr += c));
+      const done = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const end = Date.now() + 20_000;
+      while (service.requests() === 0 && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(service.requests(), stderr).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      return { code: await done, stderr };
+    } finally {
+      await service.close();
+    }
+  }
+
+  it('export: says the step stopped, what is kept and to run it again; exit 1', async () => {
+    const outParent = tmpDir('interrupt-out');
+    dirs.push(outParent);
+    const r = await interrupt(['export', '--job-id', 'job-abc123', '--out', path.join(outParent, 'out')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toMatch(/finishing the current step/);
+    expect(r.stderr).toMatch(/^SIGINT: stopping; the files downloaded so far are journaled — run the same command again/m);
+    expect(r.stderr).toMatch(/^batch-desk export: Interrupted by SIGINT; the files downloaded so far are journaled — run the same command again to finish the export/m);
+    expect(r.stderr).not.toMatch(/^batch-desk export: SIGINT$/m);
+  });
+
+  it('jobs: a clear message, not the bare signal name', async () => {
+    const r = await interrupt(['jobs']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^batch-desk jobs: Interrupted by SIGINT; nothing was changed — run the same command again\.$/m);
+  });
 });

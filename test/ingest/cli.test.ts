@@ -76,13 +76,16 @@ describe('batch-desk ingest / status / resume', () => {
 
     const status = await run(['status', '--json'], env);
     expect(status.code).toBe(0);
-    const items = JSON.parse(status.stdout) as { batchId: string; state: string }[];
+    // JSON lines: one item record per item.
+    const records = status.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; id: string; item: { id: string; batchId: string; state: string } });
+    expect(records.every((r) => r.type === 'item' && r.id === r.item.id)).toBe(true);
+    const items = records.map((r) => r.item);
     expect(items.map((i) => [i.batchId, i.state]).sort()).toEqual([
       ['cli-good', 'done'],
       ['cli-mixed', 'done'],
     ]);
     const table = await run(['status'], env);
-    expect(table.stdout).toMatch(/ITEM\s+NAME\s+STATE/);
+    expect(table.stdout).toMatch(/ITEM\s+NAME\s+STATE.*\s+BATCH\s+JOB\s+EXPIRES/);
     expect(table.stdout).toMatch(/cli-mixed/);
 
     const resume = await run(['resume'], env);

@@ -29,6 +29,13 @@ describe('progress display', () => {
     expect(progressLine('cams', 'indexing', { ...progress(), indexed: { done: 1000, total: 2000 } })).toMatch(/50% indexed 1,000\/2,000/);
   });
 
+  it('shows the export’s speed and time left, as the upload’s', () => {
+    const exporting = { ...progress(), exportFiles: { done: 12, total: 48 }, exportBytes: { done: 48 * 1024 * 1024, total: 192 * 1024 * 1024 }, throughput: 20_000_000, etaSeconds: 7 };
+    const line = progressLine('cams', 'export', exporting);
+    expect(line).toMatch(/files 12\/48/);
+    expect(line).toMatch(/20\.0 MB\/s · ETA 7s/);
+  });
+
   it('says when transfers are waiting to be retried, and why', () => {
     const retrying = { count: 2, reason: 'storage answered 503', nextAttemptAt: new Date().toISOString() };
     expect(progressLine('cams', 'upload', { ...progress(), retrying })).toMatch(/retrying 2 \(storage answered 503\)/);

@@ -48,6 +48,8 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     expect(job.jobId).toBe('cli-run-job');
     expect((job.job.jobDefinition as { processingSpecification: Record<string, unknown> }).processingSpecification.aggregationFormat).toBe('csv');
     expect(records(r.out).some((x) => typeof x.message === 'string' && /results\.jsonl/.test(x.message as string))).toBe(true);
+    // The results line names the job (what `logs --job-id` and `export --job-id` take) and the item.
+    expect(records(r.out).find((x) => x.results)).toMatchObject({ type: 'note', id: expect.any(String), jobId: 'cli-run-job', message: expect.stringMatching(/^Results of job cli-run-job: /) });
 
     // `export --job-id` of the same job into another folder joins against the item's plan again.
     const again = scratch.dir('cli-out2');
@@ -193,6 +195,8 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     const rows = readResults(out);
     expect(rows).toHaveLength(30);
     expect(rows.every((x) => x.status === 'ok' && x.sourcePath === null && x.batchName)).toBe(true);
+    // It sent nothing, so it does not say "0 file(s) sent to batch".
+    expect(r.out).not.toMatch(/file\(s\) sent to batch/);
     expect((emu.inspect.jobs()[0]!.job.jobDefinition as Record<string, unknown>).maxParallelTasks).toBe(2);
   });
 

@@ -26,6 +26,9 @@ describe('batch-desk watch', () => {
       [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--batch-prefix', 'Bad Prefix'], /--batch-prefix/],
       // every batch gets a job of its own: one fixed id would be dropped without a word
       [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--job-id', 'nightly'], /--job-id does not apply to a watch/],
+      // the upload flags of ingest and run are its own too (checked, not refused as unknown)
+      [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--bwlimit', 'fast'], /--bwlimit must be a whole number/],
+      [[folder, '--workflow-id', 'wf', '--out', tempDir('out'), '--shard-files', '501'], /--shard-files must be a whole number from 1 to 500/],
     ];
     for (const [args, message] of cases) {
       const r = runSync(args, data);

@@ -4,7 +4,7 @@
 
 import path from 'node:path';
 import { batchIdProblem, jobIdProblem } from '../../../shared/ids';
-import { formatBytes, formatCount, formatRate } from '../../../shared/format';
+import { formatBytes, formatCount, formatDuration, formatRate } from '../../../shared/format';
 import { exportAndJoin, findOutputBatch, type OutputBatch } from '../../engine/export/export-results';
 import type { ExportProgress } from '../../engine/export/exporter';
 import { itemSourceRows, noSources } from '../../engine/export/item-sources';
@@ -21,6 +21,7 @@ export const EXPORT_JOURNAL_NAME = '.batch-desk-export.jsonl';
 export const exportCommand: Command = {
   name: 'export',
   summary: 'Download a job’s results into a folder',
+  interruptedHint: 'the files downloaded so far are journaled — run the same command again to finish the export (complete files are skipped)',
   usage: `batch-desk export (--job-id <id> | --batch-id <id>) --out <dir> [options]
 
 Downloads the job's output batch (or the given batch) into <dir>/export, 8 files at a time,
@@ -62,7 +63,7 @@ Options:
       if (t - last < (global.json ? 1000 : 2000)) return;
       last = t;
       display.note(
-        `export ${formatCount(p.exportFiles.done)}/${formatCount(p.exportFiles.total)} files · ${formatBytes(p.exportBytes.done)} · ${formatRate(p.throughput)}`,
+        `export ${formatCount(p.exportFiles.done)}/${formatCount(p.exportFiles.total)} files · ${formatBytes(p.exportBytes.done)} · ${formatRate(p.throughput)} · ETA ${formatDuration(p.etaSeconds)}`,
         { progress: p },
       );
     };

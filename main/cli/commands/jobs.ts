@@ -12,6 +12,7 @@ export function jobState(j: Pick<JobMetadata, 'isTerminal' | 'error'>): 'running
 export const jobsCommand: Command = {
   name: 'jobs',
   summary: 'List the workspace’s jobs',
+  interruptedHint: 'nothing was changed — run the same command again',
   usage: `batch-desk jobs [--pages <n>] [--page-size <n>]
 
 Lists jobs (10 per page by default), with state, current stage and last message.`,

@@ -9,6 +9,7 @@ import { logRow } from '../../engine/jobs/job-view';
 export const logsCommand: Command = {
   name: 'logs',
   summary: 'Show a job’s logs',
+  interruptedHint: 'nothing was changed — run the same command again',
   usage: `batch-desk logs --job-id <id> [--severity info|warning|error] [--limit <n>]
 
 Prints the job's logs, oldest first (with --json, one JSON record per line as the service sends it).`,

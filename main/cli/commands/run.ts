@@ -2,11 +2,12 @@
 // walk, ingest, wait until indexed, start the job, wait for it, export, join results.
 
 import path from 'node:path';
-import type { ItemSpec, TransferSettings } from '../../../shared/domain';
+import type { ItemSpec } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
 import { CliError, existingRoots, intOption, parseCommandArgs, type Command } from '../command';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
 import { runItemToEnd } from '../run-item';
+import { TRANSFER_FLAGS, TRANSFER_USAGE, parseTransferOptions } from '../transfer-options';
 
 export const runCommand: Command = {
   name: 'run',
@@ -22,7 +23,7 @@ Options:
   --batch-id <id>        staging batch id (default: made from the folder name)
   --batch-name <name>    display name of the batch
   --name <name>          item name shown in status
-  --concurrency <K>      shards uploaded in parallel (default 8)
+${TRANSFER_USAGE}
   --download-concurrency <K>  export downloads in parallel (default 8)
 
 ${JOB_OPTIONS_USAGE}`,
@@ -33,7 +34,7 @@ ${JOB_OPTIONS_USAGE}`,
       'batch-id': { type: 'string' },
       'batch-name': { type: 'string' },
       name: { type: 'string' },
-      concurrency: { type: 'string' },
+      ...TRANSFER_FLAGS,
       'download-concurrency': { type: 'string' },
     });
     const job = parseJobOptions(values);
@@ -45,9 +46,7 @@ ${JOB_OPTIONS_USAGE}`,
       if (problem) throw new CliError(problem);
     }
     const roots = existingRoots(positionals, 'process');
-    const transfer: Partial<TransferSettings> = {};
-    const k = intOption(values.concurrency, 'concurrency', 1, 64);
-    if (k !== undefined) transfer.concurrency = k;
+    const transfer = parseTransferOptions(values);
     const dk = intOption(values['download-concurrency'], 'download-concurrency', 1, 64);
     if (dk !== undefined) transfer.downloadConcurrency = dk;
     const spec: ItemSpec = {

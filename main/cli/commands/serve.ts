@@ -12,6 +12,7 @@ import { startWebServer } from '../../web/server';
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the operator console in a browser (web mode)',
+  interruptedHint: 'every item is journaled — run `batch-desk serve` (or `batch-desk resume`) again to go on',
   usage: `batch-desk serve [--port <n>] [--host 127.0.0.1] [--open]
 
 Prints one line: "Batch Desk is running at http://127.0.0.1:<port>/?token=<token>" ({"url": …} with --json).

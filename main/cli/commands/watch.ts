@@ -14,10 +14,13 @@ import { ApiError } from '../../engine/roboflow/http';
 import { CliError, EXIT_OK, intOption, parseCommandArgs, type Command } from '../command';
 import { createCliEngine, resolveCredentials } from '../engine-factory';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
+import { itemRecord } from '../progress-display';
+import { UPLOAD_FLAGS, UPLOAD_USAGE, parseTransferOptions } from '../transfer-options';
 
 export const watchCommand: Command = {
   name: 'watch',
   summary: 'Watch a folder and process files as they arrive',
+  interruptedHint: 'the watch and its batches are journaled — run the same command again to go on',
   usage: `batch-desk watch <dir> --workflow-id <wf> --out <dir> [options]
 
 Watches <dir> (and its sub-folders) until stopped with Ctrl-C or SIGTERM. A file is taken once it is
@@ -25,7 +28,8 @@ complete (its size and modification time hold still); temporary names (.tmp, .pa
 ~$…) and hidden files are ignored. Complete files gather into a batch that closes after
 --quiet-seconds without a new file, at --max-files files, or --max-minutes after its first file,
 whichever comes first. Each batch runs the whole pipeline; its results go to <out>/<batch id>/.
-Files that arrived while the command was not running are picked up when it starts again.
+Files that arrived while the command was not running are picked up when it starts again. Symbolic
+links are never taken. The upload flags apply to every batch sent while this command runs.
 
 Options:
   --out <dir>              output folder (required; not inside <dir>)
@@ -37,11 +41,13 @@ Options:
   --batch-prefix <p>       prefix of the generated batch ids (default: the folder name)
   --stable-seconds <S>     how long size and mtime must hold still (default 2)
   --poll                   poll the folder instead of using change notifications
+${UPLOAD_USAGE}
 
 ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
   async run(ctx) {
     const { values, positionals, global } = parseCommandArgs(ctx, {
       ...JOB_OPTION_FLAGS,
+      ...UPLOAD_FLAGS,
       out: { type: 'string' },
       'quiet-seconds': { type: 'string' },
       'max-files': { type: 'string' },
@@ -67,6 +73,7 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
       throw new CliError('--job-id does not apply to a watch: each batch it closes gets a job, and a job id, of its own.');
     }
     const stableSeconds = seconds(values['stable-seconds'], 'stable-seconds') ?? 2;
+    const transfer = parseTransferOptions(values);
     let spec: WatchSpec;
     try {
       spec = validateSpec({
@@ -88,7 +95,8 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
     }
 
     await resolveCredentials(global, ctx.env); // no key: say so now, not at the first batch
-    const { engine, close: closeEngine } = createCliEngine(global, ctx.env);
+    // A watch's items are created by the watch, so the flags reach them through the engine's settings.
+    const { engine, close: closeEngine } = createCliEngine(global, ctx.env, { transfer });
     const log = createLogger([fileSink(path.join(global.dataDir, 'logs', 'cli.log'))], ctx.env.BATCH_DESK_DEBUG ? 'debug' : 'info', 'cli');
     const manager = new WatchManager({ dataDir: global.dataDir, engine, log, forcePolling: Boolean(values.poll), timing: { stableMs: stableSeconds * 1000 } });
     const say = (text: string, record: Record<string, unknown>) => {
@@ -101,8 +109,8 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
     const onItem = (s: ItemSummary) => {
       if (s.watchId !== watchId || !isFinished(s.state) || reported.has(s.id)) return;
       reported.add(s.id);
-      if (s.state === 'done') say(`Batch ${s.batchId} done: results in ${s.outDir}`, { type: 'item', item: s });
-      else say(`Batch ${s.batchId} ${s.state}${s.error ? `: ${s.error.message}` : ''} (item ${s.id}; \`batch-desk resume\` retries it)`, { type: 'item', item: s });
+      if (s.state === 'done') say(`Batch ${s.batchId} done${s.jobId ? ` (job ${s.jobId})` : ''}: results in ${s.outDir}`, itemRecord(s));
+      else say(`Batch ${s.batchId} ${s.state}${s.error ? `: ${s.error.message}` : ''} (item ${s.id}; \`batch-desk resume\` retries it)`, itemRecord(s));
     };
     let lastState = '';
     const onChanged = (w: WatchSummary) => {
@@ -110,12 +118,12 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
       const key = `${w.state}|${w.status}`;
       if (key === lastState) return;
       lastState = key;
-      say(`[${w.state}] ${w.status}`, { type: 'watch', watch: w });
+      say(`[${w.state}] ${w.status}`, { type: 'watch', watchId: w.id, watch: w });
     };
     engine.on('item', onItem);
     manager.on('changed', onChanged);
     manager.on('batch', (b) => {
-      if (b.watchId === watchId) say(`Batch ${b.batchId}: ${b.files} file(s) queued as item ${b.itemId}.`, { type: 'batch', ...b });
+      if (b.watchId === watchId) say(`Batch ${b.batchId}: ${b.files} file(s) queued as item ${b.itemId}.`, { type: 'batch', id: b.itemId, ...b });
     });
 
     try {
@@ -134,7 +142,7 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
       engine.resumeAll(); // batches interrupted last time continue
       const w = manager.get(watchId);
       lastState = `${w.state}|${w.status}`;
-      say(`Watching ${folder} (watch ${watchId}): ${describeRule(spec.rule)}. Ctrl-C to stop.`, { type: 'watch', watch: w });
+      say(`Watching ${folder} (watch ${watchId}): ${describeRule(spec.rule)}. Ctrl-C to stop.`, { type: 'watch', watchId: w.id, watch: w });
       if (ctx.signal.aborted) return EXIT_OK;
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
       return EXIT_OK;
