@@ -16,9 +16,10 @@ export class Journal<R> {
   /** Called once the writes under way are done (close waits there). */
   private afterFlush: (() => void)[] = [];
   /**
-   * The error of a write that failed (disk full, I/O error), which may have left part of a line
-   * behind: nothing more is written after it, or a later record would land on that line and be
-   * lost on replay though reported durable. Opening the journal again repairs the tail.
+   * A write that fails (disk full, I/O error) may leave part of a line behind, and a later record
+   * would land on that line and be lost on replay though reported durable. The file is cut back to
+   * where the write began; if even that fails, nothing more is written (this is the error), until
+   * the journal is opened again, which repairs the tail.
    */
   private broken: unknown;
 
@@ -44,12 +45,23 @@ export class Journal<R> {
     if (this.flushing || this.queue.length > 0) throw new Error('Journal.appendMany while appendDurably writes are under way');
     if (this.broken) throw this.broken;
     const text = records.map((r) => JSON.stringify(r)).join('\n') + '\n';
+    const start = fs.fstatSync(this.fd).size;
     try {
       writeFully(this.fd, Buffer.from(text));
       fs.fsyncSync(this.fd);
     } catch (err) {
-      this.broken = err;
+      this.cutBackTo(start);
       throw err;
+    }
+  }
+
+  /** After a failed write: removes what it left, or refuses every later write if that fails too. */
+  private cutBackTo(size: number): void {
+    try {
+      fs.ftruncateSync(this.fd, size);
+      fs.fsyncSync(this.fd);
+    } catch (err) {
+      this.broken = err;
     }
   }
 
@@ -74,11 +86,12 @@ export class Journal<R> {
       try {
         if (this.fd < 0) throw new Error('journal is closed');
         if (this.broken) throw this.broken;
+        const start = fs.fstatSync(this.fd).size;
         try {
           await writeAll(this.fd, Buffer.from(batch.map((b) => b.text).join('')));
           await new Promise<void>((resolve, reject) => fs.fdatasync(this.fd, (err) => (err ? reject(err) : resolve())));
         } catch (err) {
-          this.broken = err;
+          this.cutBackTo(start);
           throw err;
         }
         for (const b of batch) b.done();

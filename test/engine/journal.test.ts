@@ -57,11 +57,8 @@ describe('Journal.appendDurably', () => {
 });
 
 describe('a write that fails', () => {
-  it('leaves no record reported durable unreadable: nothing more is written after a part-written line', async () => {
-    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
-    const journal = Journal.open<{ n: number }>(file);
-    await journal.appendDurably({ n: 1 });
-    // The disk fills halfway through the next line.
+  /** Fails the next write halfway through its line, as a disk filling up does. */
+  function fillDiskMidLine() {
     const realWrite = fs.write;
     const write = vi.spyOn(fs, 'write').mockImplementationOnce(((fd: number, buf: Buffer, off: number, len: number, pos: null, cb: (err: Error | null, n: number) => void) =>
       realWrite(fd, buf, off, Math.floor(len / 2), pos, (err, n) => {
@@ -69,15 +66,39 @@ describe('a write that fails', () => {
         write.mockImplementationOnce(((...args: unknown[]) => (args.at(-1) as (e: Error) => void)(Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }))) as typeof fs.write);
         cb(null, n);
       })) as typeof fs.write);
+    return write;
+  }
+
+  it('leaves nothing of its line behind, so the records after it, once space is back, are read back', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const journal = Journal.open<{ n: number }>(file);
+    await journal.appendDurably({ n: 1 });
+    const write = fillDiskMidLine();
     await expect(journal.appendDurably({ n: 2 })).rejects.toThrow(/ENOSPC/);
     write.mockRestore();
-    // Space is back: an append either fails or is read back, never reported durable and then lost.
-    const durable: number[] = [1];
-    await journal.appendDurably({ n: 3 }).then(() => durable.push(3), () => undefined);
-    expect(() => journal.append({ n: 4 })).toThrow(/ENOSPC/);
+    // Space is back: the journal goes on (a watch keeps its journal open for days).
+    await journal.appendDurably({ n: 3 });
+    journal.append({ n: 4 });
     await journal.close();
-    const readBack = readRecords<{ n: number }>(file).map((r) => r.n);
-    for (const n of durable) expect(readBack).toContain(n);
+    expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1, 3, 4]);
+  });
+
+  it('writes nothing more when what the failed write left cannot be removed', async () => {
+    const file = path.join(scratch.dir('bd-journal-'), 'j.jsonl');
+    const journal = Journal.open<{ n: number }>(file);
+    await journal.appendDurably({ n: 1 });
+    const write = fillDiskMidLine();
+    const truncate = vi.spyOn(fs, 'ftruncateSync').mockImplementation(() => {
+      throw Object.assign(new Error('EIO: i/o error, ftruncate'), { code: 'EIO' });
+    });
+    await expect(journal.appendDurably({ n: 2 })).rejects.toThrow(/ENOSPC/);
+    write.mockRestore();
+    truncate.mockRestore();
+    // An append either fails or is read back, never reported durable and then lost on the torn line.
+    await expect(journal.appendDurably({ n: 3 })).rejects.toThrow(/EIO/);
+    expect(() => journal.append({ n: 4 })).toThrow(/EIO/);
+    await journal.close();
+    expect(readRecords<{ n: number }>(file).map((r) => r.n)).toEqual([1]);
     // Opened again, the torn line is dropped and the journal takes records again.
     const reopened = Journal.open<{ n: number }>(file);
     await reopened.appendDurably({ n: 5 });
