@@ -10,9 +10,18 @@ export function isWorkersPerMachine(n: unknown): n is (typeof WORKERS_PER_MACHIN
   return (WORKERS_PER_MACHINE as readonly unknown[]).includes(n);
 }
 
+/**
+ * A job as saved before the choices were 1, 2, 4 and 8 (any count from 1 to 64 was taken): its
+ * count becomes the largest choice not above it, so a saved default job or watch is still accepted.
+ */
+export function withOfferedWorkers<T extends { workersPerMachine?: number }>(job: T): T {
+  const n = job.workersPerMachine;
+  if (n === undefined || isWorkersPerMachine(n)) return job;
+  const below = WORKERS_PER_MACHINE.filter((w) => w <= n);
+  return { ...job, workersPerMachine: below.length > 0 ? below[below.length - 1] : WORKERS_PER_MACHINE[0] };
+}
+
 export const JOB_LIMITS = {
-  /** The largest of WORKERS_PER_MACHINE; only those values are accepted. */
-  workersPerMachine: WORKERS_PER_MACHINE[WORKERS_PER_MACHINE.length - 1],
   maxParallelTasks: 10_000,
   maxRuntimeSeconds: 7 * 24 * 3600,
 } as const;
@@ -29,6 +38,6 @@ export const TRANSFER_LIMITS = {
 /**
  * A byte limit the service sends with a signed URL below this is ignored: the field names and units
  * are unconfirmed (roboflow-api.md 3.8, 11), and e.g. a size in MB read as bytes would cut every
- * shard into single files. No shard is planned smaller than this either.
+ * shard into single files. The shard size setting has the same floor.
  */
 export const SERVICE_BYTE_LIMIT_FLOOR = TRANSFER_LIMITS.shardBytesMin;

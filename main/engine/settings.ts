@@ -2,6 +2,7 @@
 
 import path from 'node:path';
 import { DEFAULT_TRANSFER, type Settings } from '../../shared/domain';
+import { withOfferedWorkers } from '../../shared/limits';
 import { readJson, writeJsonAtomic } from './atomic-file';
 import { DEFAULT_API_URL } from './roboflow/http';
 
@@ -26,6 +27,8 @@ export class SettingsStore {
     const saved = readJson<Partial<Settings>>(this.file) ?? {};
     const defaults = defaultSettings(dataDir);
     this.current = { ...defaults, ...saved, transfer: { ...defaults.transfer, ...saved.transfer } };
+    // Saved by an older version: a value it took that main now refuses would refuse every drop and save.
+    this.current.defaultJob = withOfferedWorkers(this.current.defaultJob);
   }
 
   get(): Settings {

@@ -9,6 +9,7 @@ import type { WatchSpec, WatchSummary } from '../../../shared/domain';
 import { randomSuffix } from '../../../shared/ids';
 import { readJson, writeJsonAtomic } from '../atomic-file';
 import { KeyedSerial } from '../keyed-serial';
+import { withOfferedWorkers } from '../../../shared/limits';
 import { silentLogger, type Logger } from '../log';
 import { ApiError } from '../roboflow/http';
 import { ruleProblem } from './batching-rule';
@@ -74,6 +75,8 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
         if (!fs.existsSync(path.join(dir, 'journal.jsonl'))) fs.rmSync(dir, { recursive: true, force: true });
         continue;
       }
+      // Saved by an older version, whose job may ask for a worker count the service does not offer.
+      if (saved.spec.job) saved.spec = { ...saved.spec, job: withOfferedWorkers(saved.spec.job) };
       this.launch(saved);
     }
     await Promise.all([...this.entries.values()].map((e) => e.ready));
