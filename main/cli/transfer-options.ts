@@ -26,7 +26,7 @@ export const TRANSFER_FLAGS = { ...UPLOAD_FLAGS, ...WALK_FLAGS } as const;
 
 export const UPLOAD_USAGE = `  --concurrency <K>      shards uploaded in parallel (default 8)
   --shard-files <N>      files per tar shard (default 256, at most ${TRANSFER_LIMITS.shardFiles})
-  --shard-bytes <B>      bytes per tar shard (default 268435456)
+  --shard-bytes <B>      bytes per tar shard (default 268435456, from ${TRANSFER_LIMITS.shardBytesMin} to ${TRANSFER_LIMITS.shardBytesMax})
   --bwlimit <bytes/s>    bandwidth cap shared by all transfers (default unlimited)`;
 
 export const WALK_USAGE = `  --follow-symlinks      follow symbolic links (loops are detected)`;
@@ -40,7 +40,7 @@ export function parseTransferOptions(values: Record<string, unknown>): Partial<T
   if (k !== undefined) transfer.concurrency = k;
   const n = intOption(values['shard-files'], 'shard-files', 1, TRANSFER_LIMITS.shardFiles);
   if (n !== undefined) transfer.shardFiles = n;
-  const b = intOption(values['shard-bytes'], 'shard-bytes', 1024);
+  const b = intOption(values['shard-bytes'], 'shard-bytes', TRANSFER_LIMITS.shardBytesMin, TRANSFER_LIMITS.shardBytesMax);
   if (b !== undefined) transfer.shardBytes = b;
   const bw = intOption(values.bwlimit, 'bwlimit', 0);
   if (bw !== undefined) transfer.bandwidthLimit = bw;
