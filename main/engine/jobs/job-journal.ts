@@ -59,29 +59,52 @@ export function readJobStates(itemDir: string): JobState[] {
       continue;
     }
     const j = jobs.get(r.jobId);
-    if (!j) continue;
-    if (r.t === 'created') {
-      j.created = true;
-      j.runningSince ??= r.at;
-    }
-    else if (r.t === 'terminal') j.terminal = { error: r.error, message: r.message };
-    else if (r.t === 'restart-intent') {
-      j.restartPending = true;
-      j.restartSeen = r.seen;
-    }
-    else if (r.t === 'restarted') {
-      j.restartPending = false;
-      j.terminal = undefined;
-      j.runningSince = r.at;
-    }
-    else if (r.t === 'aborted') j.abortTaken = true;
-    // refused by the service, or not known to have taken (the operator was told): never re-sent
-    else if (r.t === 'restart-abandoned') {
-      j.restartPending = false;
-      j.restartSeen = undefined;
-    }
+    if (j) applyJobRecord(j, r);
   }
   return [...jobs.values()];
+}
+
+/**
+ * What a record (other than the intent) says of its job. Used to read the journal, and by whoever
+ * appends a record for a job it holds, so the job in memory is the one a later read would give.
+ */
+export function applyJobRecord(j: JobState, r: Exclude<JobJournalRecord, { t: 'intent' }>): void {
+  switch (r.t) {
+    case 'created':
+      j.created = true;
+      j.runningSince ??= r.at;
+      break;
+    case 'terminal':
+      j.terminal = { error: r.error, message: r.message };
+      break;
+    case 'restart-intent':
+      j.restartPending = true;
+      j.restartSeen = r.seen;
+      break;
+    case 'restarted':
+      // running again, from now: an earlier abort or ending no longer holds
+      j.restartPending = false;
+      j.terminal = undefined;
+      j.abortTaken = false;
+      j.runningSince = r.at;
+      break;
+    case 'restart-abandoned':
+      // refused by the service, or not known to have taken (the operator was told): never re-sent
+      j.restartPending = false;
+      j.restartSeen = undefined;
+      break;
+    case 'aborted':
+      j.abortTaken = true;
+      break;
+    case 'abort':
+      break;
+  }
+}
+
+/** Appends `r` and applies it to the job held in memory. */
+export function recordJob(journal: Journal<JobJournalRecord>, j: JobState, r: Exclude<JobJournalRecord, { t: 'intent' }>): void {
+  journal.append(r);
+  applyJobRecord(j, r);
 }
 
 export const now = (): string => new Date().toISOString();

@@ -9,7 +9,7 @@ import type { RoboflowClient } from '../roboflow/client';
 import type { JobMetadata, RestartBody } from '../roboflow/processing';
 import type { Journal } from '../journal';
 import { JobFailedError } from './job-failed-error';
-import { now, type JobJournalRecord, type JobState } from './job-journal';
+import { now, recordJob, type JobJournalRecord, type JobState } from './job-journal';
 
 /** Restarts `job`, failed as `seen` shows it; resolves once the restart is known to have taken. */
 export async function sendRestart(
@@ -20,9 +20,7 @@ export async function sendRestart(
   body: RestartBody | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
-  journal.append({ t: 'restart-intent', jobId: job.jobId, body, seen: seen.lastUpdate, at: now() });
-  job.restartPending = true;
-  job.restartSeen = seen.lastUpdate;
+  recordJob(journal, job, { t: 'restart-intent', jobId: job.jobId, body, seen: seen.lastUpdate, at: now() });
   try {
     await client.processing.restart(job.jobId, body, signal);
   } catch (err) {
@@ -94,13 +92,9 @@ function answerLost(jobId: string, cause: unknown): ApiError {
 }
 
 function taken(journal: Journal<JobJournalRecord>, job: JobState): void {
-  journal.append({ t: 'restarted', jobId: job.jobId, at: now() });
-  job.restartPending = false;
-  job.terminal = undefined;
+  recordJob(journal, job, { t: 'restarted', jobId: job.jobId, at: now() });
 }
 
 function abandon(journal: Journal<JobJournalRecord>, job: JobState): void {
-  journal.append({ t: 'restart-abandoned', jobId: job.jobId, at: now() });
-  job.restartPending = false;
-  job.restartSeen = undefined;
+  recordJob(journal, job, { t: 'restart-abandoned', jobId: job.jobId, at: now() });
 }

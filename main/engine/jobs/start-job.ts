@@ -8,7 +8,7 @@ import { ApiError } from '../roboflow/http';
 import type { RoboflowClient } from '../roboflow/client';
 import type { Journal } from '../journal';
 import { buildJobBody, canonicalJson, type JobMediaKind } from './job-body';
-import { now, type JobJournalRecord, type JobState } from './job-journal';
+import { now, recordJob, type JobJournalRecord, type JobState } from './job-journal';
 
 export interface JobTargetBatch {
   batchId: string;
@@ -61,10 +61,7 @@ export async function ensureCreated(
 ): Promise<void> {
   if (job.created) return;
   await client.processing.createJob(job.jobId, job.body, job.name, signal);
-  const at = now();
-  journal.append({ t: 'created', jobId: job.jobId, at });
-  job.created = true;
-  job.runningSince = at;
+  recordJob(journal, job, { t: 'created', jobId: job.jobId, at: now() });
 }
 
 /** True when the journaled job was made from the same options (so a retry keeps using it). */
