@@ -16,7 +16,8 @@ const scratch = useScratch();
 
 it('takes the largest offered count not above the saved one', () => {
   expect([1, 2, 3, 5, 7, 8, 9, 64].map((n) => withOfferedWorkers({ workersPerMachine: n }).workersPerMachine)).toEqual([1, 2, 2, 4, 4, 8, 8, 8]);
-  expect(withOfferedWorkers({ workflowId: 'wf' })).toEqual({ workflowId: 'wf' });
+  const noCount: { workflowId: string; workersPerMachine?: number } = { workflowId: 'wf' };
+  expect(withOfferedWorkers(noCount)).toBe(noCount);
 });
 
 it('loads a default job saved with 3 workers as one main accepts, for a drop and for Save', () => {

@@ -37,3 +37,35 @@ it('reports images and videos of types the service refuses, and sends the rest',
   expect(((await emu.inspect.files('types-batch')) ?? []).map((f) => f.name.replace(/^.*__/, '')).sort()).toEqual(['a.png', 'b.jpg', 'c.webp']);
   expect(((await emu.inspect.files('types-batch-videos')) ?? []).map((f) => f.name.replace(/^.*__/, ''))).toEqual(['clip.mp4']);
 });
+
+it('counts a refused video once, and out of the files to send, when resumed after a crash that followed its refusal', async () => {
+  const emu = scratch.server(await startEmu());
+  const src = scratch.dir('types-src');
+  for (const name of ['a.png', 'b.jpg']) writeFile(src, name, png(name));
+  fs.writeFileSync(path.join(src, 'clip.webm'), Buffer.alloc(3000, 2));
+  const dataDir = scratch.dir('types-data');
+  const first = createEngine(emu, dataDir);
+  const done = await runItem(first, { roots: [src], batchId: 'types-resume' });
+  await first.close();
+  expect(done.progress.files).toMatchObject({ done: 2, total: 2 });
+
+  // As if killed just after the refused video's piece was journaled failed, the upload step not yet done.
+  const itemDir = first.itemDir(done.id);
+  const journalFile = path.join(itemDir, 'ingest.jsonl');
+  const lines = fs.readFileSync(journalFile, 'utf8').split('\n').filter(Boolean);
+  const failed = lines.findIndex((l) => JSON.parse(l).t === 'failed');
+  fs.writeFileSync(journalFile, lines.slice(0, failed + 1).join('\n') + '\n');
+  const itemFile = path.join(itemDir, 'item.json');
+  const item = JSON.parse(fs.readFileSync(itemFile, 'utf8'));
+  Object.assign(item, { state: 'running', stage: 'upload' });
+  Object.assign(item.stages, { upload: 'active', indexing: 'pending', done: 'pending' });
+  fs.writeFileSync(itemFile, JSON.stringify(item));
+
+  const again = createEngine(emu, dataDir);
+  again.resumeAll();
+  const resumed = await again.waitFor(done.id);
+  await again.close();
+  expect(resumed.state).toBe('done');
+  expect(resumed.progress.files).toMatchObject({ done: 2, total: 2 });
+  expect(resumed.progress.rejected).toBe(1);
+});

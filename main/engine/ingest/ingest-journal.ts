@@ -31,8 +31,11 @@ export type IngestRecord =
   | { t: 'uploaded'; piece: string; reconciled?: boolean; at: string }
   /** A piece that will not be sent (all its files excluded, or a permanent error). */
   | { t: 'failed'; piece: string; error: string; permanent: boolean; at: string }
-  /** A file the service did not accept, from the shards' status metadata. */
-  | { t: 'service-rejected'; index: number; batchName: string; type: string; reason: string; at: string }
+  /**
+   * A file the service did not accept: from the shards' status metadata, or (`unsentBytes`) a video
+   * whose upload URL it refused, so never sent: out of the totals to send.
+   */
+  | { t: 'service-rejected'; index: number; batchName: string; type: string; reason: string; unsentBytes?: number; at: string }
   /** Indexing finished: what the service reports. */
   | { t: 'indexed'; indexed: number; rejected: number; videos: number; at: string };
 

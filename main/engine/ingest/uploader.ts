@@ -123,8 +123,15 @@ export class Uploader {
       exFiles++;
       exBytes += (e as Excluded & { size?: number }).size ?? 0;
     }
-    this.progress.filesTotal = summary.images + summary.videos - exFiles;
-    this.progress.bytesTotal = summary.imageBytes + summary.videoBytes - exBytes;
+    let unsentFiles = 0;
+    let unsentBytes = 0;
+    for (const r of this.state.serviceRejected.values()) {
+      if (r.unsentBytes === undefined) continue;
+      unsentFiles++;
+      unsentBytes += r.unsentBytes;
+    }
+    this.progress.filesTotal = summary.images + summary.videos - exFiles - unsentFiles;
+    this.progress.bytesTotal = summary.imageBytes + summary.videoBytes - exBytes - unsentBytes;
     this.progress.rejected = scanRejected + exFiles + this.state.serviceRejected.size;
   }
 
@@ -212,9 +219,12 @@ export class Uploader {
    */
   private async refuseVideo(piece: Piece, video: PlanEntry, err: ApiError): Promise<void> {
     const reason = err.body || err.message;
-    await this.record({ t: 'service-rejected', index: video.index, batchName: video.batchName, type: 'unsupported-file-type', reason, at: now() });
+    // Already recorded (and counted in the totals) by a run that died before the piece's 'failed'.
+    if (!this.state.serviceRejected.has(video.index)) {
+      await this.record({ t: 'service-rejected', index: video.index, batchName: video.batchName, type: 'unsupported-file-type', reason, unsentBytes: video.size, at: now() });
+      this.progress.exclude(1, video.size);
+    }
     await this.record({ t: 'failed', piece: piece.id, error: `the service refused this video: ${reason}`, permanent: true, at: now() });
-    this.progress.exclude(1, video.size);
   }
 
   private countFinished(p: Piece): void {
