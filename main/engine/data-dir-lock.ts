@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiError } from './roboflow/http';
+import { isProcessRunning } from './process-alive';
 
 interface LockOwner {
   pid: number;
@@ -112,18 +113,9 @@ function parseOwner(text: string | undefined): LockOwner | undefined {
 function isAlive(owner: LockOwner): boolean {
   const boot = bootId();
   if (owner.bootId && boot && owner.bootId !== boot) return false;
-  if (!isRunning(owner.pid)) return false;
+  if (!isProcessRunning(owner.pid)) return false;
   const start = pidStart(owner.pid);
   return !(owner.pidStart && start && owner.pidStart !== start);
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function bootId(): string | undefined {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,5 +120,15 @@ describe('a join killed midway', () => {
     fs.writeFileSync(path.join(out, 'results.jsonl.partial'), '{"sourcePath":');
     await joinResults(out, [path.join(out, 'export')], rows(sources));
     expect(fs.readdirSync(out).sort()).toEqual(['.results-meta.json', 'export', 'results.csv', 'results.jsonl']);
+  });
+
+  it("leaves alone the working folder of a join still running elsewhere, and removes a dead process's", async () => {
+    const { out } = setup();
+    const dead = spawnSync('true').pid!;
+    fs.mkdirSync(path.join(out, `.join-${dead}-Ab12Cd`));
+    // Another process joining into the same output folder right now (another data folder, say).
+    fs.mkdirSync(path.join(out, `.join-${process.ppid}-Zz98Yy`));
+    await joinResults(out, [path.join(out, 'export')], rows(sources));
+    expect(fs.readdirSync(out).filter((n) => n.startsWith('.join-'))).toEqual([`.join-${process.ppid}-Zz98Yy`]);
   });
 });

@@ -15,6 +15,7 @@ import { replayRecords } from '../journal';
 import { writeJsonAtomic, fsyncDir } from '../atomic-file';
 import { CSV_BOM, csvLine, spreadsheetLine } from './csv';
 import { findPredictionFiles, readPredictionFile } from './predictions';
+import { isProcessRunning } from '../process-alive';
 
 export interface SourceRow {
   sourcePath: string | null;
@@ -116,7 +117,7 @@ export async function joinResults(
   const totalBytes = files.reduce((n, f) => n + fs.statSync(f).size, 0);
   const buckets = Math.max(1, Math.ceil(totalBytes / bucketBytes));
   removeStaleJoinFolders(outDir);
-  const tmpDir = fs.mkdtempSync(path.join(outDir, JOIN_TMP_PREFIX));
+  const tmpDir = fs.mkdtempSync(path.join(outDir, `${JOIN_TMP_PREFIX}${process.pid}-`));
   const summary: JoinSummary = { rows: 0, ok: 0, failed: 0, rejected: 0, missing: 0, unmatched: 0, unreadable: 0, buckets };
   const jsonl = new Writer(path.join(outDir, `${RESULTS_JSONL}.partial`));
   const csv = new Writer(path.join(outDir, `${RESULTS_CSV}.partial`));
@@ -188,16 +189,19 @@ export async function joinResults(
   }
 }
 
+/** A join's working folder: `.join-<pid>-<random>` (before, `.join-<random>`). */
 const JOIN_TMP_PREFIX = '.join-';
 
 /**
  * A join killed midway leaves its working folder (bucket copies of every prediction) in the
- * operator's output folder; the next join of that folder removes it (results.*.partial, the
- * join's other leftovers, are rewritten from the start anyway).
+ * operator's output folder; the next join of that folder removes it, unless the process that made
+ * it still runs (another item, or another data folder, joining into the same output folder).
  */
 function removeStaleJoinFolders(outDir: string): void {
   for (const e of fs.readdirSync(outDir, { withFileTypes: true })) {
-    if (e.isDirectory() && e.name.startsWith(JOIN_TMP_PREFIX)) fs.rmSync(path.join(outDir, e.name), { recursive: true, force: true });
+    if (!e.isDirectory() || !e.name.startsWith(JOIN_TMP_PREFIX)) continue;
+    const owner = /^\.join-(\d+)-/.exec(e.name)?.[1];
+    if (owner === undefined || !isProcessRunning(Number(owner))) fs.rmSync(path.join(outDir, e.name), { recursive: true, force: true });
   }
 }
 
