@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Counter } from '../../../shared/domain';
 import { fsyncDir } from '../atomic-file';
-import { Journal, readRecords } from '../journal';
+import { Journal, replayRecords } from '../journal';
 import { silentLogger, type Logger } from '../log';
 import type { FileMetadata, StagingApi } from '../roboflow/staging';
 import { ApiError } from '../roboflow/http';
@@ -15,19 +15,16 @@ import { DownloadError, UrlExpiredError, downloadToPart } from './download';
 import { StorageGetError } from './storage-get';
 import { extractArchive, isArchiveName, memberTarget, type RefusedMember } from './extract';
 import { RateMeter } from './rate-meter';
+import { MemberListWriter, describeLost, findLost, findLostInList, memberListName, type LostMembers, type Member } from './member-list';
 import type { BandwidthLimiter } from '../ingest/bandwidth';
 
 export type ExportJournalRecord =
   | { t: 'file'; key: string; rel: string; size: number; archive: boolean }
-  // `members` (paths from destDir, sizes) lets a resume check them; older journals lack it.
-  | { t: 'extracted'; key: string; refused: RefusedMember[]; members?: Member[] }
+  // `memberList` names the side file listing the extracted files (see member-list.ts), which a resume
+  // checks. Journals written before it hold them inline in `members`; older ones have neither.
+  | { t: 'extracted'; key: string; refused: RefusedMember[]; memberList?: string; members?: Member[] }
   // Undoes the key's `file` record: its archive could not be extracted and was deleted.
   | { t: 'discarded'; key: string };
-
-interface Member {
-  rel: string;
-  size: number;
-}
 
 export interface ExportProgress {
   exportFiles: Counter;
@@ -66,16 +63,6 @@ export interface ExportSummary {
   refused: { archive: string; name: string; reason: string }[];
 }
 
-/** fdatasync many files, a few at a time (the thread pool does the waiting). */
-async function syncAll(paths: string[]): Promise<void> {
-  let i = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(4, paths.length) }, async () => {
-      while (i < paths.length) await syncFile(paths[i++]!);
-    }),
-  );
-}
-
 async function syncFile(p: string): Promise<void> {
   const fh = await fs.promises.open(p, 'r');
   try {
@@ -95,15 +82,27 @@ interface DoneState {
   archive: boolean;
   extracted: boolean;
   refused: RefusedMember[];
-  members: Member[];
+  /** The side file listing its extracted files, when the journal names one. */
+  memberList?: string;
 }
 
-/** What the journal calls complete, and the archives discarded as damaged and not extracted since. */
-function readDone(journalPath: string): { done: Map<string, DoneState>; discarded: Set<string> } {
+/**
+ * What the journal calls complete, the archives discarded as damaged and not extracted since, and the
+ * members of `batchId`'s extracted archives now gone or short on disk (`root`). Streamed, holding a few
+ * fields per archive: member lists are read one at a time, and only lost members are kept (ten named).
+ */
+async function readDone(
+  journalPath: string,
+  batchId: string,
+  root: string,
+): Promise<{ done: Map<string, DoneState>; discarded: Set<string>; lost: Map<string, LostMembers> }> {
   const done = new Map<string, DoneState>();
   const discarded = new Set<string>();
-  for (const r of readRecords<ExportJournalRecord>(journalPath)) {
-    if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [], members: [] });
+  const lost = new Map<string, LostMembers>();
+  const inBatch = (key: string) => key.startsWith(`${batchId}\u0000`); // the journal may hold other batches
+  for await (const r of replayRecords<ExportJournalRecord>(journalPath)) {
+    lost.delete(r.key); // what a later record says of the key replaces what was found for an earlier one
+    if (r.t === 'file') done.set(r.key, { rel: r.rel, size: r.size, archive: r.archive, extracted: false, refused: [] });
     else if (r.t === 'discarded') {
       done.delete(r.key);
       discarded.add(r.key);
@@ -113,11 +112,19 @@ function readDone(journalPath: string): { done: Map<string, DoneState>; discarde
       if (d) {
         d.extracted = true;
         d.refused = r.refused;
-        d.members = r.members ?? [];
+        d.memberList = r.memberList;
+        // An older record's inline list is checked now, so it is dropped with its line.
+        const gone = r.members && inBatch(r.key) ? findLost(r.members, root) : null;
+        if (gone) lost.set(r.key, gone);
       }
     }
   }
-  return { done, discarded };
+  for (const [key, d] of done) {
+    if (!d.extracted || !d.memberList || !inBatch(key)) continue;
+    const gone = await findLostInList(journalPath, d.memberList, root);
+    if (gone) lost.set(key, gone);
+  }
+  return { done, discarded, lost };
 }
 
 function exists(p: string): boolean {
@@ -137,22 +144,9 @@ function fileSize(p: string): number {
   }
 }
 
-/** lstat: an extracted member may be a symlink, whose own size is what was recorded. */
-function linkSize(p: string): number {
-  try {
-    return fs.lstatSync(p).size;
-  } catch {
-    return -1;
-  }
-}
-
 /** An error from our own disk (ENOSPC, EACCES…): system calls fail with `syscall`, zlib and tar errors do not. */
 function isLocalError(err: unknown): boolean {
   return typeof (err as NodeJS.ErrnoException)?.syscall === 'string';
-}
-
-function listFiles(rels: string[]): string {
-  return rels.slice(0, 10).join(', ') + (rels.length > 10 ? ` and ${rels.length - 10} more` : '');
 }
 
 export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
@@ -161,17 +155,11 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   const root = path.resolve(opts.destDir);
   fs.mkdirSync(root, { recursive: true });
   const journal = Journal.open<ExportJournalRecord>(opts.journalPath);
-  const { done, discarded } = readDone(opts.journalPath);
+  // `lost`: extracted members now gone or short on disk (deleted, or lost to a power cut), by archive:
+  // the archive itself was deleted after extraction, so it is fetched and extracted again.
+  const { done, discarded, lost } = await readDone(opts.journalPath, opts.batchId, root);
   const meter = new RateMeter();
   const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
-  // Extracted members now gone or short on disk (deleted, or lost to a power cut), by archive: the
-  // archive itself was deleted after extraction, so it is fetched and extracted again.
-  const lost = new Map<string, string[]>();
-  for (const [key, d] of done) {
-    if (!d.extracted || !key.startsWith(`${opts.batchId}\u0000`)) continue; // the journal may hold other batches
-    const gone = d.members.filter((m) => linkSize(path.join(root, m.rel)) !== m.size).map((m) => m.rel);
-    if (gone.length) lost.set(key, gone);
-  }
 
   const batch = await opts.staging.getBatch(opts.batchId, opts.signal);
   const parts: (string | undefined)[] =
@@ -209,9 +197,11 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   /** Extracts an archive; false when it was damaged, deleted and forgotten, to be downloaded again. */
   const finishArchive = async (key: string, finalPath: string, archiveRel: string, dir: string): Promise<boolean> => {
     let res: Awaited<ReturnType<typeof extractArchive>>;
+    const members = new MemberListWriter(opts.journalPath, memberListName(key), root);
     try {
-      res = await extractArchive(finalPath, dir, opts.signal);
+      res = await extractArchive(finalPath, dir, opts.signal, (file) => members.add(file));
     } catch (err) {
+      members.discard();
       if (opts.signal.aborted || isLocalError(err)) throw err;
       // Its bytes are bad though its size is right (a power cut that kept the size, bad bytes in
       // transit): extracting it again would fail forever. Delete it and undo its completion.
@@ -230,15 +220,13 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       log.warn('archive could not be extracted; downloading it again', { archive: archiveRel, batchId: opts.batchId, error: reason });
       return false;
     }
-    const stats = res.files.map((p) => fs.lstatSync(p));
-    // Extracted files are always made durable before the archive counts as extracted: the archive is
-    // deleted next, so a power cut could not be repaired from it.
-    await syncAll(res.files.filter((_, i) => !stats[i]!.isSymbolicLink()));
-    const members = res.files.map((p, i) => ({ rel: path.relative(root, p), size: stats[i]!.size }));
-    await journal.appendDurably({ t: 'extracted', key, refused: res.refused, members });
+    // Extracted files and their list are always made durable before the archive counts as extracted:
+    // the archive is deleted next, so a power cut could not be repaired from it.
+    await members.commit();
+    await journal.appendDurably({ t: 'extracted', key, refused: res.refused, memberList: members.listName });
     // Marked here too, so a later pass (after expired links) does not fetch it again.
     const d = done.get(key);
-    if (d) Object.assign(d, { extracted: true, refused: res.refused, members });
+    if (d) Object.assign(d, { extracted: true, refused: res.refused, memberList: members.listName });
     lost.delete(key);
     discarded.delete(key);
     for (const r of res.refused) summary.refused.push({ archive: archiveRel, ...r });
@@ -272,7 +260,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     const missing = lost.get(key);
     if (prior) {
       if (prior.archive && prior.extracted && !missing) return countDone(prior.size, prior.refused, rel);
-      if (missing) log.warn('extracted files are missing or short; fetching their archive again', { archive: rel, missing });
+      if (missing) log.warn('extracted files are missing or short; fetching their archive again', { archive: rel, missing: describeLost([missing]) });
       if (!prior.archive && fileSize(finalPath) === prior.size) return countDone(prior.size, [], rel);
       if (!exists(finalPath) && fileSize(partPath) === prior.size) fs.renameSync(partPath, finalPath);
       if (fileSize(finalPath) === prior.size && (!prior.archive || (await finishArchive(key, finalPath, rel, dir.path)))) {
@@ -295,7 +283,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       // The bare download error ("the storage answered 404") would not say which file, nor what the operator is missing.
       if (err instanceof DownloadError || err instanceof StorageGetError) {
         const what = `${rel} of batch ${opts.batchId}: ${err.message}`;
-        const message = missing ? `Extracted files are missing and could not be fetched again (${what}): ${listFiles(missing)}.` : `Could not download ${what}.`;
+        const message = missing ? `Extracted files are missing and could not be fetched again (${what}): ${describeLost([missing])}.` : `Could not download ${what}.`;
         throw new ApiError(message, 'remote', 'export', undefined, err.retryable);
       }
       throw err;
@@ -307,7 +295,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       // Journal first, then rename: a crash in between is repaired on the next run (size matches).
       await journal.appendDurably({ t: 'file', key, rel, size, archive });
       fs.renameSync(partPath, finalPath);
-      done.set(key, { rel, size, archive, extracted: false, refused: [], members: [] });
+      done.set(key, { rel, size, archive, extracted: false, refused: [] });
       if (archive && !(await finishArchive(key, finalPath, rel, dir.path))) {
         damaged++; // the next pass fetches it again
         return;
@@ -378,8 +366,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     }
     // An archive the service no longer lists cannot be fetched again.
     if (lost.size) {
-      const files = [...lost.values()].flat();
-      throw new ApiError(`Extracted files are missing and their archives are no longer listed by the service: ${listFiles(files)}.`, 'not-found', 'export');
+      throw new ApiError(`Extracted files are missing and their archives are no longer listed by the service: ${describeLost(lost.values())}.`, 'not-found', 'export');
     }
     fsyncDir(root);
     report();

@@ -1,7 +1,8 @@
 // Safe, streaming extraction of .tar and .tar.gz archives (tar-stream + zlib). Members with absolute
 // paths or `..`, links that lead outside the target, and special files are refused and reported;
 // nothing is ever written outside the target. Each file is written to a temp name and renamed when
-// whole, so an interrupted extraction never leaves a half file under its real name.
+// whole, so an interrupted extraction never leaves a half file under its real name. The files written
+// are handed to a callback as they come, not gathered: an archive may hold a million of them.
 
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +17,6 @@ export interface RefusedMember {
 }
 
 export interface ExtractResult {
-  files: string[];
   refused: RefusedMember[];
 }
 
@@ -68,11 +68,12 @@ function isGzip(file: string): boolean {
   }
 }
 
-export async function extractArchive(archivePath: string, targetDir: string, signal?: AbortSignal): Promise<ExtractResult> {
+/** `onFile` is called with each file or link's path once it is in place; an error it throws fails the extraction. */
+export async function extractArchive(archivePath: string, targetDir: string, signal?: AbortSignal, onFile?: (file: string) => void): Promise<ExtractResult> {
   fs.mkdirSync(targetDir, { recursive: true });
   const root = path.resolve(targetDir);
   const realRoot = fs.realpathSync(root);
-  const result: ExtractResult = { files: [], refused: [] };
+  const result: ExtractResult = { refused: [] };
   const extract = tar.extract();
   const gz = isGzip(archivePath);
 
@@ -105,6 +106,7 @@ export async function extractArchive(archivePath: string, targetDir: string, sig
       if (!inside(root, dest)) return refuse('link leads outside the target');
       stream.resume();
       stream.on('end', () => {
+        let made = false;
         try {
           fs.mkdirSync(path.dirname(target), { recursive: true });
           // From where the link really is: its folder may be reached through an earlier link ("s -> .").
@@ -117,12 +119,17 @@ export async function extractArchive(archivePath: string, targetDir: string, sig
             if (!inside(realRoot, fs.realpathSync(dest))) throw new Error('link leads outside the target');
             fs.linkSync(dest, target);
           }
-          result.files.push(target);
-          next();
+          made = true;
         } catch (err) {
           result.refused.push({ name: header.name, reason: (err as Error).message });
-          next();
         }
+        // Outside the try: the callback's own failure (a full disk) is no reason to refuse the member.
+        try {
+          if (made) onFile?.(target);
+        } catch (err) {
+          return next(err as Error);
+        }
+        next();
       });
       return;
     }
@@ -134,7 +141,7 @@ export async function extractArchive(archivePath: string, targetDir: string, sig
         try {
           fs.rmSync(target, { force: true, recursive: false });
           fs.renameSync(tmp, target);
-          result.files.push(target);
+          onFile?.(target);
           next();
         } catch (err) {
           next(err as Error);
