@@ -102,3 +102,13 @@ export function fsyncDir(dir: string): void {
     // Some platforms (Windows) cannot open a directory for fsync; rename is still atomic there.
   }
 }
+
+/** fdatasync of a file written elsewhere (its data and size), on the thread pool. */
+export async function syncFileData(filePath: string): Promise<void> {
+  const fh = await fs.promises.open(filePath, 'r');
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
+  }
+}

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Counter } from '../../../shared/domain';
-import { fsyncDir } from '../atomic-file';
+import { fsyncDir, syncFileData } from '../atomic-file';
 import { Journal, replayRecords } from '../journal';
 import { silentLogger, type Logger } from '../log';
 import type { FileMetadata, StagingApi } from '../roboflow/staging';
@@ -61,15 +61,6 @@ export interface ExportSummary {
   files: number;
   bytes: number;
   refused: { archive: string; name: string; reason: string }[];
-}
-
-async function syncFile(p: string): Promise<void> {
-  const fh = await fs.promises.open(p, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
-  }
 }
 
 export function fileKey(batchId: string, f: Pick<FileMetadata, 'fileName' | 'partName' | 'shardId'>): string {
@@ -291,7 +282,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     // The download slot is free now: journaling the file complete, renaming it into place and
     // extracting it overlap with the next downloads.
     const finish = (async () => {
-      if (opts.syncEachFile) await syncFile(partPath);
+      if (opts.syncEachFile) await syncFileData(partPath);
       // Journal first, then rename: a crash in between is repaired on the next run (size matches).
       await journal.appendDurably({ t: 'file', key, rel, size, archive });
       fs.renameSync(partPath, finalPath);

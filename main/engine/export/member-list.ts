@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, writeFully } from '../atomic-file';
+import { fsyncDir, syncFileData, writeFully } from '../atomic-file';
 
 export interface Member {
   rel: string;
@@ -111,7 +111,7 @@ export class MemberListWriter {
           if (stat.isSymbolicLink()) continue;
           while (syncing.size >= 4) await Promise.race(syncing);
           if (failure) throw failure.err;
-          const s: Promise<void> = syncFile(file).then(
+          const s: Promise<void> = syncFileData(file).then(
             () => void syncing.delete(s),
             (err: unknown) => {
               syncing.delete(s);
@@ -139,15 +139,6 @@ export class MemberListWriter {
   discard(): void {
     this.paths.closeQuietly();
     fs.rmSync(this.paths.filePath, { force: true });
-  }
-}
-
-async function syncFile(p: string): Promise<void> {
-  const fh = await fs.promises.open(p, 'r');
-  try {
-    await fh.datasync();
-  } finally {
-    await fh.close();
   }
 }
 
