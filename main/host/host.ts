@@ -274,7 +274,7 @@ export class Host {
         // A start under way meanwhile (its intent journaled, its POST in flight) reaches the service
         // after that abort: once the run has stopped and can start nothing more, it is aborted too.
         await engine.waitFor(id);
-        if (unfinishedJobs(dir).some((j) => !j.abortTaken)) await abortItemJobs(dir, await engine.clientForItem(id), undefined, true);
+        if (unfinishedJobs(dir).length > 0) await abortItemJobs(dir, await engine.clientForItem(id));
         return toSummary(this.item(id));
       }),
       'item:retry': ({ id }) => jobOperation(id, async () => {

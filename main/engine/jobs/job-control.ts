@@ -14,12 +14,17 @@ import { now, openJobJournal, readJobStates, type JobJournalRecord, type JobStat
 import { sendRestart, settleRestart } from './restart-job';
 import { currentJobs } from './start-job';
 
-/** The item's jobs that may be running: every journaled one not known to have ended. */
-export function unfinishedJobs(itemDir: string): JobState[] {
-  return readJobStates(itemDir).filter((j) => !j.terminal);
+/** Not known to have ended, nor aborted (the service took an abort of it since it last started). */
+function mayRun(job: JobState): boolean {
+  return !job.terminal && !job.abortTaken;
 }
 
-/** Aborts those of `jobs` not known to have ended; returns the ids the service aborted. */
+/** The item's jobs that may be running. */
+export function unfinishedJobs(itemDir: string): JobState[] {
+  return readJobStates(itemDir).filter(mayRun);
+}
+
+/** Aborts those of `jobs` that may be running; returns the ids the service aborted. */
 export async function abortJobs(
   journal: Journal<JobJournalRecord>,
   client: RoboflowClient,
@@ -28,7 +33,7 @@ export async function abortJobs(
 ): Promise<string[]> {
   const aborted: string[] = [];
   for (const job of jobs) {
-    if (job.terminal) continue;
+    if (!mayRun(job)) continue;
     journal.append({ t: 'abort', jobId: job.jobId, at: now() });
     try {
       await client.processing.abort(job.jobId, signal);
@@ -42,14 +47,11 @@ export async function abortJobs(
   return aborted;
 }
 
-/**
- * Aborts every job of the item that may still be running; with `unlessTaken`, not those whose
- * abort the service already took.
- */
-export async function abortItemJobs(itemDir: string, client: RoboflowClient, signal?: AbortSignal, unlessTaken = false): Promise<string[]> {
+/** Aborts every job of the item that may still be running. */
+export async function abortItemJobs(itemDir: string, client: RoboflowClient, signal?: AbortSignal): Promise<string[]> {
   const journal = openJobJournal(itemDir);
   try {
-    return await abortJobs(journal, client, readJobStates(itemDir).filter((j) => !(unlessTaken && j.abortTaken)), signal);
+    return await abortJobs(journal, client, readJobStates(itemDir), signal);
   } finally {
     journal.close();
   }
