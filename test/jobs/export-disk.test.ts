@@ -104,19 +104,29 @@ describe('export after a power cut', () => {
   });
 });
 
+/**
+ * A job over 300 images (`<tag>-job`), whose export batch is one .tar.gz holding two prediction
+ * files, and how to export it (`run`) and count the archive's downloads.
+ */
+async function archiveJob(tag: string) {
+  emu = scratch.server(await start());
+  const c = emuClient(emu);
+  await uploadShard(c, `${tag}-in`, makePngSet(300, tag));
+  expect((await c.post(c.bp(`/${tag}-job`), { json: minimalJob(`${tag}-in`) })).status).toBe(200);
+  expect((await waitTerminal(c, `${tag}-job`)).error).toBe(false);
+  const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
+  const dest = scratch.dir(`${tag}-out`);
+  const journal = path.join(scratch.dir(`${tag}-journal`), 'export.jsonl');
+  const run = () => exportBatch({ staging: client.staging, batchId: `${tag}-job-export`, destDir: dest, journalPath: journal, signal: new AbortController().signal });
+  const archiveRequests = () => emu!.inspect.downloads().find((d) => d.fileName === 'export-1.tar.gz')?.requests ?? 0;
+  return { client, dest, journal, run, archiveRequests };
+}
+
 describe('export resume after extracted files were lost', () => {
   // A job's results come as .tar.gz archives, deleted once extracted: the journal calls them done,
   // but the predictions live only in the extracted files. A resume must check those too.
   const exportedJob = async () => {
-    emu = scratch.server(await start());
-    const c = emuClient(emu);
-    await uploadShard(c, 'lost-in', makePngSet(300, 'lost')); // two prediction files in one archive
-    expect((await c.post(c.bp('/lost-job'), { json: minimalJob('lost-in') })).status).toBe(200);
-    expect((await waitTerminal(c, 'lost-job')).error).toBe(false);
-    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
-    const dest = scratch.dir('lost-out');
-    const journal = path.join(scratch.dir('lost-journal'), 'export.jsonl');
-    const run = () => exportBatch({ staging: client.staging, batchId: 'lost-job-export', destDir: dest, journalPath: journal, signal: new AbortController().signal });
+    const { dest, run, archiveRequests } = await archiveJob('lost');
     await run();
     const names = ['predictions-1.jsonl', 'predictions-2.jsonl'].map((n) => path.join(dest, 'export', 'predictions', n));
     const whole = names.map((n) => fs.readFileSync(n));
@@ -124,7 +134,6 @@ describe('export resume after extracted files were lost', () => {
     // One predictions file deleted, the other cut short.
     fs.rmSync(names[0]!);
     fs.truncateSync(names[1]!, 10);
-    const archiveRequests = () => emu!.inspect.downloads().find((d) => d.fileName === 'export-1.tar.gz')?.requests ?? 0;
     return { run, names, whole, archiveRequests };
   };
 
@@ -154,16 +163,7 @@ describe('export of an archive whose bytes are damaged', () => {
   // left zero-filled after the journal called it complete. Extracting it fails ("invalid stored
   // block lengths"); it must be fetched again, not extracted again on every retry forever.
   const job = async () => {
-    emu = scratch.server(await start());
-    const c = emuClient(emu);
-    await uploadShard(c, 'dmg-in', makePngSet(300, 'dmg')); // two prediction files in one archive
-    expect((await c.post(c.bp('/dmg-job'), { json: minimalJob('dmg-in') })).status).toBe(200);
-    expect((await waitTerminal(c, 'dmg-job')).error).toBe(false);
-    const client = await RoboflowClient.connect({ apiUrl: emu.url, apiKey: KEY });
-    const dest = scratch.dir('dmg-out');
-    const journal = path.join(scratch.dir('dmg-journal'), 'export.jsonl');
-    const run = () => exportBatch({ staging: client.staging, batchId: 'dmg-job-export', destDir: dest, journalPath: journal, signal: new AbortController().signal });
-    const archiveRequests = () => emu!.inspect.downloads().find((d) => d.fileName === 'export-1.tar.gz')?.requests ?? 0;
+    const { client, dest, journal, run, archiveRequests } = await archiveJob('dmg');
     const predictionRows = () =>
       ['predictions-1.jsonl', 'predictions-2.jsonl'].flatMap((n) => fs.readFileSync(path.join(dest, 'export', 'predictions', n), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as unknown));
     return { client, dest, journal, run, archiveRequests, predictionRows };
