@@ -269,8 +269,9 @@ export class Host {
         // job not known to have ended is aborted first, whatever the item's stage (processing may
         // have failed while the job ran on; a start's answer may have been lost). If that fails,
         // the item is not cancelled, so the job is not lost from view.
-        if (unfinishedJobs(dir).length > 0) await abortItemJobs(dir, await engine.clientForItem(id));
-        engine.cancel(id);
+        await engine.cancelAfter(id, async () => {
+          if (unfinishedJobs(dir).length > 0) await abortItemJobs(dir, await engine.clientForItem(id));
+        });
         // A start under way meanwhile (its intent journaled, its POST in flight) reaches the service
         // after that abort: once the run has stopped and can start nothing more, it is aborted too.
         await engine.waitFor(id);

@@ -95,6 +95,41 @@ describe('engine', () => {
     expect(g.runs.filter((s) => s === 'scan')).toHaveLength(1);
   });
 
+  it('a cancel whose job abort the running step sees first (its poll answered "aborted") still ends cancelled, not failed', async () => {
+    let jobAborted: (err: Error) => void = () => undefined;
+    const step = (stage: Step['stage'], poll = false): Step => ({
+      stage,
+      run: (ctx) =>
+        new Promise<void>((resolve, reject) => {
+          if (!poll) return resolve();
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true });
+          jobAborted = reject;
+        }),
+    });
+    const engine = engineOn(dataDir(), [step('scan'), step('upload'), step('indexing'), step('processing', true), step('export')]);
+    const item = engine.add(spec);
+    await until(() => engine.get(item.id)?.stage === 'processing', 'processing to start');
+    const cancelled = await engine.cancelAfter(item.id, async () => {
+      // the service took the abort, and the step's next poll says so before the cancel lands
+      jobAborted(new Error('job job-1 was aborted'));
+      await new Promise((r) => setTimeout(r, 20));
+    });
+    expect(cancelled.state).toBe('cancelled');
+    expect((await engine.waitFor(item.id)).state).toBe('cancelled');
+    expect(engine.get(item.id)?.error).toBeUndefined();
+  });
+
+  it('a cancel whose job abort fails leaves the item as it was', async () => {
+    const g = stepsWithGate();
+    const engine = engineOn(dataDir(), g.steps);
+    const item = engine.add(spec);
+    await until(() => g.runs.includes('upload'), 'upload to start');
+    await expect(engine.cancelAfter(item.id, () => Promise.reject(new Error('service unreachable')))).rejects.toThrow('unreachable');
+    expect(engine.get(item.id)?.state).toBe('running');
+    g.open();
+    expect((await engine.waitFor(item.id)).state).toBe('done');
+  });
+
   it('an ingest-only item that is cancelled and retried still skips processing and export', async () => {
     const g = stepsWithGate();
     const engine = engineOn(dataDir(), g.steps);

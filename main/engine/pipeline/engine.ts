@@ -49,6 +49,8 @@ export class Engine extends EventEmitter<EngineEvents> {
   private readonly waiting: string[] = [];
   /** Resumed or retried while their previous run was still unwinding: queued again once it ends. */
   private readonly requeueAfterStop = new Set<string>();
+  /** Items whose cancel is aborting their jobs first (`cancelAfter`): settles once it has ended. */
+  private readonly cancelling = new Map<string, Promise<void>>();
   private readonly lastProgressAt = new Map<string, number>();
   private readonly pendingProgress = new Map<string, NodeJS.Timeout>();
   private readonly log: Logger;
@@ -188,6 +190,26 @@ export class Engine extends EventEmitter<EngineEvents> {
     }
     this.setState(r, 'cancelled');
     return toSummary(r);
+  }
+
+  /**
+   * Cancels once `first` (the caller's aborts of the item's jobs) has succeeded; if it throws, the
+   * item is not cancelled. Meanwhile the item's run may see its job aborted by `first` (a poll
+   * answered between the abort and the cancel): that step's failure waits for the outcome, so the
+   * item ends cancelled, not failed.
+   */
+  async cancelAfter(id: string, first: () => Promise<void>): Promise<ItemSummary> {
+    this.require(id);
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    this.cancelling.set(id, settled);
+    try {
+      await first();
+      return this.cancel(id);
+    } finally {
+      if (this.cancelling.get(id) === settled) this.cancelling.delete(id);
+      settle();
+    }
   }
 
   /** Re-runs the failed step; finished steps are not redone (their journals say so). */
@@ -341,6 +363,8 @@ export class Engine extends EventEmitter<EngineEvents> {
         r.stages[step.stage] = 'done';
         this.store.save(r);
       } catch (err) {
+        // a cancel's job abort may be why the step failed: its outcome decides
+        await this.cancelling.get(id);
         if (controller.signal.aborted) return this.stopped(r, controller.signal);
         r.stages[step.stage] = 'failed';
         r.error = toAppError(err);
