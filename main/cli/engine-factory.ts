@@ -104,8 +104,10 @@ export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, o
   const settings = new SettingsStore(global.dataDir);
   const log = createLogger([fileSink(path.join(global.dataDir, 'logs', 'cli.log'))], env.BATCH_DESK_DEBUG ? 'debug' : 'info', 'cli');
   let client: Promise<RoboflowClient> | undefined;
+  // Closing (Ctrl-C) ends a connection still being made: its request would keep the process alive.
+  const closing = new AbortController();
   const connect = () => {
-    client ??= resolveCredentials(global, env).then((c) => RoboflowClient.connect({ apiUrl: c.apiUrl, apiKey: c.apiKey, log: log.child('http') }));
+    client ??= resolveCredentials(global, env).then((c) => RoboflowClient.connect({ apiUrl: c.apiUrl, apiKey: c.apiKey, log: log.child('http') }, closing.signal));
     // A failed connection is not cached: the next step may try again.
     client.catch(() => (client = undefined));
     return client;
@@ -121,5 +123,13 @@ export function createCliEngine(global: GlobalOptions, env: NodeJS.ProcessEnv, o
     log,
     maxConcurrentItems: opts.maxConcurrentItems,
   });
-  return { engine, settings, client: connect, close: () => engine.close() };
+  return {
+    engine,
+    settings,
+    client: connect,
+    close: () => {
+      closing.abort(new Error('closed'));
+      return engine.close();
+    },
+  };
 }

@@ -51,14 +51,19 @@ export async function main(argv: string[]): Promise<number> {
     if (interrupts > 1) process.exit(130);
     interruptedBy = sig;
     // The abort stops the step under way at once (engine.close()); its journal keeps what it did.
-    process.stderr.write(`\n${sig}: stopping; ${hint}. Press Ctrl-C again to quit at once.\n`);
+    // How to go on is said once the command has stopped, when it is known whether anything started.
+    process.stderr.write(`\n${sig}: stopping. Press Ctrl-C again to quit at once.\n`);
     controller.abort(new Error(sig));
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const ctx: CliContext = { argv: rest, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
   try {
-    return await command.run(ctx);
+    const code = await command.run(ctx);
+    // Commands that end quietly when stopped (watch, serve) still say how to go on; those that run
+    // items say it themselves, with the item's id (no interruptedHint of their own).
+    if (interruptedBy && command.interruptedHint) process.stderr.write(`Stopped; ${hint}.\n`);
+    return code;
   } catch (caught) {
     // Whatever the abort surfaced as (its bare reason "SIGINT", a cancelled request), say what happened and what next.
     const err = interruptedBy && !(caught instanceof CliError) ? new CliError(`Interrupted by ${interruptedBy}; ${hint}.`) : caught;

@@ -130,6 +130,17 @@ describe('engine', () => {
     expect((await engine.waitFor(item.id)).state).toBe('done');
   });
 
+  it('a pause while the connection is still being made stops the step at once', async () => {
+    const connecting = new Promise<never>(() => undefined); // a service that never answers
+    const upload: Step = { stage: 'upload', run: async (ctx) => void (await ctx.client()) };
+    const engine = new Engine({ dataDir: dataDir(), steps: [upload], client: () => connecting, settings: () => defaultSettings('/tmp') });
+    const item = engine.add({ roots: ['/data/cams'], pipeline: 'ingest' });
+    await until(() => engine.get(item.id)?.stage === 'upload', 'upload to start');
+    engine.pause(item.id);
+    await engine.close(); // waits for the run to end: it no longer waits for the connection
+    expect(engine.get(item.id)?.state).toBe('paused');
+  });
+
   it('an ingest-only item that is cancelled and retried still skips processing and export', async () => {
     const g = stepsWithGate();
     const engine = engineOn(dataDir(), g.steps);

@@ -51,7 +51,7 @@ describe('Ctrl-C on a real batch-desk process', () => {
     };
   }
 
-  async function interrupt(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  async function interrupt(args: string[]): Promise<{ code: number | null; stderr: string; stdout: string }> {
     const service = await silentService();
     const data = tmpDir('interrupt-child');
     dirs.push(data);
@@ -61,13 +61,15 @@ describe('Ctrl-C on a real batch-desk process', () => {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stderr = '';
+      let stdout = '';
       child.stderr.on('data', (c) => (stderr += c));
+      child.stdout.on('data', (c) => (stdout += c));
       const done = new Promise<number | null>((resolve) => child.on('close', resolve));
       const end = Date.now() + 20_000;
       while (service.requests() === 0 && child.exitCode === null && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       expect(service.requests(), stderr).toBeGreaterThan(0);
       child.kill('SIGINT');
-      return { code: await done, stderr };
+      return { code: await done, stderr, stdout };
     } finally {
       await service.close();
     }
@@ -79,9 +81,30 @@ describe('Ctrl-C on a real batch-desk process', () => {
     const r = await interrupt(['export', '--job-id', 'job-abc123', '--out', path.join(outParent, 'out')]);
     expect(r.code).toBe(1);
     expect(r.stderr).not.toMatch(/finishing the current step/);
-    expect(r.stderr).toMatch(/^SIGINT: stopping; the files downloaded so far are journaled — run the same command again/m);
+    expect(r.stderr).toMatch(/^SIGINT: stopping\. Press Ctrl-C again to quit at once\.$/m);
     expect(r.stderr).toMatch(/^batch-desk export: Interrupted by SIGINT; the files downloaded so far are journaled — run the same command again to finish the export/m);
     expect(r.stderr).not.toMatch(/^batch-desk export: SIGINT$/m);
+  });
+
+  it('ingest stopped while its connection is still being made: stops at once and names the item to resume', async () => {
+    const src = tmpDir('interrupt-early-src');
+    dirs.push(src);
+    makeTree(src, 3);
+    // the service never answers the workspace lookup; before, the run waited for it (a minute and retries)
+    const r = await interrupt(['ingest', src, '--batch-id', 'stopped-early']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^SIGINT: stopping\. Press Ctrl-C again to quit at once\.$/m);
+    expect(r.stdout).toMatch(/^Interrupted; run `batch-desk resume` to continue item \S+\.$/m);
+  });
+
+  it('watch: Ctrl-C is how it stops (exit 0), and it says how to go on', async () => {
+    const src = tmpDir('interrupt-watch-src');
+    const out = tmpDir('interrupt-watch-out');
+    dirs.push(src, out);
+    makeTree(src, 3);
+    const r = await interrupt(['watch', src, '--workflow-id', 'wf', '--out', out, '--quiet-seconds', '0.2']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^Stopped; the watch and its batches are journaled — run the same command again to go on\.$/m);
   });
 
   it('jobs: a clear message, not the bare signal name', async () => {

@@ -11,6 +11,7 @@ import { redact } from '../secrets';
 import type { RoboflowClient } from '../roboflow/client';
 import { ApiError } from '../roboflow/http';
 import { JobFailedError } from '../jobs/job-failed-error';
+import { untilAborted } from '../abortable';
 import { acquireDataDirLock } from '../data-dir-lock';
 import { ItemStore, createItemRecord, isFinished, toSummary, type ItemRecord } from './item-record';
 import type { Step, StepContext } from './step';
@@ -398,7 +399,8 @@ export class Engine extends EventEmitter<EngineEvents> {
       transfer: { ...settings.transfer, ...r.spec.transfer },
       log: this.log.child(r.id),
       settings: this.opts.settings,
-      client: () => this.clientForItem(r.id),
+      // a pause or cancel stops the step at once, even while the connection is still being made
+      client: () => untilAborted(this.clientForItem(r.id), signal),
       patch: (p) => {
         Object.assign(r, p);
         this.store.save(r);
