@@ -4,6 +4,7 @@
 //   rss:        peak RSS of `batch-desk ingest` for 20,000 and 200,000 files of ~1 KB.
 // Trees are generated once under /tmp and reused. Prints one JSON line (medians of --runs).
 //   npx tsx test/bench/ingest.ts [--mode throughput|rss|all] [--runs 3] [--profile <dir>] [--only base|sharded|ours] [--concurrency K]
+// BENCH_CLI=<path> runs another build of the CLI than dist/cli.js (A/B comparisons of two builds).
 //
 // Throughput figures are the same payload (the files' bytes) over each one's time, so every ratio
 // is a ratio of times for the same work:
@@ -24,7 +25,7 @@ import { makePng } from '../emulator/fixtures';
 import { processCpuSeconds } from './cpu-accounting';
 
 const KEY = 'bench-key';
-const CLI = path.resolve('dist/cli.js');
+const CLI = path.resolve(process.env.BENCH_CLI ?? 'dist/cli.js');
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1]! : def;
