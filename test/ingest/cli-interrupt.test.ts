@@ -1,6 +1,6 @@
 // Ctrl-C while the command line is still reading the key (a slow keychain) stops it before anything
 // starts. The signal used to be listened to only after that, so the whole ingest ran regardless.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,14 @@ import { ingestCommand } from '../../main/cli/commands/ingest';
 import { makeTree, tmpDir } from './helpers';
 
 const dirs: string[] = [];
-afterAll(() => {
+// A child a failed or timed-out test left running would write into its data dir after it is removed.
+const children: ChildProcess[] = [];
+afterAll(async () => {
+  for (const c of children) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    c.kill('SIGKILL');
+    await new Promise((r) => c.once('exit', r));
+  }
   for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -60,6 +67,7 @@ describe('Ctrl-C on a real batch-desk process', () => {
         env: { ...process.env, ROBOFLOW_API_KEY: 'interrupt-test-key' },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      children.push(child);
       let stderr = '';
       let stdout = '';
       child.stderr.on('data', (c) => (stderr += c));

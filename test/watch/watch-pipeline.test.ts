@@ -13,10 +13,12 @@ import { sleep, spec, until } from './fake-engine';
 
 let emu: Emulator | undefined;
 const cleanup: (() => Promise<void>)[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
   await emu?.stop();
   emu = undefined;
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
 /** Every file the service holds in the watch's input batches, by name, with how often it arrived. */
@@ -42,6 +44,7 @@ describe('watch → pipeline → results', () => {
     const folder = tmpDir('watch-src');
     const data = tmpDir('watch-data');
     const out = tmpDir('watch-out');
+    dirs.push(folder, data, out);
     const engine: Engine = fullEngine(emu, data);
     const manager = new WatchManager({ dataDir: data, engine, timing: { stableMs: 200, folderCheckMs: 200 } });
     cleanup.push(async () => {
