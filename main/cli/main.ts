@@ -77,6 +77,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+// A reader that stopped reading (`batch-desk status | head`) is no failure: end quietly, as other
+// tools do, instead of a stack trace. Anything under way is journaled, as after Ctrl-C.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(process.exitCode ?? 0);
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
