@@ -1,7 +1,7 @@
 // `batch-desk`: the headless command line. The same engine runs in the desktop app and web mode.
 
 import { COMMANDS } from './commands';
-import { CliError, EXIT_FAILURE, GLOBAL_USAGE, RESUME_HINT, type CliContext } from './command';
+import { CliError, EXIT_FAILURE, GLOBAL_OPTIONS, GLOBAL_USAGE, RESUME_HINT, type CliContext } from './command';
 import { redact } from '../engine/secrets';
 
 declare const __BATCH_DESK_VERSION__: string;
@@ -23,8 +23,27 @@ Run \`batch-desk <command> --help\` for a command's options.
 Exit codes: 0 every file made it, 2 finished but some files were rejected, failed in the Workflow or have no prediction, 1 failure.`;
 }
 
+/**
+ * `batch-desk --data-dir D status`: global options written before the command go after it, where
+ * every command parses them (`--help` lists them as global, so both places must work).
+ */
+function commandFirst(argv: string[]): string[] {
+  const leading: string[] = [];
+  let i = 0;
+  while (i < argv.length && argv[i]!.startsWith('--')) {
+    const [flag, inline] = argv[i]!.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
+    const option = (GLOBAL_OPTIONS as Record<string, { type: string }>)[flag];
+    if (!option || flag === 'help') break;
+    const takesValue = option.type === 'string' && inline === undefined;
+    if (takesValue && i + 1 >= argv.length) break;
+    leading.push(...argv.slice(i, i + (takesValue ? 2 : 1)));
+    i += takesValue ? 2 : 1;
+  }
+  return i < argv.length ? [argv[i]!, ...argv.slice(i + 1), ...leading] : argv;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
+  const [name, ...rest] = commandFirst(argv);
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage() + '\n');
     return 0;
