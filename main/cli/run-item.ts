@@ -55,7 +55,7 @@ export async function reportJobOutcome(
 ): Promise<number> {
   // Every record of this outcome names the item (`id`), whichever helper writes it.
   const itemDisplay = forItem(display, summary.id);
-  let code = await reportOutcome(summary, itemDir, itemDisplay, json);
+  let code = await reportOutcome(summary, itemDir, itemDisplay, json, stderr);
   // Said for an ingest too (roots left out because another root covers them, say).
   for (const w of summary.warnings) itemDisplay.note(`warning: ${w}`, { warning: w });
   if (summary.state !== 'done' || !summary.outDir) return code;

@@ -76,6 +76,27 @@ describe('command line output', () => {
     expect(records.find((r) => r.results)).toMatchObject({ id: processed.id, jobId: 'job-abc123' });
   });
 
+  it('a failure is said on stderr as a sentence, then what to do; with --json it is a record on stdout', async () => {
+    const data = scratch.dir('failed');
+    const r = saveItem(data, { state: 'failed', stage: 'processing', error: { code: 'network', message: 'get job: could not reach the service (ECONNREFUSED)' } });
+    const out = sink();
+    const err = sink();
+    const code = await reportJobOutcome(toSummary(r), new ItemStore(data).itemDir(r.id), createProgressDisplay(out.out, { json: false }), err.out, false);
+    expect(code).toBe(1);
+    expect(out.text()).toBe('');
+    expect(err.text()).toMatch(/failed at processing: get job: could not reach the service \(ECONNREFUSED\)\. Run `batch-desk resume` to continue\.\n$/);
+    const json = sink();
+    await reportJobOutcome(toSummary(r), new ItemStore(data).itemDir(r.id), createProgressDisplay(json.out, { json: true }), err.out, true);
+    expect(jsonLines(json.text()).at(-1)).toMatchObject({ type: 'note', id: r.id, state: 'failed' });
+
+    // what is missing on the service stays missing: no resume to suggest, the message says what to do
+    const gone = saveItem(data, { state: 'failed', stage: 'processing', error: { code: 'not-found', message: 'The service no longer knows job job-x (404). Start a new job on the batch.' } });
+    const goneErr = sink();
+    await reportJobOutcome(toSummary(gone), new ItemStore(data).itemDir(gone.id), createProgressDisplay(sink().out, { json: false }), goneErr.out, false);
+    expect(goneErr.text()).toMatch(/Start a new job on the batch\.\n$/);
+    expect(goneErr.text()).not.toMatch(/resume/);
+  });
+
   it('the --json item record carries type, id and the whole item', () => {
     const json = sink();
     const summary = toSummary(createItemRecord({ roots: [], pipeline: 'ingest', batchId: 'b' }));

@@ -70,9 +70,11 @@ describe('batch-desk ingest / status / resume', () => {
     writeFile(src, 'mixed/empty.jpg', Buffer.alloc(0));
     const some = await run(['ingest', path.join(src, 'mixed'), '--batch-id', 'cli-mixed'], env);
     expect(some.code).toBe(2);
-    expect(some.stdout).toMatch(/rejected: \S*notes\.txt is not a supported image or video type/);
-    expect(some.stdout).toMatch(/rejected: \S*empty\.jpg is empty/);
-    expect(some.stdout).toMatch(/1 file\(s\) sent to batch cli-mixed, 1 indexed, 2 rejected/);
+    // each rejected file is a problem, on stderr (`2>errors.txt` keeps them); the outcome on stdout, its counts adding up
+    expect(some.stderr).toMatch(/^rejected: \S*notes\.txt is not a supported image or video type/m);
+    expect(some.stderr).toMatch(/^rejected: \S*empty\.jpg is empty/m);
+    expect(some.stdout).not.toMatch(/rejected:/);
+    expect(some.stdout).toMatch(/1 file\(s\) sent to batch cli-mixed, 1 indexed, 2 rejected \(not sent\)\./);
 
     const status = await run(['status', '--json'], env);
     expect(status.code).toBe(0);
