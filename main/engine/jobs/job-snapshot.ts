@@ -3,6 +3,7 @@
 
 import type { TaskCounts } from '../../../shared/domain';
 import type { RoboflowClient } from '../roboflow/client';
+import { ApiError } from '../roboflow/http';
 import type { JobMetadata, JobStage, JobTask } from '../roboflow/processing';
 import { isRunningStatus, sumTaskCounts, taskCounts } from './task-counts';
 
@@ -21,7 +22,20 @@ export class JobReader {
   ) {}
 
   async read(signal: AbortSignal): Promise<JobSnapshot> {
-    const job = await this.client.processing.getJob(this.jobId, signal);
+    const job = await this.client.processing.getJob(this.jobId, signal).catch((err: unknown) => {
+      // Polled because it was created: a 404 now means the service dropped it, and no resume brings it back.
+      if (err instanceof ApiError && err.status === 404) {
+        throw new ApiError(
+          `The service no longer knows job ${this.jobId} (404): it expired or was deleted, so its results cannot be collected. Start a new job on the batch.`,
+          'not-found',
+          'get job',
+          404,
+          false,
+          err.body,
+        );
+      }
+      throw err;
+    });
     const stages = (await this.client.processing.stages(this.jobId, signal)).sort((a, b) =>
       (a.startTimestamp ?? '').localeCompare(b.startTimestamp ?? ''),
     );
