@@ -87,6 +87,15 @@ describe('walker', () => {
     expect(out.filter((i) => i.type === 'file')).toHaveLength(79);
   });
 
+  it('says by how much an image is too large, also just over the limit', async () => {
+    const root = tmpDir('too-large');
+    dirs.push(root);
+    fs.truncateSync(writeFile(root, 'edge.png', png('e')), 20 * 1024 * 1024 + 1);
+    const [edge] = await collect(walk([root]));
+    expect(edge).toMatchObject({ type: 'rejected', rejection: { reason: 'too-large' } });
+    expect((edge as { rejection: { message: string } }).rejection.message).toMatch(/edge\.png is 20\.0 MiB \(20,971,521 bytes\); the service accepts images up to 20 MiB \(20,971,520 bytes\)\.$/);
+  });
+
   it('reports a file whose name is not valid UTF-8 as unreadable, saying why, not as vanished', async () => {
     const root = tmpDir('latin1');
     dirs.push(root);

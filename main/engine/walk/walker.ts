@@ -297,7 +297,8 @@ function classify(full: string, folder: WalkFolder, name: string, st: fs.Stats):
   }
   if (st.size === 0) return reject(full, 'empty', `${full} is empty (0 bytes).`);
   if (kind === 'image' && st.size > MAX_IMAGE_BYTES) {
-    return reject(full, 'too-large', `${full} is ${(st.size / 1048576).toFixed(1)} MiB; the service accepts images up to 20 MiB.`);
+    // in bytes as well: just over the limit, a rounded size would read as the limit itself
+    return reject(full, 'too-large', `${full} is ${(st.size / 1048576).toFixed(1)} MiB (${st.size.toLocaleString('en-US')} bytes); the service accepts images up to 20 MiB (${MAX_IMAGE_BYTES.toLocaleString('en-US')} bytes).`);
   }
   return { type: 'file', sourcePath: full, folder, name, size: st.size, mtimeMs: Math.floor(st.mtimeMs), kind };
 }
