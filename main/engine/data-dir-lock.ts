@@ -55,6 +55,18 @@ export function acquireDataDirLock(dataDir: string): () => void {
   throw new ApiError(`Could not lock the data folder ${dataDir}: other processes kept taking it. Try again.`, 'io', 'open data folder');
 }
 
+/**
+ * The process holding the data folder, if one is alive; read-only (never takes, removes or creates
+ * anything), for commands that only look, such as `batch-desk status`. A holder on another machine
+ * cannot be checked from here, so it counts as alive.
+ */
+export function liveDataDirHolder(dataDir: string): { pid: number; host: string; startedAt: string } | undefined {
+  const owner = parseOwner(readText(path.join(dataDir, 'engine.lock')));
+  if (!owner) return undefined;
+  if (owner.host !== os.hostname() || isAlive(owner)) return { pid: owner.pid, host: owner.host, startedAt: owner.startedAt };
+  return undefined;
+}
+
 /** Creates `file` with the owner in it, whole, unless it exists. */
 function createWhole(file: string, owner: LockOwner): boolean {
   const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
