@@ -1,7 +1,9 @@
 // `batch-desk ingest <path...> --batch-id <id>`: walks, plans, uploads and waits for indexing.
 
+import type { ItemSpec } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
 import { CliError, existingRoots, parseCommandArgs, type Command } from '../command';
+import { refuseDuplicateOfUnfinished } from '../item-conflicts';
 import { runItemToEnd } from '../run-item';
 import { TRANSFER_FLAGS, TRANSFER_USAGE, parseTransferOptions } from '../transfer-options';
 
@@ -31,16 +33,17 @@ ${TRANSFER_USAGE}`,
     if (problem) throw new CliError(problem);
     const roots = existingRoots(positionals, 'ingest');
     const transfer = parseTransferOptions(values);
-
-    return runItemToEnd(ctx, global, (engine) =>
-      engine.add({
-        roots,
-        name: values.name as string | undefined,
-        batchId,
-        batchName: values['batch-name'] as string | undefined,
-        pipeline: 'ingest',
-        transfer,
-      }),
-    );
+    const spec: ItemSpec = {
+      roots,
+      name: values.name as string | undefined,
+      batchId,
+      batchName: values['batch-name'] as string | undefined,
+      pipeline: 'ingest',
+      transfer,
+    };
+    return runItemToEnd(ctx, global, (engine) => {
+      refuseDuplicateOfUnfinished(engine, spec, 'ingest');
+      return engine.add(spec);
+    });
   },
 };

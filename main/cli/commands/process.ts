@@ -2,8 +2,10 @@
 // exists (ingested earlier or elsewhere), then export and results.
 
 import path from 'node:path';
+import type { ItemSpec } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
 import { CliError, intOption, parseCommandArgs, type Command } from '../command';
+import { refuseDuplicateOfUnfinished } from '../item-conflicts';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
 import { runItemToEnd } from '../run-item';
 
@@ -38,16 +40,18 @@ ${JOB_OPTIONS_USAGE}`,
     const out = values.out as string | undefined;
     if (!out) throw new CliError('--out is required: the folder the results go to.');
     const dk = intOption(values['download-concurrency'], 'download-concurrency', 1, 64);
-    return runItemToEnd(ctx, global, (engine) =>
-      engine.addExisting({
-        roots: [],
-        name: (values.name as string | undefined) ?? batchId,
-        batchId,
-        pipeline: 'full',
-        job,
-        outDir: path.resolve(out),
-        transfer: dk !== undefined ? { downloadConcurrency: dk } : {},
-      }),
-    );
+    const spec: ItemSpec = {
+      roots: [],
+      name: (values.name as string | undefined) ?? batchId,
+      batchId,
+      pipeline: 'full',
+      job,
+      outDir: path.resolve(out),
+      transfer: dk !== undefined ? { downloadConcurrency: dk } : {},
+    };
+    return runItemToEnd(ctx, global, (engine) => {
+      refuseDuplicateOfUnfinished(engine, spec, 'process');
+      return engine.addExisting(spec);
+    });
   },
 };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { ItemSpec } from '../../../shared/domain';
 import { batchIdProblem } from '../../../shared/ids';
 import { CliError, existingRoots, intOption, parseCommandArgs, type Command } from '../command';
+import { refuseDuplicateOfUnfinished, refuseOutInsideInput } from '../item-conflicts';
 import { JOB_OPTIONS_USAGE, JOB_OPTION_FLAGS, parseJobOptions } from '../job-options';
 import { runItemToEnd } from '../run-item';
 import { TRANSFER_FLAGS, TRANSFER_USAGE, parseTransferOptions } from '../transfer-options';
@@ -19,7 +20,7 @@ downloads the results into <dir>/export and writes <dir>/results.jsonl and <dir>
 row per source file. Resumable at every step: see \`batch-desk resume\`.
 
 Options:
-  --out <dir>            output folder (required)
+  --out <dir>            output folder (required; not inside the input folders)
   --batch-id <id>        staging batch id (default: made from the folder name)
   --batch-name <name>    display name of the batch
   --name <name>          item name shown in status
@@ -46,6 +47,7 @@ ${JOB_OPTIONS_USAGE}`,
       if (problem) throw new CliError(problem);
     }
     const roots = existingRoots(positionals, 'process');
+    refuseOutInsideInput(roots, path.resolve(out));
     const transfer = parseTransferOptions(values);
     const dk = intOption(values['download-concurrency'], 'download-concurrency', 1, 64);
     if (dk !== undefined) transfer.downloadConcurrency = dk;
@@ -59,6 +61,9 @@ ${JOB_OPTIONS_USAGE}`,
       outDir: path.resolve(out),
       transfer,
     };
-    return runItemToEnd(ctx, global, (engine) => engine.add(spec));
+    return runItemToEnd(ctx, global, (engine) => {
+      refuseDuplicateOfUnfinished(engine, spec, 'run');
+      return engine.add(spec);
+    });
   },
 };
