@@ -105,6 +105,9 @@ describe('ingest of a varied tree', () => {
     expect(reasonOf('link.png')).toBe('symlink-skipped');
     expect(rejections.filter((r) => r.reason === 'renamed-collision')).toHaveLength(2);
     expect(rejections.some((r) => r.sourcePath.includes('.hidden') || r.sourcePath.endsWith('.DS_Store') || r.sourcePath.endsWith('Thumbs.db'))).toBe(false);
+    // skipped, not rejected, but the hidden folder is said (the system clutter is not)
+    expect(summary.warnings).toContainEqual(`1 hidden file(s) or folder(s) left out (names starting with "."), such as ${path.join(root, '.hidden')}.`);
+    expect(summary.warnings.join(' ')).not.toMatch(/DS_Store|Thumbs/);
     for (const r of rejections) expect(r.message.length).toBeGreaterThan(10);
 
     // The operator's numbers: files sent, indexed as the service reports, rejections (renames are not rejections).

@@ -190,7 +190,12 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
   let index = 0;
   let lastProgress = 0;
   try {
-    for await (const batch of walkBatches(roots, { followSymlinks: opts.followSymlinks, signal: opts.signal })) {
+    let hidden = 0;
+    let hiddenExample = '';
+    const onHidden = (p: string) => {
+      if (hidden++ === 0) hiddenExample = p;
+    };
+    for await (const batch of walkBatches(roots, { followSymlinks: opts.followSymlinks, signal: opts.signal, onHidden })) {
       for (const item of batch) {
         if (item.type === 'rejected') {
           rejections.write(item.rejection);
@@ -240,6 +245,10 @@ export async function buildPlan(itemDir: string, opts: BuildPlanOptions): Promis
     plan.close();
     shards.close();
     rejections.close();
+    // Skipped by rule, not rejected, but said: a hidden image may well have been meant to go.
+    if (hidden > 0) {
+      summary.notes = [...(summary.notes ?? []), `${hidden} hidden file(s) or folder(s) left out (names starting with "."), such as ${hiddenExample}.`];
+    }
   } catch (err) {
     plan.abandon();
     shards.abandon();

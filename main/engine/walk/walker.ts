@@ -30,6 +30,11 @@ export interface WalkOptions {
   signal?: AbortSignal;
   /** Most files in one batch (walkBatches); a batch also ends when its time slice is used up. */
   batchSize?: number;
+  /**
+   * Called with each hidden entry left out that may have been meant to go: a folder, image or video
+   * whose name starts with "." (system clutter such as .DS_Store, Thumbs.db or ._ forks is not).
+   */
+  onHidden?: (path: string) => void;
 }
 
 export interface WalkedRejection {
@@ -128,7 +133,7 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, wal
     yield [walkedTwice(root, seenAs)];
     return;
   }
-  const first = await readFolder(root, [rootName], rootId, clock, opts.signal);
+  const first = await readFolder(root, [rootName], rootId, clock, opts);
   if ('error' in first) {
     yield [reject(root, 'unreadable', errnoMessage(first.error, root))];
     return;
@@ -212,7 +217,7 @@ async function* walkTree(root: string, rootName: string, rootStat: fs.Stats, wal
         batch.push(walkedTwice(full, seen));
         continue;
       }
-      const folder = await readFolder(full, [...top.folder.segments, name], id, clock, opts.signal);
+      const folder = await readFolder(full, [...top.folder.segments, name], id, clock, opts);
       if ('error' in folder) {
         batch.push(reject(full, errnoReason(folder.error), errnoMessage(folder.error, full)));
         continue;
@@ -237,8 +242,15 @@ function statFile(full: string, folder: WalkFolder, name: string): BatchItem {
   }
 }
 
+/** A hidden folder, image or video (not system clutter): skipped like the rest, but worth saying. */
+function isHiddenMedia(d: fs.Dirent): boolean {
+  if (!d.name.startsWith('.') || d.name.startsWith('._')) return false;
+  return d.isDirectory() || mediaKindOf(d.name) !== 'other';
+}
+
 /** Lists a folder (system files left out), sorted; read in slices like the rest of the walk. */
-async function readFolder(dir: string, segments: string[], id: string, clock: Slicer, signal?: AbortSignal): Promise<Pending | { error: unknown }> {
+async function readFolder(dir: string, segments: string[], id: string, clock: Slicer, opts: WalkOptions): Promise<Pending | { error: unknown }> {
+  const signal = opts.signal;
   const entries: { name: string; type: string }[] = [];
   let lossy = false;
   let handle: fs.Dir | undefined;
@@ -248,6 +260,7 @@ async function readFolder(dir: string, segments: string[], id: string, clock: Sl
       const d = handle.readSync();
       if (d === null) break;
       if (!isSystemFile(d.name)) entries.push({ name: d.name, type: d.isFile() ? 'f' : d.isDirectory() ? 'd' : d.isSymbolicLink() ? 'l' : '?' });
+      else if (opts.onHidden && isHiddenMedia(d)) opts.onHidden(path.join(dir, d.name));
       if (!lossy && d.name.includes('\uFFFD')) lossy = true;
       if ((n & 63) === 0 && clock.due()) {
         if (signal?.aborted) break;
