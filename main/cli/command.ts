@@ -80,11 +80,26 @@ export function parseCommandArgs<O extends NonNullable<ParseArgsConfig['options'
 }
 
 export function globalOptions(values: Record<string, unknown>, env: NodeJS.ProcessEnv): GlobalOptions {
+  const apiUrl = (values['api-url'] as string | undefined) ?? env.ROBOFLOW_API_URL ?? DEFAULT_API_URL;
+  // Checked before anything runs: a bad URL found at the first request comes after a whole scan.
+  if (!isHttpUrl(apiUrl)) {
+    const from = values['api-url'] !== undefined ? '--api-url' : 'ROBOFLOW_API_URL';
+    throw new CliError(`${from} must be an http:// or https:// URL (got "${apiUrl}").`);
+  }
   return {
-    apiUrl: (values['api-url'] as string | undefined) ?? env.ROBOFLOW_API_URL ?? DEFAULT_API_URL,
+    apiUrl,
     dataDir: path.resolve((values['data-dir'] as string | undefined) ?? env.BATCH_DESK_DATA_DIR ?? defaultDataDir()),
     json: Boolean(values.json),
   };
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const u = new URL(text);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
 }
 
 /** The per-user data folder, shared by the command line and the desktop app (main/electron/app.ts). */

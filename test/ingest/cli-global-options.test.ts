@@ -26,3 +26,18 @@ it('global options before the command are those of the command', () => {
   // an option no command knows is still refused, naming it
   expect(cli(['--bogus', 'status']).stderr).toMatch(/^Unknown command "--bogus"/);
 });
+
+it('an API URL that is not http(s) is refused before anything runs, naming where it came from', () => {
+  const data = tmpDir('bad-url');
+  dirs.push(data);
+  const flag = cli(['status', '--data-dir', data, '--api-url', 'not a url']);
+  expect(flag.status).toBe(1);
+  expect(flag.stderr).toMatch(/^batch-desk status: --api-url must be an http:\/\/ or https:\/\/ URL \(got "not a url"\)\.$/m);
+  const env = spawnSync(process.execPath, [CLI, 'ingest', data, '--batch-id', 'x', '--data-dir', data], {
+    encoding: 'utf8',
+    env: { ...process.env, ROBOFLOW_API_KEY: 'k', ROBOFLOW_API_URL: 'ftp://example.com' },
+  });
+  expect(env.status).toBe(1);
+  expect(env.stderr).toMatch(/ROBOFLOW_API_URL must be an http:\/\/ or https:\/\/ URL/);
+  expect(fs.existsSync(path.join(data, 'items'))).toBe(false); // nothing was created
+});

@@ -216,6 +216,8 @@ describe('ingest behaviour', () => {
     expect(s.stage).toBe('upload');
     expect(s.error?.code).toBe('unauthorized');
     expect(s.error?.message).toMatch(/refused the API key \(401\)/);
+    // said for the app and the command line alike
+    expect(s.error?.message).toMatch(/Settings › Profiles in the app, ROBOFLOW_API_KEY on the command line\.$/);
     expect(s.error?.message).not.toContain('wrong-key');
     expect((await planEntries(engine.itemDir(s.id))).length).toBe(5);
   });

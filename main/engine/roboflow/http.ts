@@ -163,7 +163,7 @@ export function httpError(operation: string, status: number, bodyText: string, r
   const detail = readableBody(bodyText);
   if (status === 401) {
     return new ApiError(
-      `The service refused the API key (401) during ${operation}. Check the key in Settings › Profiles.`,
+      `The service refused the API key (401) during ${operation}. Check the key: Settings › Profiles in the app, ROBOFLOW_API_KEY on the command line.`,
       'unauthorized',
       operation,
       status,
