@@ -57,6 +57,11 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     expect(e.err).toBe('');
     expect(e.code).toBe(0);
     expect(readResults(again)).toHaveLength(41);
+    expect(records(e.out).find((x) => x.results)).toMatchObject({ alreadyThere: 0, message: expect.stringMatching(/^Exported \d+ file\(s\)/) });
+    // the same export again: every file is there already, and it says so rather than claim a download
+    const repeat = await cli(['export', '--job-id', 'cli-run-job', '--out', again], data);
+    expect(repeat.code).toBe(0);
+    expect(repeat.out).toMatch(/^Already exported: all \d+ file\(s\), .+ were there \(nothing downloaded\) from batch /m);
 
     const jobs = await cli(['jobs', '--json'], data);
     expect(jobs.code).toBe(0);

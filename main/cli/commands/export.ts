@@ -80,10 +80,22 @@ Options:
       });
       const e = exports[0]!;
       for (const r of e.refused) display.note(`refused: ${r.archive ? `${r.archive}: ` : ''}${r.name}: ${r.reason}`, { refused: r });
-      display.note(
-        `Exported ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)} from batch ${batch.batchId} into ${path.join(outDir, 'export', batch.label)}; results: ${path.join(outDir, 'results.jsonl')} (${join.rows} rows).`,
-        { batchId: batch.batchId, outDir, files: e.files, bytes: e.bytes, results: join },
-      );
+      // Run again into the same folder, complete files are kept, not fetched: say so rather than claim a download.
+      const fetched = e.files - e.alreadyThere;
+      const what =
+        e.alreadyThere === 0
+          ? `Exported ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)}`
+          : fetched === 0
+            ? `Already exported: all ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)}, were there (nothing downloaded)`
+            : `Exported ${formatCount(e.files)} file(s), ${formatBytes(e.bytes)} (${formatCount(fetched)} downloaded now, ${formatCount(e.alreadyThere)} already there)`;
+      display.note(`${what} from batch ${batch.batchId} into ${path.join(outDir, 'export', batch.label)}; results: ${path.join(outDir, 'results.jsonl')} (${join.rows} rows).`, {
+        batchId: batch.batchId,
+        outDir,
+        files: e.files,
+        bytes: e.bytes,
+        alreadyThere: e.alreadyThere,
+        results: join,
+      });
       return (await reportResultGaps(outDir, join, display, ctx.stderr, global.json)) ? EXIT_REJECTIONS : EXIT_OK;
     } finally {
       display.close();

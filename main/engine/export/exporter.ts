@@ -60,6 +60,8 @@ export interface ExportOptions {
 export interface ExportSummary {
   files: number;
   bytes: number;
+  /** Of `files`, those complete from an earlier run: nothing was fetched for them now. */
+  alreadyThere: number;
   refused: { archive: string; name: string; reason: string }[];
 }
 
@@ -150,7 +152,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
   // the archive itself was deleted after extraction, so it is fetched and extracted again.
   const { done, discarded, lost } = await readDone(opts.journalPath, opts.batchId, root);
   const meter = new RateMeter();
-  const summary: ExportSummary = { files: 0, bytes: 0, refused: [] };
+  const summary: ExportSummary = { files: 0, bytes: 0, alreadyThere: 0, refused: [] };
 
   const batch = await opts.staging.getBatch(opts.batchId, opts.signal);
   const parts: (string | undefined)[] =
@@ -305,6 +307,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
     filesDone++;
     bytesDone += size;
     summary.files++;
+    summary.alreadyThere++;
     summary.bytes += size;
     for (const r of refused) summary.refused.push({ archive: rel, ...r });
     return 'ok';
@@ -317,6 +320,7 @@ export async function exportBatch(opts: ExportOptions): Promise<ExportSummary> {
       bytesDone = 0;
       summary.files = 0;
       summary.bytes = 0;
+      summary.alreadyThere = 0;
       summary.refused = [];
       let expired = 0;
       damaged = 0;
