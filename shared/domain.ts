@@ -139,6 +139,11 @@ export interface RetryingState {
   reason: string;
   /** When the next of them is tried again. */
   nextAttemptAt: string;
+  /**
+   * The latest reason is no backoff but a check: a piece whose upload may have landed is looked for
+   * in the batch before it is sent again, which can take as long as the service lists late (minutes).
+   */
+  checkingArrival?: boolean;
 }
 
 export function emptyProgress(): ItemProgress {

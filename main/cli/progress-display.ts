@@ -70,7 +70,10 @@ export function progressLine(name: string, stage: StageName, p: ItemProgress, wi
     parts.push(formatRate(p.throughput), `ETA ${formatDuration(p.etaSeconds)}`);
   }
   if (p.rejected > 0) parts.push(`${formatCount(p.rejected)} rejected`);
-  if (p.retrying) parts.push(`retrying ${p.retrying.count} (${p.retrying.reason.slice(0, 60)})`);
+  if (p.retrying?.checkingArrival) {
+    // No try is due while the service is asked whether an upload landed: said whole, not as a retry.
+    parts.push(p.retrying.count > 1 ? `${p.retrying.reason} (${p.retrying.count} waiting)` : p.retrying.reason);
+  } else if (p.retrying) parts.push(`retrying ${p.retrying.count} (${p.retrying.reason.slice(0, 60)})`);
   const f = Math.max(0, Math.min(1, fraction));
   const filled = Math.round(f * width);
   const bar = stage === 'scan' ? '' : `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${String(Math.floor(f * 100)).padStart(3)}% `;

@@ -51,6 +51,11 @@ export interface PieceStatus {
   attempts: number;
   lastError?: string;
   reconciled?: boolean;
+  /**
+   * In doubt since (ms since epoch): when the attempt that may have landed was journaled failed. The
+   * listing lag runs from then, so a resume waits only what is left of it. Unknown after a crash mid-PUT.
+   */
+  inDoubtSince?: number;
 }
 
 /** What replaying the journal tells the uploader and the UI. */
@@ -74,12 +79,14 @@ export class IngestState {
         const p = this.piece(r.piece);
         p.state = 'uploading';
         p.attempts = Math.max(p.attempts, r.attempt);
+        p.inDoubtSince = undefined;
         break;
       }
       case 'attempt-failed': {
         const p = this.piece(r.piece);
         p.state = r.maybeDelivered ? 'in-doubt' : 'retry';
         p.lastError = r.error;
+        p.inDoubtSince = r.maybeDelivered ? Date.parse(r.at) : undefined;
         break;
       }
       case 'uploaded': {

@@ -23,7 +23,7 @@ export class PutError extends Error {
   constructor(
     message: string,
     readonly kind: PutFailureKind,
-    /** True when every body byte had been handed over before the failure: the object may exist. */
+    /** True when every body byte had left this process (taken by the socket) before the failure: the object may exist. */
     readonly maybeDelivered: boolean,
     readonly status?: number,
     readonly retryAfterMs?: number,
@@ -148,6 +148,11 @@ export async function putStream(opts: PutOptions): Promise<void> {
     Math.max(50, Math.min(1000, opts.stallMs / 4)),
   );
 
+  // Every body byte left this process: counted out of `pace` and taken from it by the socket's
+  // writer. Bytes still held in `pace` (say, the connection was never made) prove the PUT incomplete;
+  // a small body is all in `pace` before the connection is even tried.
+  const bodyHandedOver = () => sent >= opts.contentLength && pace.readableLength === 0;
+
   const cleanup = () => {
     clearInterval(watchdog);
     opts.signal?.removeEventListener('abort', onOuterAbort);
@@ -167,8 +172,9 @@ export async function putStream(opts: PutOptions): Promise<void> {
       dispatcher: opts.dispatcher ?? storageAgent(),
     });
   } catch (err) {
+    const handedOver = bodyHandedOver();
     cleanup();
-    throw classifyThrown(err, controller.signal, opts.signal, sent >= opts.contentLength);
+    throw classifyThrown(err, controller.signal, opts.signal, handedOver);
   }
   lastActivity = Date.now();
   let text = '';
@@ -177,8 +183,9 @@ export async function putStream(opts: PutOptions): Promise<void> {
   } catch (err) {
     // The status line arrived; a broken response body does not change the outcome of a 2xx.
     if (res.statusCode < 200 || res.statusCode >= 300) {
+      const handedOver = bodyHandedOver();
       cleanup();
-      throw classifyThrown(err, controller.signal, opts.signal, sent >= opts.contentLength);
+      throw classifyThrown(err, controller.signal, opts.signal, handedOver);
     }
   }
   cleanup();

@@ -1,8 +1,9 @@
 // Exactly once: before a piece whose PUT may have landed (journaled `uploading` at a crash, or a
 // failure after its whole body went out) is sent again, ask the service. A real service lists what it
 // received late, so "delivered" is answered as soon as any of the piece's names shows up (in the batch
-// listing or in a shard's per-file failures), but "not delivered" only once the question is `graceMs`
-// old and every shard listed has settled (indexing done). Concurrent questions share each look.
+// listing or in a shard's per-file failures), but "not delivered" only once the upload ended `graceMs`
+// ago (counted from the question when that end is unknown) and every shard listed has settled.
+// Concurrent questions share each look.
 
 import { ApiError } from '../roboflow/http';
 import { sleep } from '../retry';
@@ -21,6 +22,8 @@ export interface ReconcileOptions {
 interface Question {
   names: Set<string>;
   askedAt: number;
+  /** When the listing lag started to run: the upload's end if known, else the asking. */
+  lagFrom: number;
   /** The batch's state (count and shards) when its listing was last searched for these names. */
   searched?: string;
   resolve: (delivered: boolean) => void;
@@ -37,10 +40,16 @@ export class Reconciler {
     private readonly opts: ReconcileOptions,
   ) {}
 
-  /** True when any of these batch names is in the batch (indexed or rejected by the service). */
-  delivered(names: string[]): Promise<boolean> {
+  /**
+   * True when any of these batch names is in the batch (indexed or rejected by the service).
+   * `since`: when the upload in question ended, if known and earlier (a resume): the grace runs from then.
+   */
+  delivered(names: string[], since?: number): Promise<boolean> {
+    const askedAt = Date.now();
+    // Never later than now: a clock set back since then must not stretch (nor a bad value break) the wait.
+    const lagFrom = since !== undefined && Number.isFinite(since) ? Math.min(askedAt, since) : askedAt;
     return new Promise((resolve, reject) => {
-      this.questions.push({ names: new Set(names), askedAt: Date.now(), resolve, reject });
+      this.questions.push({ names: new Set(names), askedAt, lagFrom, resolve, reject });
       if (!this.running) void this.pump();
     });
   }
@@ -97,7 +106,7 @@ export class Reconciler {
       const age = now - q.askedAt;
       if (found.has(q)) q.resolve(true);
       // Unlisted though the service had time to list it, and nothing listed is still indexing.
-      else if (age >= graceMs && settled) q.resolve(false);
+      else if (now - q.lagFrom >= graceMs && settled) q.resolve(false);
       else if (age >= graceMs + timeoutMs) {
         const min = Math.round((graceMs + timeoutMs) / 60_000);
         q.reject(new ApiError(`Could not tell whether an upload to batch ${this.batchId} landed: the service had not finished indexing its shards after ${min} min. Resume later to ask again.`, 'remote', 'reconcile', undefined, true));

@@ -7,6 +7,7 @@
 
 import { setMaxListeners } from 'node:events';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { StepContext } from '../pipeline/step';
 import { backoffDelay, sleep, type BackoffPolicy } from '../retry';
@@ -244,7 +245,8 @@ export class Uploader {
     const status = this.state.piece(piece.id);
     if (status.state === 'uploaded') return;
     if (status.state === 'uploading' || status.state === 'in-doubt') {
-      if (await this.landed(piece)) return;
+      // An attempt that failed in doubt (not one cut off by a crash) started the listing lag then.
+      if (await this.landed(piece, status.state === 'in-doubt' ? status.inDoubtSince : undefined)) return;
     }
     let failures = 0;
     // Attempts of earlier runs are in the journal; each run (a resume) gets its own allowance.
@@ -348,10 +350,13 @@ export class Uploader {
     }
   }
 
-  /** Asks the service whether a piece that may have landed did; journals `uploaded` if so. */
-  private async landed(piece: Piece): Promise<boolean> {
+  /** Asks the service whether a piece that may have landed did (its upload ended `since`, if known); journals `uploaded` if so. */
+  private async landed(piece: Piece, since?: number): Promise<boolean> {
     const names = piece.members.map((m) => m.batchName);
-    const delivered = await this.reconciler(piece).delivered(names);
+    // Minutes without a byte moving: the operator is told what is awaited, and why.
+    this.retries.checking(piece.id, describeShort(piece), this.tuning.reconcileGraceMs, since);
+    const delivered = await this.reconciler(piece).delivered(names, since);
+    this.retries.settled(piece.id);
     this.ctx.log.info('reconciled', { piece: piece.id, delivered });
     if (delivered) {
       await this.record({ t: 'uploaded', piece: piece.id, reconciled: true, at: now() });
@@ -465,6 +470,11 @@ function sum(entries: PlanEntry[]): number {
   let s = 0;
   for (const e of entries) s += e.size;
   return s;
+}
+
+/** A piece as the progress line names it (a video by its file name: its path would fill the line). */
+function describeShort(piece: Piece): string {
+  return piece.kind === 'video' ? `video ${path.basename(piece.members[0]?.sourcePath ?? '')}` : `shard ${piece.id.slice(1)}`;
 }
 
 function describe(piece: Piece): string {
