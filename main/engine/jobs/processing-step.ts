@@ -85,6 +85,15 @@ async function runProcessing(ctx: StepContext, timings?: Partial<PollTimings>): 
         if (tasks) ctx.progress({ tasks });
       },
       done: (snaps) => snaps.every(ended),
+      // Shown as the item's retry line: minutes of "waiting" with no word would look like a hang.
+      onFailing: (f) =>
+        ctx.progress({
+          retrying: f && {
+            count: 1,
+            reason: `the service is not answering (since ${new Date(f.since).toLocaleTimeString('en-GB')}): ${f.message}; polling on`,
+            nextAttemptAt: new Date(f.nextAt).toISOString(),
+          },
+        }),
     });
 
     const failed = final.find((s) => s.job.error);

@@ -67,6 +67,20 @@ export interface PollOptions<T> {
    * restart of the app is polled as the old job it is, not as a new one. Default: now.
    */
   since?: number;
+  /**
+   * Told when reads start failing (and polling goes on), on every failure after that, and with
+   * undefined once a read succeeds again: a service that stops answering for minutes is shown, not
+   * only logged.
+   */
+  onFailing?: (failure: PollFailure | undefined) => void;
+}
+
+export interface PollFailure {
+  /** When the reads started failing (epoch ms). */
+  since: number;
+  message: string;
+  /** When the next read is due (epoch ms). */
+  nextAt: number;
 }
 
 /** True for errors worth polling through. */
@@ -107,8 +121,10 @@ export async function pollUntil<T>(opts: PollOptions<T>): Promise<T> {
     opts.signal.throwIfAborted();
     let changed = false;
     let notBefore = 0;
+    let failure: string | undefined;
     try {
       const value = await opts.read(opts.signal);
+      if (failingSince !== undefined) opts.onFailing?.(undefined);
       failingSince = undefined;
       await opts.onValue?.(value);
       if (opts.done(value)) return value;
@@ -121,10 +137,13 @@ export async function pollUntil<T>(opts: PollOptions<T>): Promise<T> {
       failingSince ??= Date.now();
       if (Date.now() - failingSince > t.errorBudgetMs) throw err;
       notBefore = retryAfterOf(err);
-      log.warn('poll failed; polling on', { what: opts.what, error: (err as Error).message, retryAfterMs: notBefore || undefined });
+      failure = (err as Error).message;
+      log.warn('poll failed; polling on', { what: opts.what, error: failure, retryAfterMs: notBefore || undefined });
     }
     const floor = pollFloor(Date.now() - started, t);
     interval = nextInterval(interval, changed, t, floor);
-    await sleep(Math.max(notBefore, jitteredWait(interval, { minMs: floor, random: t.random })), opts.signal);
+    const wait = Math.max(notBefore, jitteredWait(interval, { minMs: floor, random: t.random }));
+    if (failure !== undefined && failingSince !== undefined) opts.onFailing?.({ since: failingSince, message: failure, nextAt: Date.now() + wait });
+    await sleep(wait, opts.signal);
   }
 }
