@@ -85,6 +85,7 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
   const interval = opts.plainIntervalMs ?? 5000;
   const names = new Map<string, string>();
   const lastPlain = new Map<string, number>();
+  const pendingPlain = new Map<string, NodeJS.Timeout>();
   const lastStage = new Map<string, StageName>();
   let drawn = false;
 
@@ -109,6 +110,9 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
       names.set(s.id, s.name);
       if (lastStage.get(s.id) !== s.stage || s.state === 'done' || s.state === 'failed') {
         lastStage.set(s.id, s.stage);
+        // a line held back from the stage before would come after this one, out of date
+        clearTimeout(pendingPlain.get(s.id));
+        pendingPlain.delete(s.id);
         if (!tty) out.write(`${s.name}: ${s.stage} (${s.state})\n`);
       }
     },
@@ -120,9 +124,22 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
         drawn = true;
       } else {
         const t = Date.now();
-        if (t - (lastPlain.get(e.id) ?? 0) >= interval) {
+        const since = t - (lastPlain.get(e.id) ?? 0);
+        clearTimeout(pendingPlain.get(e.id));
+        pendingPlain.delete(e.id);
+        if (since >= interval) {
           lastPlain.set(e.id, t);
           out.write(line + '\n');
+        } else {
+          // The newest line still goes once the interval is up: the last event before a long quiet
+          // spell (a retry, a wait for the service) would otherwise never be seen.
+          const timer = setTimeout(() => {
+            pendingPlain.delete(e.id);
+            lastPlain.set(e.id, Date.now());
+            out.write(line + '\n');
+          }, interval - since);
+          timer.unref();
+          pendingPlain.set(e.id, timer);
         }
       }
     },
@@ -133,6 +150,8 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
     close() {
       if (tty && drawn) out.write('\n');
       drawn = false;
+      for (const timer of pendingPlain.values()) clearTimeout(timer);
+      pendingPlain.clear();
     },
   };
 }

@@ -66,5 +66,20 @@ describe('progress display', () => {
     const d = createProgressDisplay(plain.out, { json: false, plainIntervalMs: 60_000 });
     for (let i = 0; i < 50; i++) d.progress({ id: 'i1', stage: 'upload', progress: progress() });
     expect(plain.text().trim().split('\n')).toHaveLength(1);
+    d.close();
+  });
+
+  it('piped, the newest line of a burst still comes once the interval is up (a retry before a quiet spell is seen)', async () => {
+    const plain = sink(false);
+    const d = createProgressDisplay(plain.out, { json: false, plainIntervalMs: 100 });
+    d.progress({ id: 'i1', stage: 'upload', progress: progress() });
+    const waiting = { ...progress(), retrying: { count: 1, reason: 'checking whether shard 0 arrived', nextAttemptAt: new Date().toISOString(), checkingArrival: true } };
+    d.progress({ id: 'i1', stage: 'upload', progress: waiting });
+    expect(plain.text().trim().split('\n')).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = plain.text().trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toMatch(/checking whether shard 0 arrived$/);
+    d.close();
   });
 });
