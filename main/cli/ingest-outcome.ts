@@ -31,8 +31,8 @@ export async function reportOutcome(
         ? ''
         : summary.error?.failedJobId
           ? ' Run `batch-desk resume --restart-failed-jobs` to run the job again on the service.'
-          : summary.error?.code === 'not-found'
-            ? '' // what is missing stays missing on a resume: the message says what to do instead
+          : summary.error?.code === 'not-found' || summary.error?.code === 'conflict'
+            ? '' // a resume meets the same missing job or taken id: the message says what to do instead
             : ' Run `batch-desk resume` to continue.';
     display.close(); // a progress line under way ends before the problem is said
     problem(`${summary.name}: failed at ${summary.stage}: ${msg}${next}`, {

@@ -95,6 +95,11 @@ describe('command line output', () => {
     await reportJobOutcome(toSummary(gone), new ItemStore(data).itemDir(gone.id), createProgressDisplay(sink().out, { json: false }), goneErr.out, false);
     expect(goneErr.text()).toMatch(/Start a new job on the batch\.\n$/);
     expect(goneErr.text()).not.toMatch(/resume/);
+    // a job id taken by another job stays taken on a resume too
+    const taken = saveItem(data, { state: 'failed', stage: 'processing', error: { code: 'conflict', message: 'A job with id j1 already exists with different settings: choose another job id (--job-id), or leave it out for a new one.' } });
+    const takenErr = sink();
+    await reportJobOutcome(toSummary(taken), new ItemStore(data).itemDir(taken.id), createProgressDisplay(sink().out, { json: false }), takenErr.out, false);
+    expect(takenErr.text()).toMatch(/choose another job id \(--job-id\), or leave it out for a new one\.\n$/);
   });
 
   it('the --json item record carries type, id and the whole item', () => {

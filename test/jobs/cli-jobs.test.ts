@@ -65,7 +65,11 @@ describe('batch-desk run / process / export / jobs / logs', () => {
 
     const jobs = await cli(['jobs', '--json'], data);
     expect(jobs.code).toBe(0);
-    expect(records(jobs.out)).toEqual([expect.objectContaining({ jobId: 'cli-run-job', state: 'succeeded' })]);
+    // every --json record says what it is (README)
+    expect(records(jobs.out)).toEqual([expect.objectContaining({ type: 'job', jobId: 'cli-run-job', state: 'succeeded' })]);
+    const logLines = await cli(['logs', '--job-id', 'cli-run-job', '--json'], data);
+    expect(records(logLines.out).length).toBeGreaterThan(0);
+    expect(records(logLines.out).every((x) => x.type === 'log' && x.jobId === 'cli-run-job')).toBe(true);
     const logs = await cli(['logs', '--job-id', 'cli-run-job'], data);
     expect(logs.code).toBe(0);
     expect(logs.out).toMatch(/job-completed/);

@@ -59,7 +59,7 @@ describe('job start', () => {
     const journal = openJobJournal(itemDir);
     const job = journalIntent(journal, { workflowId: 'wf-two' }, { batchId, kind: 'images' }, client.workspace, 'taken-id');
     await expect(ensureCreated(journal, client, job, new AbortController().signal)).rejects.toThrow(
-      'A job with id taken-id already exists with different settings.',
+      'A job with id taken-id already exists with different settings: choose another job id (--job-id), or leave it out for a new one.',
     );
     journal.close();
   });

@@ -264,6 +264,8 @@ describe('changes, pauses and a vanishing folder', () => {
     await until(() => batchesOf(t.engine).length === 1, 'first batch');
     writeImage(t.folder, 'k.jpg', 200);
     await until(() => /1 file changed after being sent/.test(t.manager.get(w.id).status), 'change reported');
+    // how to send new versions, in the console and on the command line
+    expect(t.manager.get(w.id).status).toMatch(/"re-send changed files" in the console, --resend-changed on the command line/);
     await sleep(600);
     expect(batchesOf(t.engine)).toEqual([['k.jpg']]);
   });

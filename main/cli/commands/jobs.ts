@@ -34,6 +34,7 @@ Lists jobs (10 per page by default), with state, current stage and last message.
       for (const j of rows) {
         ctx.stdout.write(
           JSON.stringify({
+            type: 'job',
             jobId: j.jobId,
             name: j.name,
             state: jobState(j),

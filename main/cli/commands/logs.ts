@@ -30,7 +30,7 @@ Prints the job's logs, oldest first (with --json, one JSON record per line as th
     const client = await RoboflowClient.connect({ apiUrl: creds.apiUrl, apiKey: creds.apiKey }, ctx.signal);
     const logs = await client.processing.logs(jobId, { severity: severity as 'info' | 'warning' | 'error' | undefined, limit, signal: ctx.signal });
     for (const l of logs) {
-      if (global.json) ctx.stdout.write(JSON.stringify(l) + '\n');
+      if (global.json) ctx.stdout.write(JSON.stringify({ type: 'log', jobId, ...l }) + '\n');
       else {
         const r = logRow(l);
         ctx.stdout.write(`${r.createdAt}  ${r.severity.padEnd(7)}  ${r.taskId ? `${r.taskId}  ` : ''}${r.message}\n`);

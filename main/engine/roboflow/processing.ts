@@ -81,7 +81,7 @@ export class ProcessingApi {
       await this.http.json('start job', 'POST', this.jobPath(jobId), { query: { name: name || undefined }, body, signal });
     } catch (err) {
       if (err instanceof ApiError && err.status === 409) {
-        throw new ApiError(`A job with id ${jobId} already exists with different settings.`, 'conflict', 'start job', 409, false, err.body);
+        throw new ApiError(`A job with id ${jobId} already exists with different settings: choose another job id (--job-id), or leave it out for a new one.`, 'conflict', 'start job', 409, false, err.body);
       }
       throw err;
     }

@@ -584,7 +584,7 @@ export class FolderWatch {
     }
     const changed = this.ledger?.changedAfterSend ?? 0;
     if (changed > 0 && !this.spec.reingestChanged) {
-      s += ` ${changed === 1 ? '1 file' : `${changed} files`} changed after being sent and ${changed === 1 ? 'was' : 'were'} not sent again (turn on "re-send changed files" to send new versions).`;
+      s += ` ${changed === 1 ? '1 file' : `${changed} files`} changed after being sent and ${changed === 1 ? 'was' : 'were'} not sent again (to send new versions: "re-send changed files" in the console, --resend-changed on the command line).`;
     }
     return s;
   }
