@@ -33,6 +33,8 @@ export interface Command {
   usage: string;
   /** What to do after Ctrl-C stopped it; RESUME_HINT when absent. */
   interruptedHint?: string;
+  /** For a command that ends quietly when Ctrl-C stops it (exit 0): said then, as "Stopped; …". */
+  stoppedHint?: string;
   run(ctx: CliContext): Promise<number>;
 }
 

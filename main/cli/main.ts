@@ -79,9 +79,9 @@ export async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = { argv: rest, stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal };
   try {
     const code = await command.run(ctx);
-    // Commands that end quietly when stopped (watch, serve) still say how to go on; those that run
-    // items say it themselves, with the item's id (no interruptedHint of their own).
-    if (interruptedBy && command.interruptedHint) process.stderr.write(`Stopped; ${hint}.\n`);
+    // A command that ends quietly when stopped (serve) still says how to go on; the others say it
+    // themselves (an item's id to resume, a watch that is paused).
+    if (interruptedBy && command.stoppedHint) process.stderr.write(`Stopped; ${command.stoppedHint}.\n`);
     return code;
   } catch (caught) {
     // Whatever the abort surfaced as (its bare reason "SIGINT", a cancelled request), say what happened and what next.

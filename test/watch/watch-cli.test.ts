@@ -73,6 +73,8 @@ describe('batch-desk watch', () => {
     expect(first.code).toBe(0);
     expect(first.lines.at(-1)).toMatchObject({ type: 'stopped' });
     const id = first.lines.find((l) => l.type === 'watch').watch.id;
+    // saved paused: the app or `serve` on this data folder leaves it stopped, as the operator did
+    expect(JSON.parse(fs.readFileSync(path.join(data, 'watches', id, 'watch.json'), 'utf8'))).toMatchObject({ paused: true });
     const second = await start();
     expect(second.code).toBe(0);
     expect(second.lines.find((l) => l.type === 'watch').watch.id).toBe(id);

@@ -9,10 +9,13 @@ import { CliError, EXIT_OK, intOption, parseCommandArgs, type Command } from '..
 import { createAppHost } from '../../host/app-host';
 import { startWebServer } from '../../web/server';
 
+const GO_ON = 'every item is journaled — run `batch-desk serve` (or `batch-desk resume`) again to go on';
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Run the operator console in a browser (web mode)',
-  interruptedHint: 'every item is journaled — run `batch-desk serve` (or `batch-desk resume`) again to go on',
+  interruptedHint: GO_ON,
+  stoppedHint: GO_ON,
   usage: `batch-desk serve [--port <n>] [--host 127.0.0.1] [--open]
 
 Prints one line: "Batch Desk is running at http://127.0.0.1:<port>/?token=<token>" ({"url": …} with --json).

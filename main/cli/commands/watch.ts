@@ -147,10 +147,13 @@ ${JOB_OPTIONS_USAGE.replace(/^ *--job-id .*\n?/m, '')}`,
       await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
       return EXIT_OK;
     } finally {
+      // Stopped by the operator: saved as paused, so the app or `serve` on this data folder does not
+      // take it up again on its own (the same command resumes it). A crash leaves it as it was.
+      if (watchId && ctx.signal.aborted) await manager.pause(watchId).catch(() => undefined);
       await manager.close();
       engine.off('item', onItem);
       await closeEngine();
-      say('Stopped. Run the same command again to continue.', { type: 'stopped', watchId });
+      say('Stopped; the watch is paused until the same command runs again.', { type: 'stopped', watchId });
     }
   },
 };
