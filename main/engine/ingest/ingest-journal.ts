@@ -18,6 +18,8 @@ export interface Excluded {
   index: number;
   reason: RejectionReason;
   message: string;
+  /** The file's planned size (bytes no longer to send). */
+  size?: number;
 }
 
 export type IngestRecord =

@@ -23,7 +23,7 @@ export async function readJournaledUploadProgress(itemDir: string): Promise<Jour
 
   // Totals as the uploader sets them: the plan minus files dropped at send time or refused unsent.
   let excludedBytes = 0;
-  for (const e of state.excluded.values()) excludedBytes += (e as { size?: number }).size ?? 0;
+  for (const e of state.excluded.values()) excludedBytes += e.size ?? 0;
   let unsentFiles = 0;
   let unsentBytes = 0;
   for (const r of state.serviceRejected.values()) {
