@@ -26,9 +26,32 @@ interface LockOwner {
 
 const ATTEMPTS = 5;
 
+/** A folder one process at a time works in, as its refusals name it. */
+export interface LockedFolder {
+  dir: string;
+  /** The lock file's name in `dir`. */
+  file: string;
+  /** "the data folder /x", "the output folder /y" */
+  what: string;
+  /** What to do when a live process holds it. */
+  advice: string;
+  /** The operation, in errors. */
+  operation: string;
+}
+
 export function acquireDataDirLock(dataDir: string): () => void {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const file = path.join(dataDir, 'engine.lock');
+  return acquireFolderLock({
+    dir: dataDir,
+    file: 'engine.lock',
+    what: `the data folder ${dataDir}`,
+    advice: 'Close it first, or give this one its own folder with --data-dir.',
+    operation: 'open data folder',
+  });
+}
+
+export function acquireFolderLock(folder: LockedFolder): () => void {
+  fs.mkdirSync(folder.dir, { recursive: true });
+  const file = path.join(folder.dir, folder.file);
   const me: LockOwner = { pid: process.pid, host: os.hostname(), startedAt: new Date().toISOString(), bootId: bootId(), pidStart: pidStart(process.pid) };
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     if (createWhole(file, me)) return () => releaseIfMine(file);
@@ -36,23 +59,22 @@ export function acquireDataDirLock(dataDir: string): () => void {
     const owner = parseOwner(seen);
     if (owner && owner.host !== me.host) {
       throw new ApiError(
-        `The data folder ${dataDir} is in use by Batch Desk on ${owner.host} (pid ${owner.pid}). Use a folder of this machine's own.`,
+        `${capitalized(folder.what)} is in use by Batch Desk on ${owner.host} (pid ${owner.pid}). Use a folder of this machine's own.`,
         'conflict',
-        'open data folder',
+        folder.operation,
       );
     }
     // Same process (a second engine in tests or after a reload) or a dead one: take it over.
     if (owner && owner.pid !== process.pid && isAlive(owner)) {
-      throw new ApiError(
-        `Another Batch Desk process (pid ${owner.pid}, since ${owner.startedAt}) is using the data folder ${dataDir}. ` +
-          'Close it first, or give this one its own folder with --data-dir.',
-        'conflict',
-        'open data folder',
-      );
+      throw new ApiError(`Another Batch Desk process (pid ${owner.pid}, since ${owner.startedAt}) is using ${folder.what}. ${folder.advice}`, 'conflict', folder.operation);
     }
     if (seen !== undefined) removeIfUnchanged(file, seen, me);
   }
-  throw new ApiError(`Could not lock the data folder ${dataDir}: other processes kept taking it. Try again.`, 'io', 'open data folder');
+  throw new ApiError(`Could not lock ${folder.what}: other processes kept taking it. Try again.`, 'io', folder.operation);
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /**

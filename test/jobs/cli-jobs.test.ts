@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { useScratch } from '../helpers/scratch';
+import { acquireFolderLock } from '../../main/engine/data-dir-lock';
 import type { Emulator } from '../emulator/server';
 import { cliEnv, makeTree, readResults, spawnCli, startEmu } from './helpers';
 import { findPredictionFiles } from '../../main/engine/export/predictions';
@@ -62,6 +63,18 @@ describe('batch-desk run / process / export / jobs / logs', () => {
     const repeat = await cli(['export', '--job-id', 'cli-run-job', '--out', again], data);
     expect(repeat.code).toBe(0);
     expect(repeat.out).toMatch(/^Already exported: all \d+ file\(s\), .+ were there \(nothing downloaded\) from batch /m);
+    // one export at a time into a folder (two moved each other's files away): a second is refused, naming the first
+    const release = acquireFolderLock({ dir: again, file: '.batch-desk-export.lock', what: 'this folder', advice: '', operation: 'test' });
+    try {
+      const busy = await cli(['export', '--job-id', 'cli-run-job', '--out', again], data);
+      expect(busy.code).toBe(1);
+      expect(busy.err).toMatch(/Another Batch Desk process \(pid \d+, since .+\) is using the output folder .+\. Wait for that export to finish, or choose another --out\./);
+      expect(busy.err).toContain(`pid ${process.pid},`);
+    } finally {
+      release();
+    }
+    // an export leaves no lock behind
+    expect(fs.existsSync(path.join(again, '.batch-desk-export.lock'))).toBe(false);
 
     const jobs = await cli(['jobs', '--json'], data);
     expect(jobs.code).toBe(0);
