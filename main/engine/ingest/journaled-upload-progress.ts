@@ -6,7 +6,7 @@
 
 import type { Counter } from '../../../shared/domain';
 import { IngestState, shardPieceId, videoPieceId } from './ingest-journal';
-import { readPlanEntries, readPlanSummary, readPlannedShards } from './plan';
+import { readPlanEntries, readPlanSummary, readPlannedShards, type PlanSummary } from './plan';
 
 export interface JournaledUploadProgress {
   files: Counter;
@@ -20,23 +20,29 @@ export async function readJournaledUploadProgress(itemDir: string): Promise<Jour
   const summary = readPlanSummary(itemDir);
   if (!summary) return undefined;
   const state = IngestState.load(itemDir);
-
-  // Totals as the uploader sets them: the plan minus files dropped at send time or refused unsent.
-  let excludedBytes = 0;
-  for (const e of state.excluded.values()) excludedBytes += e.size ?? 0;
-  let unsentFiles = 0;
-  let unsentBytes = 0;
-  for (const r of state.serviceRejected.values()) {
-    if (r.unsentBytes === undefined) continue;
-    unsentFiles++;
-    unsentBytes += r.unsentBytes;
-  }
+  const totals = uploadTotals(summary, state);
   const done = wholeShardsOnly(state) ? await uploadedFromShards(itemDir, state) : await uploadedFromPlan(itemDir, state);
   return {
-    files: { done: done.files, total: summary.images + summary.videos - state.excluded.size - unsentFiles },
-    bytes: { done: done.bytes, total: summary.imageBytes + summary.videoBytes - excludedBytes - unsentBytes },
-    rejected: summary.rejected + state.excluded.size + state.serviceRejected.size,
+    files: { done: done.files, total: totals.files },
+    bytes: { done: done.bytes, total: totals.bytes },
+    rejected: totals.rejected,
   };
+}
+
+/**
+ * The upload's totals, as the uploader sets them and as status reads them: the plan minus the files
+ * left out at send time or refused unsent by the service; every file left out counted as rejected.
+ */
+export function uploadTotals(summary: PlanSummary, state: IngestState): { files: number; bytes: number; rejected: number } {
+  let files = summary.images + summary.videos - state.excluded.size;
+  let bytes = summary.imageBytes + summary.videoBytes;
+  for (const e of state.excluded.values()) bytes -= e.size ?? 0;
+  for (const r of state.serviceRejected.values()) {
+    if (r.unsentBytes === undefined) continue;
+    files--;
+    bytes -= r.unsentBytes;
+  }
+  return { files, bytes, rejected: summary.rejected + state.excluded.size + state.serviceRejected.size };
 }
 
 /**

@@ -65,7 +65,7 @@ export function createIngestSteps(overrides: Partial<IngestTuning> = {}): Step[]
         const state = IngestState.load(ctx.itemDir);
         const tracker = new ProgressTracker(ctx.itemDir, (p) => ctx.progress(p));
         const uploader = new Uploader(ctx, client.staging, journal, state, tracker, tuning);
-        uploader.initTotals(summary, summary.rejected);
+        uploader.initTotals(summary);
         tracker.report(true);
         await uploader.run();
       } finally {

@@ -18,6 +18,7 @@ import { processBandwidth } from './bandwidth';
 import { shortHash } from './batch-names';
 import { type Excluded, type IngestRecord, type IngestState, now, shardPieceId, videoPieceId } from './ingest-journal';
 import type { Journal } from '../journal';
+import { uploadTotals } from './journaled-upload-progress';
 import { readShardsWithEntries, readVideoEntries, type PlanEntry, type PlanSummary } from './plan';
 import type { ProgressTracker } from './progress-tracker';
 import { PutError, putStream } from './put';
@@ -116,24 +117,12 @@ export class Uploader {
     this.state.apply(r);
   }
 
-  /** Totals for progress, from the plan minus what was excluded already. */
-  initTotals(summary: PlanSummary, scanRejected: number): void {
-    let exFiles = 0;
-    let exBytes = 0;
-    for (const e of this.state.excluded.values()) {
-      exFiles++;
-      exBytes += (e as Excluded & { size?: number }).size ?? 0;
-    }
-    let unsentFiles = 0;
-    let unsentBytes = 0;
-    for (const r of this.state.serviceRejected.values()) {
-      if (r.unsentBytes === undefined) continue;
-      unsentFiles++;
-      unsentBytes += r.unsentBytes;
-    }
-    this.progress.filesTotal = summary.images + summary.videos - exFiles - unsentFiles;
-    this.progress.bytesTotal = summary.imageBytes + summary.videoBytes - exBytes - unsentBytes;
-    this.progress.rejected = scanRejected + exFiles + this.state.serviceRejected.size;
+  /** Totals for progress, from the plan minus what was left out already. */
+  initTotals(summary: PlanSummary): void {
+    const totals = uploadTotals(summary, this.state);
+    this.progress.filesTotal = totals.files;
+    this.progress.bytesTotal = totals.bytes;
+    this.progress.rejected = totals.rejected;
   }
 
   async run(): Promise<void> {
