@@ -20,7 +20,7 @@ export interface ProgressDisplay {
 }
 
 /** The JSON line of an item: the record `status --json`, `run` and `watch` print alike. */
-export function itemRecord(summary: ItemSummary): { type: 'item'; id: string; item: ItemSummary } {
+export function itemRecord<S extends { id: string }>(summary: S): { type: 'item'; id: string; item: S } {
   return { type: 'item', id: summary.id, item: summary };
 }
 

@@ -1,13 +1,13 @@
 // `batch-desk status`: the items of the data folder, newest first, with their progress.
 
 import fs from 'node:fs';
-import path from 'node:path';
 import { formatBytes, formatCount } from '../../../shared/format';
 import type { ItemState, ItemSummary } from '../../../shared/domain';
 import { liveDataDirHolder } from '../../engine/data-dir-lock';
 import { readJournaledUploadProgress } from '../../engine/ingest/journaled-upload-progress';
-import { isFinished, readItemRecord, toSummary, type ItemRecord } from '../../engine/pipeline/item-record';
+import { isFinished, readItemRecords, toSummary, type ItemRecord } from '../../engine/pipeline/item-record';
 import { CliError, EXIT_OK, defaultDataDir, parseCommandArgs, type Command } from '../command';
+import { itemRecord } from '../progress-display';
 
 /**
  * An item as status shows it. `interrupted`: unfinished (queued, running or waiting) while no
@@ -34,9 +34,9 @@ has no throughput or ETA. With --json, one line per item: {"type":"item","id":â€
     }
     const live = liveDataDirHolder(global.dataDir) !== undefined;
     const items: StatusItem[] = [];
-    for (const { record, itemDir } of readItems(global.dataDir)) items.push(await statusOf(record, itemDir, live));
+    for (const { record, itemDir } of readItemRecords(global.dataDir)) items.push(await statusOf(record, itemDir, live));
     if (global.json) {
-      for (const s of items) ctx.stdout.write(JSON.stringify({ type: 'item', id: s.id, item: s }) + '\n');
+      for (const s of items) ctx.stdout.write(JSON.stringify(itemRecord(s)) + '\n');
       return EXIT_OK;
     }
     if (items.length === 0) {
@@ -69,23 +69,6 @@ has no throughput or ETA. With --json, one line per item: {"type":"item","id":â€
     return EXIT_OK;
   },
 };
-
-/** The items' records, newest first, without creating anything (ItemStore would create the items folder). */
-function* readItems(dataDir: string): Iterable<{ record: ItemRecord; itemDir: string }> {
-  const root = path.join(dataDir, 'items');
-  let ids: string[];
-  try {
-    ids = fs.readdirSync(root);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw err;
-  }
-  for (const id of ids.sort().reverse()) {
-    const itemDir = path.join(root, id);
-    const record = readItemRecord(itemDir);
-    if (record) yield { record, itemDir };
-  }
-}
 
 /**
  * What the record says, corrected by what is known since its last save: files and bytes the upload

@@ -113,6 +113,26 @@ export function isFinished(state: ItemState): boolean {
 }
 
 /** The items folder of a data directory; one sub-folder per item. */
+/**
+ * The items of a data folder with their folders, newest first; read only (an ItemStore creates the
+ * items folder), so a reader such as `batch-desk status` can look without changing anything.
+ */
+export function* readItemRecords(dataDir: string): Iterable<{ record: ItemRecord; itemDir: string }> {
+  const root = path.join(dataDir, 'items');
+  let ids: string[];
+  try {
+    ids = fs.readdirSync(root);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  for (const id of ids.sort().reverse()) {
+    const itemDir = path.join(root, id);
+    const record = readItemRecord(itemDir);
+    if (record) yield { record, itemDir };
+  }
+}
+
 export class ItemStore {
   readonly root: string;
 
@@ -136,13 +156,7 @@ export class ItemStore {
 
   /** Every item on disk, newest first. */
   list(): ItemRecord[] {
-    const ids = fs.readdirSync(this.root).sort().reverse();
-    const out: ItemRecord[] = [];
-    for (const id of ids) {
-      const r = this.load(id);
-      if (r) out.push(r);
-    }
-    return out;
+    return [...readItemRecords(this.dataDir)].map((x) => x.record);
   }
 
   remove(id: string): void {
