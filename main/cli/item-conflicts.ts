@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ItemSpec, ItemSummary } from '../../shared/domain';
+import { isInside } from '../engine/path-inside';
 import { isFinished, type ItemRecord } from '../engine/pipeline/item-record';
 import { CliError } from './command';
 
@@ -25,7 +26,7 @@ export function refuseOutInsideInput(roots: string[], outDir: string): void {
   const out = canonical(outDir);
   for (const root of roots) {
     const input = canonical(root);
-    if (out === input || isWithin(out, input)) {
+    if (out === input || isInside(out, input)) {
       throw new CliError(
         `--out ${outDir} is inside the input folder ${root}: the next run of that folder would take the results as new files. Choose an --out outside ${root}.`,
       );
@@ -104,9 +105,4 @@ function canonicalSet(paths: string[]): Set<string> {
 
 function sameSet(a: Set<string>, b: Set<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
-}
-
-/** Whether `p` lies strictly inside `folder`. */
-function isWithin(p: string, folder: string): boolean {
-  return p.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 }

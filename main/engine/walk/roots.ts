@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { isSystemFile } from '../../../shared/media';
+import { isInside } from '../path-inside';
 
 export interface DistinctRoots {
   /** The roots to walk, in the order given. */
@@ -45,8 +46,9 @@ export async function distinctRoots(given: string[]): Promise<DistinctRoots> {
   return { roots: given.filter((_, i) => !dropped.has(i)), notes: [...new Set(notes)] };
 }
 
+/** Inside `folder`, or `folder` itself. */
 function isWithin(p: string, folder: string): boolean {
-  return p === folder || p.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
+  return p === folder || isInside(p, folder);
 }
 
 /** Whether the walk of `outer` lists `inner`: it leaves out system files and folders (`.cache/…`). */

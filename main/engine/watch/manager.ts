@@ -9,6 +9,7 @@ import type { WatchSpec, WatchSummary } from '../../../shared/domain';
 import { randomSuffix } from '../../../shared/ids';
 import { readJson, writeJsonAtomic } from '../atomic-file';
 import { KeyedSerial } from '../keyed-serial';
+import { isInside } from '../path-inside';
 import { withOfferedWorkers } from '../../../shared/limits';
 import { silentLogger, type Logger } from '../log';
 import { ApiError } from '../roboflow/http';
@@ -201,8 +202,8 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
       if (watched === real) {
         throw new ApiError(`${folder} is already watched by watch ${e.saved.id}; edit that watch instead of adding another.`, 'conflict', 'watch');
       }
-      if (isWithin(real, watched) || isWithin(watched, real)) {
-        const [inner, outer] = isWithin(real, watched) ? [folder, e.saved.spec.folder] : [e.saved.spec.folder, folder];
+      if (isInside(real, watched) || isInside(watched, real)) {
+        const [inner, outer] = isInside(real, watched) ? [folder, e.saved.spec.folder] : [e.saved.spec.folder, folder];
         throw new ApiError(
           `${inner} is inside ${outer}, and watch ${e.saved.id} watches one of them: its files would be sent twice. Edit that watch instead.`,
           'conflict',
@@ -260,11 +261,6 @@ export class WatchManager extends EventEmitter<WatchManagerEvents> {
     this.emit('changed', s);
     return s;
   }
-}
-
-/** Whether `p` lies strictly inside `folder`. */
-function isWithin(p: string, folder: string): boolean {
-  return p.startsWith(folder.endsWith(path.sep) ? folder : folder + path.sep);
 }
 
 /** The folder with symlinks resolved, or as given when it cannot be resolved now (missing). */
