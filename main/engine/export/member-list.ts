@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, syncFileData, writeFully } from '../atomic-file';
+import { fsyncDir, syncFileData } from '../atomic-file';
+import { LineWriter } from '../line-writer';
 
 export interface Member {
   rel: string;
@@ -23,45 +24,6 @@ export function memberListName(key: string): string {
   return `${createHash('sha256').update(key).digest('hex').slice(0, 32)}.jsonl`;
 }
 
-/** Lines gathered into writes of about this size. */
-const CHUNK_CHARS = 64 * 1024;
-
-/** Appends lines to a new file in chunks: constant memory however many lines. */
-class LineFile {
-  private fd: number;
-  private pending = '';
-
-  constructor(readonly filePath: string) {
-    this.fd = fs.openSync(filePath, 'w', 0o600);
-  }
-
-  write(line: string): void {
-    this.pending += line + '\n';
-    if (this.pending.length >= CHUNK_CHARS) this.flush();
-  }
-
-  /** Writes what is pending, fsyncs when asked, closes. */
-  close(sync: boolean): void {
-    try {
-      this.flush();
-      if (sync) fs.fsyncSync(this.fd);
-    } finally {
-      this.closeQuietly();
-    }
-  }
-
-  closeQuietly(): void {
-    if (this.fd >= 0) fs.closeSync(this.fd);
-    this.fd = -1;
-  }
-
-  private flush(): void {
-    if (!this.pending) return;
-    writeFully(this.fd, Buffer.from(this.pending));
-    this.pending = '';
-  }
-}
-
 /**
  * Records, as an extraction goes, the paths it writes (`add`); `commit` then makes the members and
  * their list durable. Only then may the journal say the archive is extracted: its archive is deleted
@@ -70,7 +32,7 @@ class LineFile {
 export class MemberListWriter {
   private readonly listPath: string;
   /** The extraction's paths, in order; sizes are read once it is over (a later member may replace an earlier one). */
-  private readonly paths: LineFile;
+  private readonly paths: LineWriter;
 
   constructor(
     journalPath: string,
@@ -83,12 +45,12 @@ export class MemberListWriter {
       fsyncDir(path.dirname(dir));
     }
     this.listPath = path.join(dir, listName);
-    this.paths = new LineFile(`${this.listPath}.paths`);
+    this.paths = new LineWriter(`${this.listPath}.paths`);
   }
 
   /** An extracted file (absolute path, inside root). */
   add(file: string): void {
-    this.paths.write(JSON.stringify(path.relative(this.root, file)));
+    this.paths.write(path.relative(this.root, file));
   }
 
   /**
@@ -98,7 +60,7 @@ export class MemberListWriter {
   async commit(): Promise<void> {
     this.paths.close(false);
     const tmp = `${this.listPath}.tmp`;
-    const list = new LineFile(tmp);
+    const list = new LineWriter(tmp);
     const syncing = new Set<Promise<void>>();
     let failure: { err: unknown } | undefined;
     try {
@@ -107,7 +69,7 @@ export class MemberListWriter {
           const rel = JSON.parse(line) as string;
           const file = path.join(this.root, rel);
           const stat = fs.lstatSync(file);
-          list.write(JSON.stringify({ rel, size: stat.size } satisfies Member));
+          list.write({ rel, size: stat.size } satisfies Member);
           if (stat.isSymbolicLink()) continue;
           while (syncing.size >= 4) await Promise.race(syncing);
           if (failure) throw failure.err;
@@ -126,7 +88,7 @@ export class MemberListWriter {
       list.close(true);
     } catch (err) {
       await Promise.all(syncing);
-      list.closeQuietly();
+      list.abandon();
       fs.rmSync(tmp, { force: true });
       throw err;
     }
@@ -137,7 +99,7 @@ export class MemberListWriter {
 
   /** After a failed extraction: nothing of it is kept. */
   discard(): void {
-    this.paths.closeQuietly();
+    this.paths.abandon();
     fs.rmSync(this.paths.filePath, { force: true });
   }
 }
@@ -172,6 +134,9 @@ export async function findLostInList(journalPath: string, listName: string, root
   }
   return lost.count ? lost : null;
 }
+
+/** Read a chunk of this many characters at a time. */
+const CHUNK_CHARS = 64 * 1024;
 
 /**
  * The non-empty lines of a file a read chunk at a time (nothing when it does not exist): constant

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Rejection } from '../../../shared/domain';
 import { writeJsonAtomic, readJson, fsyncDir } from '../atomic-file';
 import { replayRecords } from '../journal';
+import { LineWriter } from '../line-writer';
 import { distinctRoots } from '../walk/roots';
 import { walkBatches, type WalkFolder } from '../walk/walker';
 import { MAX_BATCH_NAME, NameRegistry, baseBatchName } from './batch-names';
@@ -84,45 +85,6 @@ export const MAX_SHARD_FILES = 500;
 
 export function readPlanSummary(itemDir: string): PlanSummary | undefined {
   return readJson<PlanSummary>(path.join(itemDir, PLAN_SUMMARY_FILE));
-}
-
-/**
- * Buffered line writer: lines are encoded straight into one reused 1 MiB buffer, written when it
- * fills; fsyncs on close.
- */
-class LineWriter {
-  private fd: number;
-  private buf = Buffer.allocUnsafe(1 << 20);
-  private used = 0;
-  constructor(readonly filePath: string) {
-    this.fd = fs.openSync(filePath, 'w', 0o600);
-  }
-  write(record: unknown): void {
-    const line = JSON.stringify(record) + '\n';
-    // A UTF-16 code unit is at most 3 bytes of UTF-8.
-    if (this.used + line.length * 3 > this.buf.length) {
-      this.flush();
-      if (line.length * 3 > this.buf.length) this.buf = Buffer.allocUnsafe(line.length * 3);
-    }
-    this.used += this.buf.write(line, this.used);
-  }
-  flush(): void {
-    let off = 0;
-    while (off < this.used) off += fs.writeSync(this.fd, this.buf, off, this.used - off);
-    this.used = 0;
-  }
-  close(): void {
-    this.flush();
-    fs.fsyncSync(this.fd);
-    fs.closeSync(this.fd);
-  }
-  abandon(): void {
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // already closed
-    }
-  }
 }
 
 /**
