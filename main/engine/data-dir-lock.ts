@@ -26,6 +26,9 @@ interface LockOwner {
 
 const ATTEMPTS = 5;
 
+/** The data folder's lock, held by the process running its items. */
+const DATA_DIR_LOCK = 'engine.lock';
+
 /** A folder one process at a time works in, as its refusals name it. */
 export interface LockedFolder {
   dir: string;
@@ -42,7 +45,7 @@ export interface LockedFolder {
 export function acquireDataDirLock(dataDir: string): () => void {
   return acquireFolderLock({
     dir: dataDir,
-    file: 'engine.lock',
+    file: DATA_DIR_LOCK,
     what: `the data folder ${dataDir}`,
     advice: 'Close it first, or give this one its own folder with --data-dir.',
     operation: 'open data folder',
@@ -83,7 +86,7 @@ function capitalized(text: string): string {
  * cannot be checked from here, so it counts as alive.
  */
 export function liveDataDirHolder(dataDir: string): { pid: number; host: string; startedAt: string } | undefined {
-  const owner = parseOwner(readText(path.join(dataDir, 'engine.lock')));
+  const owner = parseOwner(readText(path.join(dataDir, DATA_DIR_LOCK)));
   if (!owner) return undefined;
   if (owner.host !== os.hostname() || isAlive(owner)) return { pid: owner.pid, host: owner.host, startedAt: owner.startedAt };
   return undefined;
