@@ -85,7 +85,12 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
   const interval = opts.plainIntervalMs ?? 5000;
   const names = new Map<string, string>();
   const lastPlain = new Map<string, number>();
+  /** Piped: the newest line held back by the interval, per item, printed once it is up. */
   const pendingPlain = new Map<string, NodeJS.Timeout>();
+  const dropPending = (id: string) => {
+    clearTimeout(pendingPlain.get(id));
+    pendingPlain.delete(id);
+  };
   const lastStage = new Map<string, StageName>();
   let drawn = false;
 
@@ -110,9 +115,7 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
       names.set(s.id, s.name);
       if (lastStage.get(s.id) !== s.stage || s.state === 'done' || s.state === 'failed') {
         lastStage.set(s.id, s.stage);
-        // a line held back from the stage before would come after this one, out of date
-        clearTimeout(pendingPlain.get(s.id));
-        pendingPlain.delete(s.id);
+        dropPending(s.id); // a line held back from the stage before would come after this one, out of date
         if (!tty) out.write(`${s.name}: ${s.stage} (${s.state})\n`);
       }
     },
@@ -125,8 +128,7 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
       } else {
         const t = Date.now();
         const since = t - (lastPlain.get(e.id) ?? 0);
-        clearTimeout(pendingPlain.get(e.id));
-        pendingPlain.delete(e.id);
+        dropPending(e.id);
         if (since >= interval) {
           lastPlain.set(e.id, t);
           out.write(line + '\n');
@@ -150,8 +152,7 @@ export function createProgressDisplay(out: NodeJS.WriteStream, opts: DisplayOpti
     close() {
       if (tty && drawn) out.write('\n');
       drawn = false;
-      for (const timer of pendingPlain.values()) clearTimeout(timer);
-      pendingPlain.clear();
+      for (const id of [...pendingPlain.keys()]) dropPending(id);
     },
   };
 }
